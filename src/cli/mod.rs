@@ -1,0 +1,103 @@
+//! The command line: `serve`, `call`, `score`, `demo`. Each command is a thin wrapper
+//! over the same domain functions the MCP tools call.
+
+mod call;
+mod demo;
+mod score;
+mod serve;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Result;
+
+/// dana — the Data Architecture Navigator: an MCP server for data engineering.
+#[derive(Debug, Parser)]
+#[command(name = "dana", version, about, long_about = None)]
+pub struct Cli {
+    /// Workspace folder (holds dana.toml, .dana/state.db, playbook and template overrides).
+    #[arg(long, global = true, env = "DANA_WORKSPACE", default_value = ".")]
+    pub workspace: PathBuf,
+    /// Log filter for stderr (e.g. `info`, `dana=debug`).
+    #[arg(long, global = true, env = "DANA_LOG", default_value = "warn")]
+    pub log: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the MCP server over stdio (default) or streamable HTTP.
+    Serve(serve::ServeArgs),
+    /// Call any tool through the server's dispatch and print its structured result.
+    Call(call::CallArgs),
+    /// Score infrastructure from a YAML file with the 0-100 rubric.
+    Score(score::ScoreArgs),
+    /// Show what dana does, on an embedded sample, in a folder it creates.
+    Demo(demo::DemoArgs),
+}
+
+/// Output format of commands that print a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// The structured result as JSON.
+    Json,
+    /// Markdown.
+    Md,
+}
+
+/// Parses the command line and runs it.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    init_tracing(&cli.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::io("start", "tokio runtime", e))?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(&cli.workspace, args).await,
+            Command::Call(args) => call::run(&cli.workspace, args).await,
+            Command::Score(args) => score::run(&cli.workspace, args).await,
+            Command::Demo(args) => demo::run(args).await,
+        }
+    })
+}
+
+/// Logs go to stderr only: stdout belongs to JSON-RPC in `serve`.
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Writes command output to stdout (CLI paths only; never in `serve`).
+pub(crate) fn out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| {
+            if text.ends_with('\n') {
+                Ok(())
+            } else {
+                stdout.write_all(b"\n")
+            }
+        })
+        .and_then(|()| stdout.flush())
+        .map_err(|e| crate::Error::io("write", "stdout", e))
+}
+
+/// Pretty JSON.
+pub(crate) fn json(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}

@@ -1,0 +1,67 @@
+//! `dana serve`: stdio by default, `--http ADDR` for streamable HTTP.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+use rmcp::ServiceExt;
+
+use crate::App;
+use crate::error::{Error, Result};
+use crate::server::DanaServer;
+use crate::server::http::{HttpOptions, HttpServer, TOKEN_ENV};
+
+/// Arguments of `dana serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8765).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<SocketAddr>,
+    /// Bearer token for HTTP; required when ADDR is not loopback.
+    #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Comma-separated toolsets to enable (default: dana.toml's list, or all).
+    #[arg(long, value_delimiter = ',')]
+    pub toolsets: Option<Vec<String>>,
+}
+
+pub(super) async fn run(workspace: &Path, args: ServeArgs) -> Result<ExitCode> {
+    let app = App::open(workspace)?;
+    let server = DanaServer::new(app.clone(), args.toolsets.as_deref())?;
+    match args.http {
+        None => {
+            tracing::info!(tools = server.tool_list().len(), "serving MCP over stdio");
+            let running = server
+                .serve(rmcp::transport::stdio())
+                .await
+                .map_err(|e| Error::invalid(format!("stdio handshake failed: {e}")))?;
+            running
+                .waiting()
+                .await
+                .map_err(|e| Error::invalid(format!("stdio server stopped: {e}")))?;
+        }
+        Some(addr) => {
+            let http = &app.workspace.config.http;
+            let mut options = HttpOptions::new(addr);
+            options.token = args.token;
+            options.allowed_hosts = http.allowed_hosts.clone();
+            options.allowed_origins = http.allowed_origins.clone();
+            if let Some(bytes) = http.max_body_bytes {
+                options.max_body_bytes = bytes;
+            }
+            if let Some(n) = http.max_concurrency {
+                options.max_concurrency = n;
+            }
+            let bound = HttpServer::bind(server, options).await?;
+            let token = bound.shutdown_token();
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                token.cancel();
+            });
+            eprintln!("dana: serving MCP at http://{}/mcp", bound.local_addr());
+            bound.run().await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,124 @@
+//! The workspace (a folder, default the current one) and its optional `dana.toml`.
+//! A missing file means defaults; an unknown key is an error naming it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Name of the configuration file inside a workspace.
+pub const CONFIG_FILE: &str = "dana.toml";
+
+/// `dana.toml`, every key optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Toolsets to enable; all when absent.
+    pub toolsets: Option<Vec<String>>,
+    /// Dialect used when a tool is called without one.
+    pub default_dialect: Option<String>,
+    /// Folder whose YAML files override the embedded playbooks (default `playbooks/`).
+    pub playbooks_dir: Option<PathBuf>,
+    /// Folder whose files override the embedded templates (default `templates/`).
+    pub templates_dir: Option<PathBuf>,
+    /// Folder, inside the workspace, where phase documents are written (default `docs/dana`).
+    pub docs_dir: Option<PathBuf>,
+    /// Named read-only datasources.
+    #[serde(default)]
+    pub datasources: BTreeMap<String, DatasourceConfig>,
+    /// Streamable HTTP settings.
+    #[serde(default)]
+    pub http: HttpConfig,
+}
+
+/// One `[datasources.NAME]` table. Exactly one of `url_env` and `path`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasourceConfig {
+    /// Environment variable holding the connection URL (never the URL itself).
+    pub url_env: Option<String>,
+    /// A SQLite database file, relative to the workspace.
+    pub path: Option<PathBuf>,
+    /// Statement timeout in milliseconds.
+    pub statement_timeout_ms: Option<u64>,
+    /// Maximum rows any query returns.
+    pub row_cap: Option<u64>,
+    /// Above this many rows, distinct counts are estimated from a sample.
+    pub exact_distinct_max_rows: Option<u64>,
+    /// Maximum pooled connections.
+    pub max_connections: Option<u32>,
+}
+
+/// `[http]`: extra allowed hosts and origins, limits.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Host names (or host:port) accepted besides loopback.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Browser origins accepted (`scheme://host:port`); none by default.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: Option<usize>,
+    /// Most requests served at once.
+    pub max_concurrency: Option<usize>,
+}
+
+/// A workspace folder with its configuration.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Absolute path of the workspace folder.
+    pub root: PathBuf,
+    /// Parsed `dana.toml` (defaults when absent).
+    pub config: Config,
+}
+
+impl Workspace {
+    /// Opens the workspace at `root` (it must exist), reading `dana.toml` if present.
+    pub fn open(root: &Path) -> Result<Self> {
+        let root = root
+            .canonicalize()
+            .map_err(|e| Error::io("open workspace", root, e))?;
+        let path = root.join(CONFIG_FILE);
+        let config = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| Error::Config {
+                path: path.clone(),
+                message: e.to_string().trim_end().to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => return Err(Error::io("read", &path, e)),
+        };
+        Ok(Workspace { root, config })
+    }
+
+    /// The playbook override folder.
+    pub fn playbooks_dir(&self) -> PathBuf {
+        self.resolve(self.config.playbooks_dir.as_deref(), "playbooks")
+    }
+
+    /// The template override folder.
+    pub fn templates_dir(&self) -> PathBuf {
+        self.resolve(self.config.templates_dir.as_deref(), "templates")
+    }
+
+    /// Where phase documents are written.
+    pub fn docs_dir(&self) -> PathBuf {
+        self.resolve(self.config.docs_dir.as_deref(), "docs/dana")
+    }
+
+    /// dana's private folder (`.dana/`), holding the default state store.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(".dana")
+    }
+
+    fn resolve(&self, configured: Option<&Path>, default: &str) -> PathBuf {
+        match configured {
+            Some(p) if p.is_absolute() => p.to_path_buf(),
+            Some(p) => self.root.join(p),
+            None => self.root.join(default),
+        }
+    }
+}

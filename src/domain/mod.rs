@@ -1,0 +1,5 @@
+//! Typed inputs and outputs of every tool, and the pure functions that compute them.
+//! One module per area; nothing here knows about MCP.
+
+pub mod project;
+pub mod scoring;

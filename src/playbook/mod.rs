@@ -1,0 +1,249 @@
+//! Playbooks: the methodology as data. YAML files compiled into the binary and
+//! overridable, file by file, from the workspace's playbooks folder. Every playbook is
+//! parsed into typed structs and validated at startup; a bad override fails with the
+//! file, the line and what is wrong.
+
+mod phases;
+mod prompts;
+mod rubric;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
+pub use prompts::{PromptArg, PromptDef, PromptsBook};
+pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};
+
+/// The playbooks compiled into the binary: (name, YAML text).
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("phases", include_str!("../../playbooks/phases.yaml")),
+    ("rubric", include_str!("../../playbooks/rubric.yaml")),
+    ("prompts", include_str!("../../playbooks/prompts.yaml")),
+];
+
+/// Where a playbook's text came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled into the binary.
+    Embedded,
+    /// Read from a workspace override file.
+    Override(PathBuf),
+}
+
+/// One playbook's source text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// YAML text.
+    pub text: String,
+    /// Embedded or overridden.
+    pub origin: Origin,
+}
+
+impl Source {
+    /// The file name shown in errors.
+    pub fn display_name(&self, name: &str) -> String {
+        match &self.origin {
+            Origin::Embedded => format!("playbooks/{name}.yaml (embedded)"),
+            Origin::Override(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// All playbooks, parsed and validated.
+#[derive(Debug, Clone)]
+pub struct Playbooks {
+    /// The DEP phases, their steps, artifacts and gates.
+    pub phases: PhasesBook,
+    /// The 0-100 infrastructure rubric.
+    pub rubric: RubricBook,
+    /// MCP prompts.
+    pub prompts: PromptsBook,
+    sources: BTreeMap<String, Source>,
+}
+
+impl Playbooks {
+    /// The embedded playbooks only.
+    pub fn embedded() -> Result<Self> {
+        Self::load(None)
+    }
+
+    /// Embedded playbooks, each replaced by `<dir>/<name>.yaml` when that file exists.
+    /// A YAML file in `dir` that matches no playbook is an error (a typo would otherwise
+    /// be silently ignored).
+    pub fn load(override_dir: Option<&Path>) -> Result<Self> {
+        let mut sources: BTreeMap<String, Source> = EMBEDDED
+            .iter()
+            .map(|(name, text)| {
+                let source = Source {
+                    text: (*text).to_string(),
+                    origin: Origin::Embedded,
+                };
+                ((*name).to_string(), source)
+            })
+            .collect();
+        if let Some(dir) = override_dir.filter(|d| d.is_dir()) {
+            apply_overrides(dir, &mut sources)?;
+        }
+        let phases: PhasesBook = parse(&sources, "phases")?;
+        let rubric: RubricBook = parse(&sources, "rubric")?;
+        let prompts: PromptsBook = parse(&sources, "prompts")?;
+        let books = Playbooks {
+            phases,
+            rubric,
+            prompts,
+            sources,
+        };
+        books.validate()?;
+        Ok(books)
+    }
+
+    /// Names of all playbooks.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
+    }
+
+    /// The source of one playbook.
+    pub fn source(&self, name: &str) -> Result<&Source> {
+        self.sources
+            .get(name)
+            .ok_or_else(|| Error::not_found("playbook", name, self.names()))
+    }
+
+    fn validate(&self) -> Result<()> {
+        let check = |name: &str, issues: Issues| -> Result<()> {
+            match issues.into_iter().next() {
+                None => Ok(()),
+                Some(issue) => {
+                    let source = &self.sources[name];
+                    let location = issue
+                        .anchor
+                        .as_deref()
+                        .and_then(|a| line_of(&source.text, a, issue.last))
+                        .map(|line| format!(":{line}"))
+                        .unwrap_or_default();
+                    Err(Error::Playbook {
+                        file: source.display_name(name),
+                        location,
+                        message: issue.message,
+                    })
+                }
+            }
+        };
+        check("phases", self.phases.validate())?;
+        check("rubric", self.rubric.validate())?;
+        check("prompts", self.prompts.validate())?;
+        Ok(())
+    }
+}
+
+fn apply_overrides(dir: &Path, sources: &mut BTreeMap<String, Source>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("read", dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io("read", dir, e))?.path();
+        let is_yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        if !is_yaml {
+            continue;
+        }
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let Some(slot) = sources.get_mut(name) else {
+            let valid: Vec<String> = sources.keys().map(|k| format!("{k}.yaml")).collect();
+            return Err(Error::Playbook {
+                file: path.display().to_string(),
+                location: String::new(),
+                message: format!(
+                    "no playbook is named `{name}`; overridable files: {}",
+                    valid.join(", ")
+                ),
+            });
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+        *slot = Source {
+            text,
+            origin: Origin::Override(path),
+        };
+    }
+    Ok(())
+}
+
+fn parse<T: DeserializeOwned>(sources: &BTreeMap<String, Source>, name: &str) -> Result<T> {
+    let source = &sources[name];
+    serde_norway::from_str(&source.text).map_err(|e| {
+        let location = e
+            .location()
+            .map(|l| format!(":{}:{}", l.line(), l.column()))
+            .unwrap_or_default();
+        Error::Playbook {
+            file: source.display_name(name),
+            location,
+            message: e.to_string(),
+        }
+    })
+}
+
+/// A validation problem: the message, and a text to find in the file for its line.
+#[derive(Debug)]
+pub struct Issue {
+    message: String,
+    anchor: Option<String>,
+    last: bool,
+}
+
+/// Collects validation problems for one playbook.
+#[derive(Debug, Default)]
+pub struct Issues(Vec<Issue>);
+
+impl Issues {
+    /// Records a problem, anchored at the first line containing `anchor`.
+    pub fn push(&mut self, anchor: impl Into<Option<String>>, message: impl Into<String>) {
+        self.0.push(Issue {
+            message: message.into(),
+            anchor: anchor.into(),
+            last: false,
+        });
+    }
+
+    /// Records an error for every ID seen twice.
+    pub fn unique_ids<'a>(&mut self, what: &str, ids: impl IntoIterator<Item = &'a str>) {
+        let mut seen = HashSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                self.0.push(Issue {
+                    message: format!("duplicate {what} id `{id}`"),
+                    anchor: Some(id.to_string()),
+                    last: true,
+                });
+            }
+        }
+    }
+
+    fn into_vec(self) -> Vec<Issue> {
+        self.0
+    }
+}
+
+impl IntoIterator for Issues {
+    type Item = Issue;
+    type IntoIter = std::vec::IntoIter<Issue>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+/// 1-based line of the first (or last, for duplicates) line containing `needle`.
+fn line_of(text: &str, needle: &str, last: bool) -> Option<usize> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(needle))
+        .map(|(i, _)| i + 1);
+    if last { lines.last() } else { lines.next() }
+}

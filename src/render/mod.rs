@@ -1,0 +1,91 @@
+//! The minijinja environment: templates compiled into the binary (every file under
+//! `templates/`), overridable file by file from the workspace's templates folder.
+//! Undefined values are errors, never empty strings.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_templates.rs"));
+
+/// Renders embedded or overridden templates.
+#[derive(Clone)]
+pub struct Templates {
+    env: Arc<Environment<'static>>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").finish_non_exhaustive()
+    }
+}
+
+impl Templates {
+    /// Embedded templates, each replaced by `<override_dir>/<name>` where that file exists.
+    pub fn new(override_dir: Option<&Path>) -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_keep_trailing_newline(true);
+        let dir: Option<PathBuf> = override_dir.filter(|d| d.is_dir()).map(Path::to_path_buf);
+        env.set_loader(move |name: &str| {
+            if let Some(dir) = &dir {
+                // Refuse anything that could climb out of the override folder.
+                let safe = !name.split('/').any(|part| part == ".." || part.is_empty());
+                let path = dir.join(name);
+                if safe && path.is_file() {
+                    return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("cannot read `{}`: {e}", path.display()),
+                        )
+                    });
+                }
+            }
+            Ok(embedded(name).map(str::to_string))
+        });
+        env.add_filter("yaml_str", yaml_str);
+        env.add_filter("md_cell", md_cell);
+        Templates { env: Arc::new(env) }
+    }
+
+    /// Renders template `name` with `context`.
+    pub fn render<S: Serialize>(&self, name: &str, context: S) -> Result<String> {
+        let template = self.env.get_template(name).map_err(|source| Error::Template {
+            name: name.to_string(),
+            source,
+        })?;
+        template.render(context).map_err(|source| Error::Template {
+            name: name.to_string(),
+            source,
+        })
+    }
+
+    /// Whether a template with this name can be loaded.
+    pub fn exists(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
+    }
+}
+
+/// The embedded text of a template.
+pub fn embedded(name: &str) -> Option<&'static str> {
+    EMBEDDED_TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
+/// Quotes a value as a YAML double-quoted string.
+fn yaml_str(value: String) -> String {
+    serde_json::to_string(&value).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// Makes a value safe inside a Markdown table cell.
+fn md_cell(value: String) -> String {
+    value.replace('|', "\\|").replace('\n', " ")
+}

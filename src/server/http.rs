@@ -1,0 +1,195 @@
+//! Streamable HTTP transport at `/mcp`: loopback by default, Host allow-list and Origin
+//! validation on (403), bearer token required off loopback (401), bounded bodies (413)
+//! and bounded concurrency (503), idle sessions expire.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::DanaServer;
+use crate::error::{Error, Result};
+
+/// Environment variable holding the bearer token.
+pub const TOKEN_ENV: &str = "DANA_TOKEN";
+
+/// How to serve over HTTP.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Address to bind (default 127.0.0.1:8765).
+    pub addr: SocketAddr,
+    /// Bearer token; required when `addr` is not loopback.
+    pub token: Option<String>,
+    /// Extra Host values accepted (beyond loopback and the bound address).
+    pub allowed_hosts: Vec<String>,
+    /// Browser origins accepted; none by default.
+    pub allowed_origins: Vec<String>,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Most POST requests in flight; more get 503.
+    pub max_concurrency: usize,
+    /// Idle session lifetime.
+    pub session_idle: Duration,
+}
+
+impl HttpOptions {
+    /// Defaults for `addr`.
+    pub fn new(addr: SocketAddr) -> Self {
+        HttpOptions {
+            addr,
+            token: None,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+            max_concurrency: 64,
+            session_idle: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct HttpServer {
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+}
+
+impl HttpServer {
+    /// Binds the listener and builds the service; fails before serving anything when
+    /// the options are unsafe (non-loopback without a token).
+    pub async fn bind(server: DanaServer, options: HttpOptions) -> Result<Self> {
+        let loopback = options.addr.ip().is_loopback();
+        let token = options.token.clone().filter(|t| !t.trim().is_empty());
+        if !loopback && token.is_none() {
+            return Err(Error::invalid(format!(
+                "binding non-loopback address `{}` requires a bearer token (--token or {TOKEN_ENV})",
+                options.addr
+            )));
+        }
+        let listener = TcpListener::bind(options.addr)
+            .await
+            .map_err(|e| Error::io("bind", options.addr.to_string(), e))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| Error::io("bind", options.addr.to_string(), e))?;
+        let shutdown = CancellationToken::new();
+
+        let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+        if !loopback && !bound.ip().is_unspecified() {
+            hosts.push(host_of(bound.ip()));
+        }
+        hosts.extend(options.allowed_hosts.iter().cloned());
+        let mut config = StreamableHttpServerConfig::default()
+            .with_allowed_hosts(hosts)
+            .with_allowed_origins(options.allowed_origins.clone())
+            .enforce_origin_validation()
+            .with_max_request_body_bytes(options.max_body_bytes)
+            .with_cancellation_token(shutdown.child_token());
+        if !loopback && bound.ip().is_unspecified() {
+            // Bound to every interface: the operator must list the host names to accept.
+            if options.allowed_hosts.is_empty() {
+                return Err(Error::invalid(format!(
+                    "binding `{}` accepts any interface; list the host names clients use in [http] allowed_hosts of dana.toml",
+                    options.addr
+                )));
+            }
+        }
+        config.sse_keep_alive = Some(Duration::from_secs(15));
+        let mut sessions = LocalSessionManager::default();
+        let mut session_config = SessionConfig::default();
+        session_config.keep_alive = Some(options.session_idle);
+        sessions.session_config = session_config;
+        let factory_server = server.clone();
+        let service = StreamableHttpService::new(
+            move || Ok(factory_server.clone()),
+            Arc::new(sessions),
+            config,
+        );
+        let guard = Arc::new(Guard {
+            token_digest: token.map(|t| Sha256::digest(t.as_bytes()).into()),
+            permits: Semaphore::new(options.max_concurrency.max(1)),
+        });
+        let router = Router::new()
+            .nest_service("/mcp", service)
+            .layer(middleware::from_fn_with_state(guard, guard_layer));
+        Ok(HttpServer {
+            listener,
+            router,
+            shutdown,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// A token that stops the server when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled.
+    pub async fn run(self) -> Result<()> {
+        let shutdown = self.shutdown.clone();
+        let addr = self.local_addr();
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+            .map_err(|e| Error::io("serve", addr.to_string(), e))
+    }
+}
+
+struct Guard {
+    token_digest: Option<[u8; 32]>,
+    permits: Semaphore,
+}
+
+async fn guard_layer(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    if let Some(expected) = &guard.token_digest {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| -> [u8; 32] { Sha256::digest(t.trim().as_bytes()).into() });
+        // Comparing digests keeps the comparison time independent of the token.
+        if given.as_ref() != Some(expected) {
+            let mut response = (StatusCode::UNAUTHORIZED, "missing or invalid bearer token\n").into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"dana\""));
+            return response;
+        }
+    }
+    if request.method() == Method::POST {
+        let Ok(_permit) = guard.permits.try_acquire() else {
+            let mut response = Response::new(Body::from("too many concurrent requests; retry shortly\n"));
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        };
+        return next.run(request).await;
+    }
+    next.run(request).await
+}
+
+fn host_of(ip: IpAddr) -> String {
+    ip.to_string()
+}

@@ -1,0 +1,209 @@
+//! The MCP server: rmcp glue only. Tools come from [`tools::all`], prompts from the
+//! `prompts` playbook, resources from the playbooks. All logic lives in `domain`.
+
+pub mod http;
+mod prompts;
+mod resources;
+pub mod tool;
+pub mod tools;
+pub mod toolsets;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, ErrorData, GetPromptRequestParams, GetPromptResponse,
+    Implementation, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, Tool,
+};
+use rmcp::service::{RequestContext, RoleServer};
+use rmcp::ServerHandler;
+use serde_json::Value;
+
+use crate::App;
+use crate::error::{Error, Result};
+use tool::{Outcome, ToolCtx, ToolEntry, ToolError, to_call_result};
+
+/// The dana MCP server. Cheap to clone: one per HTTP session shares the same state.
+#[derive(Clone)]
+pub struct DanaServer {
+    app: Arc<App>,
+    tools: Arc<HashMap<&'static str, ToolEntry>>,
+    listing: Arc<Vec<Tool>>,
+}
+
+impl std::fmt::Debug for DanaServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DanaServer").field("tools", &self.listing.len()).finish()
+    }
+}
+
+impl DanaServer {
+    /// A server exposing the tools of the enabled toolsets. `toolsets`: `None` means
+    /// `dana.toml`'s list, or all.
+    pub fn new(app: Arc<App>, toolsets: Option<&[String]>) -> Result<Self> {
+        let configured = app.workspace.config.toolsets.clone();
+        let enabled = toolsets::resolve(toolsets.or(configured.as_deref()))?;
+        let tools: HashMap<&'static str, ToolEntry> = tools::all()
+            .into_iter()
+            .filter(|t| enabled.contains(&t.toolset))
+            .map(|t| (t.name, t))
+            .collect();
+        let mut listing: Vec<Tool> = tools.values().map(|t| t.tool.clone()).collect();
+        listing.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(DanaServer {
+            app,
+            tools: Arc::new(tools),
+            listing: Arc::new(listing),
+        })
+    }
+
+    /// The shared application state.
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    /// The enabled tools, sorted by name.
+    pub fn tool_list(&self) -> &[Tool] {
+        &self.listing
+    }
+
+    /// Runs a tool by name without an MCP client (`dana call`, the demo): the same
+    /// dispatch as `tools/call`.
+    pub async fn call_detached(&self, name: &str, args: Value) -> Result<Outcome> {
+        let args = match args {
+            Value::Object(map) => Some(map),
+            Value::Null => None,
+            other => {
+                return Err(Error::invalid(format!(
+                    "arguments must be a JSON object, not `{other}`"
+                )));
+            }
+        };
+        let ctx = ToolCtx::detached(self.app.clone());
+        match self.dispatch(name, ctx, args).await {
+            Ok(outcome) => Ok(outcome),
+            Err(ToolError::Domain(e)) => Err(e),
+            Err(ToolError::InputRequired(_)) => Err(Error::invalid(format!(
+                "`{name}` needs answers from a human; run it from an MCP client or use `dana gate`"
+            ))),
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        name: &str,
+        ctx: ToolCtx,
+        args: Option<rmcp::model::JsonObject>,
+    ) -> std::result::Result<Outcome, ToolError> {
+        let Some(entry) = self.tools.get(name) else {
+            let mut known: Vec<&str> = self.tools.keys().copied().collect();
+            known.sort_unstable();
+            return Err(ToolError::Domain(Error::not_found("tool", name, known)));
+        };
+        entry.run(ctx, args).await
+    }
+}
+
+impl ServerHandler for DanaServer {
+    fn get_info(&self) -> InitializeResult {
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_resources()
+            .build();
+        InitializeResult::new(capabilities)
+            .with_server_info(Implementation::new(
+                env!("CARGO_PKG_NAME"),
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .with_instructions(
+                "dana turns the Data Engineering Protocol into tools. Start with start_project, \
+                 then follow project_status: each phase (discover, model, build, optimize, govern) \
+                 ends with a gate only a human can approve. Tools work without `project` as \
+                 stateless helpers.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.listing.as_ref().clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools.get(name).map(|t| t.tool.clone())
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> std::result::Result<CallToolResponse, ErrorData> {
+        if !self.tools.contains_key(request.name.as_ref()) {
+            let mut known: Vec<&str> = self.tools.keys().copied().collect();
+            known.sort_unstable();
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool `{}`; valid: {}", request.name, known.join(", ")),
+                None,
+            ));
+        }
+        let ctx = ToolCtx {
+            app: self.app.clone(),
+            peer: Some(context.peer.clone()),
+            ct: context.ct.clone(),
+            progress: context.meta.get_progress_token(),
+            input_responses: request.input_responses.clone(),
+            request_state: request.request_state.clone(),
+            protocol_version: context.protocol_version().map(|v| v.to_string()),
+        };
+        match self.dispatch(&request.name, ctx, request.arguments).await {
+            Ok(outcome) => Ok(to_call_result(Ok(outcome)).into()),
+            Err(ToolError::Domain(e)) => Ok(to_call_result(Err(e)).into()),
+            Err(ToolError::InputRequired(result)) => Ok(CallToolResponse::InputRequired(*result)),
+        }
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list(&self.app)))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<GetPromptResponse, ErrorData> {
+        prompts::get(&self.app, &request).map(Into::into)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list(&self.app)))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ReadResourceResponse, ErrorData> {
+        resources::read(&self.app, &request.uri).await.map(Into::into)
+    }
+}

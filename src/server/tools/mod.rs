@@ -1,0 +1,16 @@
+//! Every tool, one file per toolset. Each tool is a few lines that hand over to
+//! `crate::domain`.
+
+mod protocol;
+mod scoring;
+
+use super::tool::{ToolEntry, entry};
+
+/// All tools dana has, in no particular order (listing sorts by name).
+pub fn all() -> Vec<ToolEntry> {
+    vec![
+        entry::<protocol::StartProject>(),
+        entry::<protocol::ProjectStatusTool>(),
+        entry::<scoring::ScoreInfrastructure>(),
+    ]
+}

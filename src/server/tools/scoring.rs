@@ -1,0 +1,30 @@
+//! Toolset `scoring`: the 0-100 infrastructure rubric.
+
+use crate::domain::scoring::{self, ScoreInfrastructureParams, ScoreReport};
+use crate::server::tool::{DanaTool, Hints, ToolCtx, ToolError};
+
+/// `score_infrastructure`.
+pub struct ScoreInfrastructure;
+
+impl DanaTool for ScoreInfrastructure {
+    const NAME: &'static str = "score_infrastructure";
+    const TOOLSET: &'static str = "scoring";
+    const TITLE: &'static str = "Score infrastructure (0-100)";
+    const DESCRIPTION: &'static str = "Score data infrastructure 0-100 on seven weighted dimensions (reliability 20, data_quality 20, performance 15, documentation 10, monitoring 15, testing 10, cost_efficiency 10). Per dimension give `points` or `evidence` facts (list: resource dana://playbooks/rubric or prompt audit_infrastructure). Returns points with rationale, band, and improvements ordered by points gained. With `project` the score is stored and compared with the previous one.";
+    const HINTS: Hints = Hints {
+        read_only: false,
+        destructive: false,
+        idempotent: false,
+        open_world: false,
+    };
+    type Params = ScoreInfrastructureParams;
+    type Output = ScoreReport;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(scoring::score_and_store(&ctx.app, &params).await?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app.templates.render("reports/score.md.j2", output).ok()
+    }
+}
