@@ -2,3 +2,7 @@
 #![allow(dead_code)]
 
 mod common;
+mod content;
+mod scoring;
+mod server;
+mod store;
