@@ -2,6 +2,8 @@
 //! spawn → `initialize` answered, `tools/list`, and one `score_infrastructure` call.
 //! Prints medians over RUNS runs. Run with `cargo bench --bench startup`.
 
+#![allow(clippy::print_stdout)] // a benchmark prints its figures on stdout
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
