@@ -110,10 +110,14 @@ impl DanaServer {
 
 impl ServerHandler for DanaServer {
     fn get_info(&self) -> InitializeResult {
+        // Logging is deprecated in the spec line rmcp follows but still negotiated by
+        // clients; dana accepts a level and logs to stderr (tracing) either way.
+        #[allow(deprecated)]
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_prompts()
             .enable_resources()
+            .enable_logging()
             .build();
         InitializeResult::new(capabilities)
             .with_server_info(Implementation::new(
@@ -126,6 +130,16 @@ impl ServerHandler for DanaServer {
                  ends with a gate only a human can approve. Tools work without `project` as \
                  stateless helpers.",
             )
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<(), ErrorData> {
+        tracing::info!(level = ?request.level, "client set the log level");
+        Ok(())
     }
 
     async fn list_tools(

@@ -190,8 +190,8 @@ impl std::fmt::Debug for ToolEntry {
 
 /// Erases a [`DanaTool`].
 pub fn entry<T: DanaTool>() -> ToolEntry {
-    let input = rmcp::handler::server::common::schema_for_type::<T::Params>();
-    let output = rmcp::handler::server::common::schema_for_output::<T::Output>();
+    let input = clean_schema(rmcp::handler::server::common::schema_for_type::<T::Params>());
+    let output = clean_schema(rmcp::handler::server::common::schema_for_output::<T::Output>());
     let annotations = ToolAnnotations::with_title(T::TITLE)
         .read_only(T::HINTS.read_only)
         .destructive(T::HINTS.destructive)
@@ -219,6 +219,56 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
         toolset: T::TOOLSET,
         tool,
         call,
+    }
+}
+
+/// Formats JSON Schema 2020-12 defines; schemars also emits Rust ones (`uint32`,
+/// `double`, …) that validators warn about and that cost tokens in `tools/list`.
+const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Removes non-standard `format` keywords from a schema, recursively.
+fn clean_schema(schema: Arc<JsonObject>) -> Arc<JsonObject> {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                let drop = map
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
+                if drop {
+                    map.remove("format");
+                }
+                map.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut value = Value::Object((*schema).clone());
+    walk(&mut value);
+    match value {
+        Value::Object(map) => Arc::new(map),
+        _ => schema,
     }
 }
 

@@ -80,6 +80,18 @@ async fn every_tool_is_typed_described_and_annotated() {
             annotations.open_world_hint.is_some(),
             "{name}: openWorldHint"
         );
+        for schema in [Some(&tool.input_schema), tool.output_schema.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            let text = serde_json::to_string(&**schema).unwrap();
+            assert!(
+                !text.contains("\"format\":\"uint")
+                    && !text.contains("\"format\":\"int")
+                    && !text.contains("\"format\":\"double\""),
+                "{name}: non-standard format in {text}"
+            );
+        }
         let schema = Value::Object((*tool.input_schema).clone());
         assert_eq!(schema["type"], "object", "{name}");
         assert_eq!(
