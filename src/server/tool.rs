@@ -190,8 +190,16 @@ impl std::fmt::Debug for ToolEntry {
 
 /// Erases a [`DanaTool`].
 pub fn entry<T: DanaTool>() -> ToolEntry {
-    let input = clean_schema(rmcp::handler::server::common::schema_for_type::<T::Params>());
-    let output = clean_schema(rmcp::handler::server::common::schema_for_output::<T::Output>());
+    let input = clean_schema(
+        rmcp::handler::server::common::schema_for_type::<T::Params>(),
+        false,
+    );
+    // Output schemas validate structured results; their prose would only cost the agent's
+    // context on every tools/list, so descriptions are dropped there.
+    let output = clean_schema(
+        rmcp::handler::server::common::schema_for_output::<T::Output>(),
+        true,
+    );
     let annotations = ToolAnnotations::with_title(T::TITLE)
         .read_only(T::HINTS.read_only)
         .destructive(T::HINTS.destructive)
@@ -246,9 +254,10 @@ const STANDARD_FORMATS: &[&str] = &[
     "regex",
 ];
 
-/// Removes non-standard `format` keywords from a schema, recursively.
-fn clean_schema(schema: Arc<JsonObject>) -> Arc<JsonObject> {
-    fn walk(value: &mut Value) {
+/// Removes non-standard `format` keywords from a schema, recursively, and with `terse`
+/// also every `description`/`title` keyword (not properties that happen to be named so).
+fn clean_schema(schema: Arc<JsonObject>, terse: bool) -> Arc<JsonObject> {
+    fn walk(value: &mut Value, terse: bool) {
         match value {
             Value::Object(map) => {
                 let drop = map
@@ -258,14 +267,24 @@ fn clean_schema(schema: Arc<JsonObject>) -> Arc<JsonObject> {
                 if drop {
                     map.remove("format");
                 }
-                map.values_mut().for_each(walk);
+                if terse {
+                    for keyword in ["description", "title"] {
+                        if map.get(keyword).is_some_and(Value::is_string) {
+                            map.remove(keyword);
+                        }
+                    }
+                }
+                map.values_mut().for_each(|v| walk(v, terse));
             }
-            Value::Array(items) => items.iter_mut().for_each(walk),
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, terse)),
             _ => {}
         }
     }
-    let mut value = Value::Object((*schema).clone());
-    walk(&mut value);
+    let mut object = (*schema).clone();
+    // MCP fixes the dialect (2020-12); repeating it on every schema only costs bytes.
+    object.remove("$schema");
+    let mut value = Value::Object(object);
+    walk(&mut value, terse);
     match value {
         Value::Object(map) => Arc::new(map),
         _ => schema,
