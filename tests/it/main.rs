@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod content;
+mod fuzz;
 mod scoring;
 mod server;
 mod store;
