@@ -59,7 +59,10 @@ async fn call_bounded(h: &Harness, tool: &str, args: Value) -> Result<(), String
     let request = CallToolRequestParams::new(tool.to_string()).with_arguments(args.clone());
     match tokio::time::timeout(Duration::from_secs(20), h.client.call_tool(request)).await {
         Err(_) => Err(format!("{tool} hung on {}", Value::Object(args))),
-        Ok(Err(e)) => Err(format!("{tool} broke the protocol on {}: {e}", Value::Object(args))),
+        Ok(Err(e)) => Err(format!(
+            "{tool} broke the protocol on {}: {e}",
+            Value::Object(args)
+        )),
         Ok(Ok(result)) => {
             if result.is_error == Some(true) {
                 let text = crate::common::text(&result);
@@ -67,7 +70,10 @@ async fn call_bounded(h: &Harness, tool: &str, args: Value) -> Result<(), String
                     return Err(format!("{tool}: empty error for {}", Value::Object(args)));
                 }
                 if text.contains("internal error") {
-                    return Err(format!("{tool} panicked on {}: {text}", Value::Object(args)));
+                    return Err(format!(
+                        "{tool} panicked on {}: {text}",
+                        Value::Object(args)
+                    ));
                 }
             }
             Ok(())
@@ -79,7 +85,10 @@ async fn call_bounded(h: &Harness, tool: &str, args: Value) -> Result<(), String
 async fn arbitrary_arguments_never_panic_or_hang() {
     let h = Harness::new().await;
     let tools = h.client.list_all_tools().await.unwrap();
-    let cases: u32 = std::env::var("DANA_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48);
+    let cases: u32 = std::env::var("DANA_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(48);
     for tool in tools {
         let name = tool.name.to_string();
         let mut runner = TestRunner::new(Config {
