@@ -316,13 +316,12 @@ pub fn to_review(project: &str, eval: &PhaseEval, outcome: ReviewOutcome, decisi
     let phase = &eval.phase;
     let next = match outcome {
         ReviewOutcome::CriteriaUnmet => {
-            let mut tools: Vec<String> = eval
-                .criteria
-                .iter()
-                .filter(|c| !c.passed)
-                .flat_map(|c| c.tools.iter().cloned())
-                .collect();
-            tools.dedup();
+            let mut tools: Vec<String> = Vec::new();
+            for tool in eval.criteria.iter().filter(|c| !c.passed).flat_map(|c| c.tools.iter()) {
+                if !tools.contains(tool) {
+                    tools.push(tool.clone());
+                }
+            }
             format!(
                 "Nobody was asked. Meet the failing criteria (call {} with project `{project}`), then call request_gate_review again.",
                 tools.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
