@@ -219,7 +219,7 @@ fn next_steps(project: &str, e: &PhaseEval) -> Vec<String> {
             "call `request_gate_review` with project `{project}` and phase `{phase}`"
         )],
         GateState::PendingHuman => vec![format!(
-            "ask the human to run `dana gate status {project} {phase}` then `dana gate approve|reject|clarify {project} {phase} --reviewer NAME`"
+            "ask the human to run `dana gate status {project} {phase}`, then `dana gate approve {project} {phase} --reviewer NAME` (or `reject` / `clarify`)"
         )],
         GateState::Clarify => e
             .open_questions()

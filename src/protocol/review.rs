@@ -347,7 +347,7 @@ pub fn to_review(project: &str, eval: &PhaseEval, outcome: ReviewOutcome, decisi
             "The reviewer did not decide; nothing was recorded but the attempt. Ask the human when to review again.".to_string()
         }
         ReviewOutcome::PendingHuman => format!(
-            "This client cannot ask the human directly, so gate `{}` is pending. Ask the human to run, in the workspace: `dana gate status {project} {phase}` and then `dana gate approve|reject|clarify {project} {phase} --reviewer NAME`. Then call project_status.",
+            "This client cannot ask the human directly, so gate `{}` is pending. Ask the human to run, in the workspace: `dana gate status {project} {phase}`, then `dana gate approve {project} {phase} --reviewer NAME` (or `reject` with `--comment REASONS`, or `clarify` with `--question TEXT`). Then call project_status.",
             eval.gate
         ),
     };
