@@ -3,3 +3,4 @@
 
 mod common;
 mod protocol;
+mod protocol_concurrency;
