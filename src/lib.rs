@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod playbook;
+pub mod protocol;
 pub mod render;
 pub mod server;
 pub mod store;

@@ -104,7 +104,35 @@ impl DanaServer {
             known.sort_unstable();
             return Err(ToolError::Domain(Error::not_found("tool", name, known)));
         };
-        entry.run(ctx, args).await
+        // The one artifact mechanism: a call whose arguments carry `project` is checked
+        // against the gates before the tool runs, and its result is recorded after, under
+        // the kind and phase `phases.yaml` assigns to the tool.
+        let project = args
+            .as_ref()
+            .and_then(|a| a.get("project"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let assigned = match &project {
+            Some(p) => crate::protocol::artifact::precheck(&self.app, p, name).await?,
+            None => None,
+        };
+        let mut outcome = entry.run(ctx, args).await?;
+        if let (Some(p), Some((phase, kind))) = (&project, &assigned) {
+            outcome.artifact = crate::protocol::artifact::record(
+                &self.app,
+                p,
+                name,
+                &outcome.structured,
+                outcome.rendered.as_deref(),
+            )
+            .await
+            .map_err(|e| {
+                Error::Protocol(format!(
+                    "`{name}` ran but its result was not recorded as `{kind}` in phase `{phase}` of project `{p}`: {e:#}"
+                ))
+            })?;
+        }
+        Ok(outcome)
     }
 }
 
@@ -181,6 +209,7 @@ impl ServerHandler for DanaServer {
             input_responses: request.input_responses.clone(),
             request_state: request.request_state.clone(),
             protocol_version: context.protocol_version().map(|v| v.to_string()),
+            client_capabilities: context.client_capabilities(),
         };
         match self.dispatch(&request.name, ctx, request.arguments).await {
             Ok(outcome) => Ok(to_call_result(Ok(outcome)).into()),

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use futures::FutureExt;
 use rmcp::model::{
-    CallToolResult, ContentBlock, InputRequiredResult, InputResponses, JsonObject,
-    ProgressNotificationParam, ProgressToken, Tool, ToolAnnotations,
+    CallToolResult, ClientCapabilities, ContentBlock, InputRequiredResult, InputResponses, JsonObject,
+    MetaObject, ProgressNotificationParam, ProgressToken, Tool, ToolAnnotations,
 };
 use rmcp::service::{Peer, RoleServer};
 use schemars::JsonSchema;
@@ -40,6 +40,8 @@ pub struct ToolCtx {
     pub request_state: Option<String>,
     /// Protocol version the client speaks, when known.
     pub protocol_version: Option<String>,
+    /// What the client declared it supports (elicitation, …), when known.
+    pub client_capabilities: Option<ClientCapabilities>,
 }
 
 impl ToolCtx {
@@ -53,6 +55,7 @@ impl ToolCtx {
             input_responses: None,
             request_state: None,
             protocol_version: None,
+            client_capabilities: None,
         }
     }
 
@@ -166,6 +169,8 @@ pub struct Outcome {
     pub structured: Value,
     /// Markdown rendering.
     pub rendered: Option<String>,
+    /// Where the dispatcher recorded the result, when called with `project`.
+    pub artifact: Option<crate::protocol::artifact::ArtifactRef>,
 }
 
 /// An erased tool.
@@ -219,6 +224,7 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
             Ok(Outcome {
                 structured,
                 rendered,
+                artifact: None,
             })
         })
     });
@@ -335,7 +341,18 @@ impl ToolEntry {
 /// Turns an outcome into the MCP result: structured content plus its JSON text.
 pub fn to_call_result(outcome: Result<Outcome, Error>) -> CallToolResult {
     match outcome {
-        Ok(outcome) => CallToolResult::structured(outcome.structured),
+        Ok(outcome) => {
+            let mut result = CallToolResult::structured(outcome.structured);
+            // Where the result was recorded travels in `_meta`, outside the tool's own schema.
+            if let Some(artifact) = &outcome.artifact
+                && let Ok(value) = serde_json::to_value(artifact)
+            {
+                let mut meta = JsonObject::new();
+                meta.insert("dana/artifact".to_string(), value);
+                result.meta = Some(MetaObject(meta));
+            }
+            result
+        }
         Err(e) => CallToolResult::error(vec![ContentBlock::text(format!("{e:#}"))]),
     }
 }

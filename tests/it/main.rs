@@ -5,6 +5,8 @@ mod cli;
 mod common;
 mod content;
 mod fuzz;
+mod protocol;
+mod protocol_concurrency;
 mod scoring;
 mod server;
 mod store;

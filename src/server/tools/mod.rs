@@ -11,6 +11,8 @@ pub fn all() -> Vec<ToolEntry> {
     vec![
         entry::<protocol::StartProject>(),
         entry::<protocol::ProjectStatusTool>(),
+        entry::<protocol::RequestGateReview>(),
+        entry::<protocol::RenderPhaseDocument>(),
         entry::<scoring::ScoreInfrastructure>(),
     ]
 }
