@@ -1,6 +1,7 @@
 //! Every tool, one file per toolset. Each tool is a few lines that hand over to
 //! `crate::domain`.
 
+mod modeling;
 mod protocol;
 mod scoring;
 
@@ -12,5 +13,8 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<protocol::StartProject>(),
         entry::<protocol::ProjectStatusTool>(),
         entry::<scoring::ScoreInfrastructure>(),
+        entry::<modeling::DesignDimensionalModel>(),
+        entry::<modeling::GenerateDdl>(),
+        entry::<modeling::GenerateScdMerge>(),
     ]
 }
