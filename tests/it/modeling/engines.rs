@@ -74,6 +74,13 @@ impl Engine {
             engine.exec(&format!("CREATE DATABASE {schema}")).await;
             engines.push(engine);
         }
+        let expected =
+            1 + usize::from(postgres_url().is_some()) + usize::from(mysql_url().is_some());
+        assert_eq!(
+            engines.len(),
+            expected,
+            "every configured engine takes part"
+        );
         engines
     }
 
