@@ -110,6 +110,7 @@ pub const REQUIRED_CHECKS: &[&str] = &[
     "MOD-BUS-UNKNOWN-TABLE",
     "MOD-BUS-MISMATCH",
     "MOD-NO-UNKNOWN-MEMBER",
+    "MOD-TABLE-NO-COLUMNS",
 ];
 
 impl ModelingBook {

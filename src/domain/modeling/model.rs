@@ -590,6 +590,14 @@ fn normalize_fact(
         unknown_member: false,
         physical,
     };
+    if table.columns.is_empty() {
+        findings.push(RawFinding::new(
+            "MOD-TABLE-NO-COLUMNS",
+            &table.name,
+            None,
+            None,
+        ));
+    }
     for column in &table.primary_key {
         if table.column(column).is_none() {
             findings.push(RawFinding::new(

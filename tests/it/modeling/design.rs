@@ -102,7 +102,8 @@ async fn a_flawed_model_gets_each_finding_by_id() {
                   { "name": "quantity", "type": "integer", "additivity": "additive", "aggregation": "sum" }
               ],
               "physical": { "partition_by": "customer_key", "cluster_by": ["nope"] } },
-            { "name": "fct_visits", "grain": "visit data", "foreign_keys": [{ "dimension": "dim_customers" }] }
+            { "name": "fct_visits", "grain": "visit data", "foreign_keys": [{ "dimension": "dim_customers" }] },
+            { "name": "fct_empty", "grain": "One row per nothing at all really" }
         ],
         "bus_matrix": [{ "process": "ordering", "fact": "fct_visits", "dimensions": ["dim_customers", "regions", "dim_ghost"] }]
     });
@@ -125,6 +126,8 @@ async fn a_flawed_model_gets_each_finding_by_id() {
         "MOD-BUS-UNKNOWN-TABLE",
         "MOD-BUS-MISMATCH",
         "MOD-NO-UNKNOWN-MEMBER",
+        "MOD-TABLE-NO-COLUMNS",
+        "MOD-FACT-NO-DIMENSIONS",
         "NAME-LAYER-FCT",
         "NAME-LAYER-DIM",
         "NAME-COL-BOOL",

@@ -3,7 +3,7 @@
 //! hostile names.
 
 mod design;
-mod engines;
+pub mod engines;
 mod golden;
 mod hostile;
 mod parse;
