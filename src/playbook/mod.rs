@@ -3,6 +3,8 @@
 //! parsed into typed structs and validated at startup; a bad override fails with the
 //! file, the line and what is wrong.
 
+mod modeling;
+mod naming;
 mod phases;
 mod prompts;
 mod rubric;
@@ -14,6 +16,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
+pub use modeling::{GrainRules, ModelCheck, ModelingBook, ScdSteps, ScdText, Severity};
+pub use naming::{ColumnRule, GeneratedNames, LayerRule, NamingBook, UnknownMemberValues};
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};
 pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};
@@ -23,6 +27,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("phases", include_str!("../../playbooks/phases.yaml")),
     ("rubric", include_str!("../../playbooks/rubric.yaml")),
     ("prompts", include_str!("../../playbooks/prompts.yaml")),
+    ("naming", include_str!("../../playbooks/naming.yaml")),
+    ("modeling", include_str!("../../playbooks/modeling.yaml")),
 ];
 
 /// Where a playbook's text came from.
@@ -62,6 +68,10 @@ pub struct Playbooks {
     pub rubric: RubricBook,
     /// MCP prompts.
     pub prompts: PromptsBook,
+    /// Naming conventions.
+    pub naming: NamingBook,
+    /// Dimensional model checks.
+    pub modeling: ModelingBook,
     sources: BTreeMap<String, Source>,
 }
 
@@ -91,10 +101,14 @@ impl Playbooks {
         let phases: PhasesBook = parse(&sources, "phases")?;
         let rubric: RubricBook = parse(&sources, "rubric")?;
         let prompts: PromptsBook = parse(&sources, "prompts")?;
+        let naming: NamingBook = parse(&sources, "naming")?;
+        let modeling: ModelingBook = parse(&sources, "modeling")?;
         let books = Playbooks {
             phases,
             rubric,
             prompts,
+            naming,
+            modeling,
             sources,
         };
         books.validate()?;
@@ -136,6 +150,8 @@ impl Playbooks {
         check("phases", self.phases.validate())?;
         check("rubric", self.rubric.validate())?;
         check("prompts", self.prompts.validate())?;
+        check("naming", self.naming.validate())?;
+        check("modeling", self.modeling.validate())?;
         Ok(())
     }
 }

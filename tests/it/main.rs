@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod content;
 mod fuzz;
+mod modeling;
 mod protocol;
 mod protocol_concurrency;
 mod scoring;

@@ -1,6 +1,7 @@
 //! Every tool, one file per toolset. Each tool is a few lines that hand over to
 //! `crate::domain`.
 
+mod modeling;
 mod protocol;
 mod scoring;
 
@@ -14,5 +15,8 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<protocol::RequestGateReview>(),
         entry::<protocol::RenderPhaseDocument>(),
         entry::<scoring::ScoreInfrastructure>(),
+        entry::<modeling::DesignDimensionalModel>(),
+        entry::<modeling::GenerateDdl>(),
+        entry::<modeling::GenerateScdMerge>(),
     ]
 }
