@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod live;
 pub mod playbook;
 pub mod render;
 pub mod server;
