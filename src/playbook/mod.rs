@@ -5,6 +5,7 @@
 
 mod phases;
 mod prompts;
+mod quality;
 mod rubric;
 
 use std::collections::{BTreeMap, HashSet};
@@ -16,6 +17,7 @@ use crate::error::{Error, Result};
 
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};
+pub use quality::{Anomaly, Bounds, CheckKind, ProfileSettings, QualityBook, QualityDimension, Severity, Shape, SuggestSettings};
 pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};
 
 /// The playbooks compiled into the binary: (name, YAML text).
@@ -23,6 +25,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("phases", include_str!("../../playbooks/phases.yaml")),
     ("rubric", include_str!("../../playbooks/rubric.yaml")),
     ("prompts", include_str!("../../playbooks/prompts.yaml")),
+    ("quality", include_str!("../../playbooks/quality.yaml")),
 ];
 
 /// Where a playbook's text came from.
@@ -62,6 +65,8 @@ pub struct Playbooks {
     pub rubric: RubricBook,
     /// MCP prompts.
     pub prompts: PromptsBook,
+    /// Data quality: dimensions, severities, check kinds, profiling thresholds.
+    pub quality: QualityBook,
     sources: BTreeMap<String, Source>,
 }
 
@@ -91,10 +96,12 @@ impl Playbooks {
         let phases: PhasesBook = parse(&sources, "phases")?;
         let rubric: RubricBook = parse(&sources, "rubric")?;
         let prompts: PromptsBook = parse(&sources, "prompts")?;
+        let quality: QualityBook = parse(&sources, "quality")?;
         let books = Playbooks {
             phases,
             rubric,
             prompts,
+            quality,
             sources,
         };
         books.validate()?;
@@ -136,6 +143,7 @@ impl Playbooks {
         check("phases", self.phases.validate())?;
         check("rubric", self.rubric.validate())?;
         check("prompts", self.prompts.validate())?;
+        check("quality", self.quality.validate())?;
         Ok(())
     }
 }

@@ -14,5 +14,8 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<protocol::ProjectStatusTool>(),
         entry::<scoring::ScoreInfrastructure>(),
         entry::<quality::ListDatasources>(),
+        entry::<quality::ProfileDatasource>(),
+        entry::<quality::GenerateQualityChecks>(),
+        entry::<quality::RunQualityChecks>(),
     ]
 }
