@@ -469,7 +469,7 @@ pub fn render(
         }
     };
     match kind.name.as_str() {
-        "not_null" | "unique" => {
+        "not_null" | "unique" | "unique_combination" => {
             need_col()?;
         }
         "accepted_values" => {

@@ -136,7 +136,7 @@ pub fn dbt_schema(
     model.insert("columns".into(), Value::Array(columns));
     let body = yaml(&json!({"version": 2, "models": [Value::Object(model)]}))?;
     app.templates.render(
-        "checks/schema.yml.j2",
+        "checks/dbt_schema.j2",
         json!({"table": spec.name, "origin": origin, "skipped": skipped, "body": body}),
     )
 }
@@ -187,5 +187,5 @@ pub fn odcs_quality(
     }
     let body = yaml(&json!({"quality": rules}))?;
     app.templates
-        .render("checks/odcs_quality.yaml.j2", json!({"table": spec.name, "dialect": dialect.name(), "body": body}))
+        .render("checks/odcs_quality.j2", json!({"table": spec.name, "dialect": dialect.name(), "body": body}))
 }

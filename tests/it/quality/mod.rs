@@ -1,6 +1,7 @@
 //! Live datasources, profiling and quality checks on the real engines.
 
 mod engines;
+mod generate;
 mod live;
 
 use std::sync::Arc;
