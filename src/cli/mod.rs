@@ -2,7 +2,9 @@
 //! over the same domain functions the MCP tools call.
 
 mod call;
+mod check;
 mod demo;
+mod profile;
 mod score;
 mod serve;
 
@@ -39,6 +41,10 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Show what dana does, on an embedded sample, in a folder it creates.
     Demo(demo::DemoArgs),
+    /// Profile a named datasource (progress on stderr).
+    Profile(profile::ProfileArgs),
+    /// Run quality checks from a file on a named datasource; exit 1 when one fails.
+    Check(check::CheckArgs),
 }
 
 /// Output format of commands that print a result.
@@ -66,6 +72,8 @@ pub fn run() -> Result<ExitCode> {
             Command::Call(args) => call::run(&cli.workspace, args).await,
             Command::Score(args) => score::run(&cli.workspace, args).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Profile(args) => profile::run(&cli.workspace, args).await,
+            Command::Check(args) => check::run(&cli.workspace, args).await,
         }
     })
 }

@@ -97,6 +97,7 @@ pub(super) fn get(
     let playbooks = serde_json::json!({
         "rubric": books.rubric,
         "phases": books.phases,
+        "quality": books.quality,
     });
     if let serde_json::Value::Object(map) = playbooks {
         context.extend(map);

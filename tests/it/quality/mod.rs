@@ -1,5 +1,6 @@
 //! Live datasources, profiling and quality checks on the real engines.
 
+mod cli;
 mod engines;
 mod generate;
 mod live;
