@@ -37,15 +37,24 @@ pub(super) async fn run(workspace: &Path, args: CheckArgs) -> Result<ExitCode> {
     // Accept a whole generate_quality_checks result: keep only what the run reads.
     if let serde_json::Value::Object(map) = &mut value {
         map.retain(|k, _| matches!(k.as_str(), "checks" | "tables" | "sample_rows"));
-        map.insert("datasource".into(), serde_json::Value::String(args.datasource.clone()));
+        map.insert(
+            "datasource".into(),
+            serde_json::Value::String(args.datasource.clone()),
+        );
     }
     let params: RunQualityChecksParams =
         decode(value).map_err(|e| Error::invalid(format!("`{}`: {e}", args.file.display())))?;
     let result = run::run(&app, &params, &StderrBar).await?;
     let text = match args.format {
-        Format::Json => json(&serde_json::to_value(&result).map_err(|e| Error::invalid(e.to_string()))?),
+        Format::Json => {
+            json(&serde_json::to_value(&result).map_err(|e| Error::invalid(e.to_string()))?)
+        }
         Format::Md | Format::Table => app.templates.render("reports/quality_run.md.j2", &result)?,
     };
     out(&text)?;
-    Ok(if result.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if result.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

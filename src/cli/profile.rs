@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::{Format, json, out};
 use crate::App;
-use crate::domain::quality::{Progress, ProfileDatasourceParams, profile};
+use crate::domain::quality::{ProfileDatasourceParams, Progress, profile};
 use crate::error::{Error, Result};
 
 /// Arguments of `dana profile`.
@@ -30,9 +30,18 @@ pub(super) struct StderrBar;
 impl Progress for StderrBar {
     async fn report(&self, done: usize, total: usize, message: String) {
         let width = 24;
-        let filled = if total == 0 { width } else { done * width / total };
+        let filled = if total == 0 {
+            width
+        } else {
+            done * width / total
+        };
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r[{}{}] {done}/{total} {message:<48}", "#".repeat(filled), ".".repeat(width - filled));
+        let _ = write!(
+            err,
+            "\r[{}{}] {done}/{total} {message:<48}",
+            "#".repeat(filled),
+            ".".repeat(width - filled)
+        );
         if done >= total {
             let _ = writeln!(err);
         }
@@ -52,7 +61,9 @@ pub(super) async fn run(workspace: &Path, args: ProfileArgs) -> Result<ExitCode>
     };
     let result = profile::profile(&app, &params, &StderrBar).await?;
     let text = match args.format {
-        Format::Json => json(&serde_json::to_value(&result).map_err(|e| Error::invalid(e.to_string()))?),
+        Format::Json => {
+            json(&serde_json::to_value(&result).map_err(|e| Error::invalid(e.to_string()))?)
+        }
         Format::Md | Format::Table => app.templates.render("reports/profile.md.j2", &result)?,
     };
     out(&text)?;

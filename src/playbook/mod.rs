@@ -17,7 +17,10 @@ use crate::error::{Error, Result};
 
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};
-pub use quality::{Anomaly, Bounds, CheckKind, ProfileSettings, QualityBook, QualityDimension, Severity, Shape, SuggestSettings};
+pub use quality::{
+    Anomaly, Bounds, CheckKind, ProfileSettings, QualityBook, QualityDimension, Severity, Shape,
+    SuggestSettings,
+};
 pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};
 
 /// The playbooks compiled into the binary: (name, YAML text).

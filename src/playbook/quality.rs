@@ -168,10 +168,16 @@ impl QualityBook {
         for kind in &self.kinds {
             let anchor = Some(format!("id: {}", kind.id));
             if self.dimension(&kind.dimension).is_none() {
-                issues.push(anchor.clone(), format!("kind `{}`: unknown dimension `{}`", kind.id, kind.dimension));
+                issues.push(
+                    anchor.clone(),
+                    format!("kind `{}`: unknown dimension `{}`", kind.id, kind.dimension),
+                );
             }
             if !severity_ok(&kind.severity) {
-                issues.push(anchor.clone(), format!("kind `{}`: unknown severity `{}`", kind.id, kind.severity));
+                issues.push(
+                    anchor.clone(),
+                    format!("kind `{}`: unknown severity `{}`", kind.id, kind.severity),
+                );
             }
             if !kind.id.starts_with("DQ-") {
                 issues.push(anchor, format!("kind `{}`: ids start with `DQ-`", kind.id));
@@ -181,16 +187,31 @@ impl QualityBook {
             if !severity_ok(&anomaly.severity) {
                 issues.push(
                     Some(format!("id: {}", anomaly.id)),
-                    format!("anomaly `{}`: unknown severity `{}`", anomaly.id, anomaly.severity),
+                    format!(
+                        "anomaly `{}`: unknown severity `{}`",
+                        anomaly.id, anomaly.severity
+                    ),
                 );
             }
         }
         for dim in &self.dimensions {
-            const ODCS: &[&str] = &["accuracy", "completeness", "conformity", "consistency", "coverage", "timeliness", "uniqueness"];
+            const ODCS: &[&str] = &[
+                "accuracy",
+                "completeness",
+                "conformity",
+                "consistency",
+                "coverage",
+                "timeliness",
+                "uniqueness",
+            ];
             if !ODCS.contains(&dim.odcs.as_str()) {
                 issues.push(
                     Some(format!("id: {}", dim.id)),
-                    format!("dimension `{}`: `odcs` must be one of {}", dim.id, ODCS.join(", ")),
+                    format!(
+                        "dimension `{}`: `odcs` must be one of {}",
+                        dim.id,
+                        ODCS.join(", ")
+                    ),
                 );
             }
         }

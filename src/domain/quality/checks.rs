@@ -198,7 +198,11 @@ fn kind<'a>(book: &'a QualityBook, id: &str) -> Result<&'a CheckKind> {
 }
 
 /// The checks a table spec declares. Column names are validated against the spec.
-pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> Result<Vec<QualityCheck>> {
+pub fn from_spec(
+    book: &QualityBook,
+    spec: &TableSpec,
+    origin: CheckOrigin,
+) -> Result<Vec<QualityCheck>> {
     if spec.name.trim().is_empty() {
         return Err(Error::invalid("table.name: must not be empty"));
     }
@@ -209,7 +213,11 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
             Err(Error::invalid(format!(
                 "{field}: no column `{name}` in table `{}`; columns: {}",
                 spec.name,
-                spec.columns.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
+                spec.columns
+                    .iter()
+                    .map(|c| format!("`{}`", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )))
         }
     };
@@ -223,20 +231,29 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
     if !spec.primary_key.is_empty() {
         for (i, c) in spec.primary_key.iter().enumerate() {
             known(&format!("table.primary_key[{i}]"), c)?;
-            let mut check = QualityCheck::new(kind(book, "DQ-NOT-NULL")?, spec, vec![c.clone()], origin);
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-NOT-NULL")?, spec, vec![c.clone()], origin);
             check.description = format!("primary key column `{c}` is never NULL");
             push(check, &mut out);
         }
-        push(unique_check(book, spec, &spec.primary_key, origin, "primary key")?, &mut out);
+        push(
+            unique_check(book, spec, &spec.primary_key, origin, "primary key")?,
+            &mut out,
+        );
     }
     for (i, key) in spec.unique_keys.iter().enumerate() {
         for (j, c) in key.iter().enumerate() {
             known(&format!("table.unique_keys[{i}][{j}]"), c)?;
         }
         if key.is_empty() {
-            return Err(Error::invalid(format!("table.unique_keys[{i}]: a key needs at least one column")));
+            return Err(Error::invalid(format!(
+                "table.unique_keys[{i}]: a key needs at least one column"
+            )));
         }
-        push(unique_check(book, spec, key, origin, "unique key")?, &mut out);
+        push(
+            unique_check(book, spec, key, origin, "unique key")?,
+            &mut out,
+        );
     }
     for (i, col) in spec.columns.iter().enumerate() {
         let field = format!("table.columns[{i}]");
@@ -245,7 +262,8 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
         }
         let one = vec![col.name.clone()];
         if col.nullable == Some(false) {
-            let mut check = QualityCheck::new(kind(book, "DQ-NOT-NULL")?, spec, one.clone(), origin);
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-NOT-NULL")?, spec, one.clone(), origin);
             check.description = format!("`{}` is never NULL", col.name);
             push(check, &mut out);
         }
@@ -254,9 +272,12 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
         }
         if let Some(values) = &col.accepted_values {
             if values.is_empty() {
-                return Err(Error::invalid(format!("{field}.accepted_values: give at least one value")));
+                return Err(Error::invalid(format!(
+                    "{field}.accepted_values: give at least one value"
+                )));
             }
-            let mut check = QualityCheck::new(kind(book, "DQ-ACCEPTED-VALUES")?, spec, one.clone(), origin);
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-ACCEPTED-VALUES")?, spec, one.clone(), origin);
             check.params.values = Some(values.clone());
             check.description = format!("`{}` is one of {}", col.name, values.join(", "));
             push(check, &mut out);
@@ -264,7 +285,9 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
         if col.min.is_some() || col.max.is_some() {
             if let (Some(a), Some(b)) = (col.min, col.max) {
                 if a > b {
-                    return Err(Error::invalid(format!("{field}: min `{a}` is above max `{b}`")));
+                    return Err(Error::invalid(format!(
+                        "{field}: min `{a}` is above max `{b}`"
+                    )));
                 }
             }
             let mut check = QualityCheck::new(kind(book, "DQ-RANGE")?, spec, one.clone(), origin);
@@ -273,13 +296,20 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
             check.description = format!(
                 "`{}` is {}",
                 col.name,
-                Threshold { min: col.min, max: col.max }.describe()
+                Threshold {
+                    min: col.min,
+                    max: col.max
+                }
+                .describe()
             );
             push(check, &mut out);
         }
         if let Some(pattern) = &col.pattern {
-            regex::Regex::new(pattern)
-                .map_err(|e| Error::invalid(format!("{field}.pattern: not a valid regular expression: {e}")))?;
+            regex::Regex::new(pattern).map_err(|e| {
+                Error::invalid(format!(
+                    "{field}.pattern: not a valid regular expression: {e}"
+                ))
+            })?;
             let mut check = QualityCheck::new(kind(book, "DQ-PATTERN")?, spec, one.clone(), origin);
             check.params.pattern = Some(pattern.clone());
             check.description = format!("`{}` matches `{pattern}`", col.name);
@@ -287,30 +317,50 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
         }
         if let Some(share) = col.max_share_pct {
             if !(0.0..=100.0).contains(&share) {
-                return Err(Error::invalid(format!("{field}.max_share_pct: must be between 0 and 100, got `{share}`")));
+                return Err(Error::invalid(format!(
+                    "{field}.max_share_pct: must be between 0 and 100, got `{share}`"
+                )));
             }
-            let mut check = QualityCheck::new(kind(book, "DQ-DISTRIBUTION")?, spec, one.clone(), origin);
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-DISTRIBUTION")?, spec, one.clone(), origin);
             check.threshold.max = Some(share);
-            check.description = format!("no value of `{}` holds more than {share}% of rows", col.name);
+            check.description = format!(
+                "no value of `{}` holds more than {share}% of rows",
+                col.name
+            );
             push(check, &mut out);
         }
     }
     if let Some(f) = &spec.freshness {
         known("table.freshness.column", &f.column)?;
         if f.max_age_hours.is_nan() || f.max_age_hours <= 0.0 {
-            return Err(Error::invalid("table.freshness.max_age_hours: must be above 0"));
+            return Err(Error::invalid(
+                "table.freshness.max_age_hours: must be above 0",
+            ));
         }
-        let mut check = QualityCheck::new(kind(book, "DQ-FRESHNESS")?, spec, vec![f.column.clone()], origin);
+        let mut check = QualityCheck::new(
+            kind(book, "DQ-FRESHNESS")?,
+            spec,
+            vec![f.column.clone()],
+            origin,
+        );
         check.params.max_age_hours = Some(f.max_age_hours);
-        check.description = format!("the latest `{}` is at most {} hours old", f.column, f.max_age_hours);
+        check.description = format!(
+            "the latest `{}` is at most {} hours old",
+            f.column, f.max_age_hours
+        );
         push(check, &mut out);
     }
     if let Some(v) = &spec.volume {
         if v.min_rows.is_none() && v.max_rows.is_none() {
-            return Err(Error::invalid("table.volume: give `min_rows`, `max_rows` or both"));
+            return Err(Error::invalid(
+                "table.volume: give `min_rows`, `max_rows` or both",
+            ));
         }
         if v.partition_column.is_some() != v.partition_value.is_some() {
-            return Err(Error::invalid("table.volume: `partition_column` and `partition_value` go together"));
+            return Err(Error::invalid(
+                "table.volume: `partition_column` and `partition_value` go together",
+            ));
         }
         let mut columns = Vec::new();
         if let Some(p) = &v.partition_column {
@@ -325,7 +375,10 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
             max: v.max_rows.map(|n| n as f64),
         };
         check.description = match (&v.partition_column, &v.partition_value) {
-            (Some(c), Some(val)) => format!("rows where `{c}` = `{val}` are {}", check.threshold.describe()),
+            (Some(c), Some(val)) => format!(
+                "rows where `{c}` = `{val}` are {}",
+                check.threshold.describe()
+            ),
             _ => format!("row count is {}", check.threshold.describe()),
         };
         check.sample_columns.clear();
@@ -340,7 +393,12 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
         for (j, c) in fk.columns.iter().enumerate() {
             known(&format!("table.foreign_keys[{i}].columns[{j}]"), c)?;
         }
-        let mut check = QualityCheck::new(kind(book, "DQ-REFERENTIAL")?, spec, fk.columns.clone(), origin);
+        let mut check = QualityCheck::new(
+            kind(book, "DQ-REFERENTIAL")?,
+            spec,
+            fk.columns.clone(),
+            origin,
+        );
         check.id.push_str(&format!("->{}", fk.ref_table));
         check.params.ref_table = Some(fk.ref_table.clone());
         check.params.ref_schema = fk.ref_schema.clone().or_else(|| spec.schema.clone());
@@ -355,11 +413,15 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
     for (i, r) in spec.reconciliations.iter().enumerate() {
         let field = format!("table.reconciliations[{i}]");
         if r.tolerance_pct.is_nan() || r.tolerance_pct < 0.0 {
-            return Err(Error::invalid(format!("{field}.tolerance_pct: must be 0 or more")));
+            return Err(Error::invalid(format!(
+                "{field}.tolerance_pct: must be 0 or more"
+            )));
         }
         let columns = match (r.measure, &r.column) {
             (Measure::Sum, None) => {
-                return Err(Error::invalid(format!("{field}.column: `sum` needs the column to sum")));
+                return Err(Error::invalid(format!(
+                    "{field}.column: `sum` needs the column to sum"
+                )));
             }
             (Measure::Sum, Some(c)) => {
                 known(&format!("{field}.column"), c)?;
@@ -373,7 +435,12 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
         check.params.ref_table = Some(r.other_table.clone());
         check.params.ref_schema = r.other_schema.clone().or_else(|| spec.schema.clone());
         if r.measure == Measure::Sum {
-            check.params.ref_columns = Some(vec![r.other_column.clone().or_else(|| r.column.clone()).unwrap_or_default()]);
+            check.params.ref_columns = Some(vec![
+                r.other_column
+                    .clone()
+                    .or_else(|| r.column.clone())
+                    .unwrap_or_default(),
+            ]);
         }
         check.threshold = Threshold {
             min: None,
@@ -395,8 +462,18 @@ pub fn from_spec(book: &QualityBook, spec: &TableSpec, origin: CheckOrigin) -> R
     Ok(out)
 }
 
-fn unique_check(book: &QualityBook, spec: &TableSpec, key: &[String], origin: CheckOrigin, what: &str) -> Result<QualityCheck> {
-    let id = if key.len() == 1 { "DQ-UNIQUE" } else { "DQ-UNIQUE-COMBINATION" };
+fn unique_check(
+    book: &QualityBook,
+    spec: &TableSpec,
+    key: &[String],
+    origin: CheckOrigin,
+    what: &str,
+) -> Result<QualityCheck> {
+    let id = if key.len() == 1 {
+        "DQ-UNIQUE"
+    } else {
+        "DQ-UNIQUE-COMBINATION"
+    };
     let mut check = QualityCheck::new(kind(book, id)?, spec, key.to_vec(), origin);
     check.sample_columns = key.to_vec();
     check.description = format!("{what} ({}) is unique", key.join(", "));
@@ -410,7 +487,11 @@ pub fn complete(book: &QualityBook, check: &mut QualityCheck, field: &str) -> Re
         Error::invalid(format!(
             "{field}.kind: unknown check kind `{}`; valid: {}",
             check.kind,
-            book.kinds.iter().map(|k| format!("`{}`", k.id)).collect::<Vec<_>>().join(", ")
+            book.kinds
+                .iter()
+                .map(|k| format!("`{}`", k.id))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })?;
     if check.dimension.is_empty() {
@@ -449,8 +530,12 @@ pub fn render(
     let cols: Vec<String> = check.columns.iter().map(|c| q(c)).collect::<Result<_>>()?;
     let col = cols.first().cloned();
     let need_col = || {
-        col.clone()
-            .ok_or_else(|| Error::invalid(format!("check `{}`: kind `{}` needs a column", check.id, check.kind)))
+        col.clone().ok_or_else(|| {
+            Error::invalid(format!(
+                "check `{}`: kind `{}` needs a column",
+                check.id, check.kind
+            ))
+        })
     };
     let double = dialect.physical_type(&LogicalType::Float).sql;
     let limit = dialect.limit_clause(sample_rows);
@@ -476,15 +561,24 @@ pub fn render(
             need_col()?;
             let values = check.params.values.as_deref().unwrap_or_default();
             if values.is_empty() {
-                return Err(Error::invalid(format!("check `{}`: params.values is empty", check.id)));
+                return Err(Error::invalid(format!(
+                    "check `{}`: params.values is empty",
+                    check.id
+                )));
             }
-            let literals: Vec<String> = values.iter().map(|v| dialect.string_literal(v)).collect::<Result<_>>()?;
+            let literals: Vec<String> = values
+                .iter()
+                .map(|v| dialect.string_literal(v))
+                .collect::<Result<_>>()?;
             ctx.insert("values".into(), json!(literals));
         }
         "range" => {
             need_col()?;
             if check.params.min.is_none() && check.params.max.is_none() {
-                return Err(Error::invalid(format!("check `{}`: params needs `min` or `max`", check.id)));
+                return Err(Error::invalid(format!(
+                    "check `{}`: params needs `min` or `max`",
+                    check.id
+                )));
             }
             ctx.insert("min".into(), json!(check.params.min.map(number)));
             ctx.insert("max".into(), json!(check.params.max.map(number)));
@@ -508,10 +602,16 @@ pub fn render(
             need_col()?;
             let hours = check.params.max_age_hours.unwrap_or(24.0);
             let minutes = (hours * 60.0).round().clamp(1.0, f64::from(u32::MAX)) as u32;
-            ctx.insert("since".into(), json!(dialect.timestamp_ago(minutes, IntervalUnit::Minute)));
+            ctx.insert(
+                "since".into(),
+                json!(dialect.timestamp_ago(minutes, IntervalUnit::Minute)),
+            );
         }
         "volume" => {
-            match (&check.params.partition_column, &check.params.partition_value) {
+            match (
+                &check.params.partition_column,
+                &check.params.partition_value,
+            ) {
                 (Some(c), Some(v)) => {
                     ctx.insert("pcol".into(), json!(q(c)?));
                     ctx.insert("pval".into(), json!(dialect.string_literal(v)?));
@@ -525,9 +625,18 @@ pub fn render(
             let ref_table = check.params.ref_table.as_deref().unwrap_or_default();
             let ref_cols = check.params.ref_columns.clone().unwrap_or_default();
             if cols.is_empty() || ref_cols.len() != cols.len() {
-                return Err(Error::invalid(format!("check `{}`: `columns` and `params.ref_columns` must pair up", check.id)));
+                return Err(Error::invalid(format!(
+                    "check `{}`: `columns` and `params.ref_columns` must pair up",
+                    check.id
+                )));
             }
-            ctx.insert("ref_table".into(), json!(dialect.qualified_name(&TableName::new(check.params.ref_schema.as_deref(), ref_table))?));
+            ctx.insert(
+                "ref_table".into(),
+                json!(dialect.qualified_name(&TableName::new(
+                    check.params.ref_schema.as_deref(),
+                    ref_table
+                ))?),
+            );
             let quoted: Vec<String> = ref_cols.iter().map(|c| q(c)).collect::<Result<_>>()?;
             ctx.insert("ref_cols".into(), json!(quoted));
             ctx.insert("fk_cols".into(), json!(cols));
@@ -537,20 +646,40 @@ pub fn render(
         }
         "reconciliation" => {
             let other = check.params.ref_table.as_deref().unwrap_or_default();
-            ctx.insert("other_table".into(), json!(dialect.qualified_name(&TableName::new(check.params.ref_schema.as_deref(), other))?));
+            ctx.insert(
+                "other_table".into(),
+                json!(
+                    dialect.qualified_name(&TableName::new(
+                        check.params.ref_schema.as_deref(),
+                        other
+                    ))?
+                ),
+            );
             let (this_expr, other_expr) = match check.params.measure.unwrap_or_default() {
                 Measure::Count => ("COUNT(*)".to_string(), "COUNT(*)".to_string()),
                 Measure::Sum => {
                     let c = need_col()?;
-                    let oc = check.params.ref_columns.as_ref().and_then(|v| v.first()).cloned().unwrap_or_default();
-                    (format!("COALESCE(SUM({c}), 0)"), format!("COALESCE(SUM({}), 0)", q(&oc)?))
+                    let oc = check
+                        .params
+                        .ref_columns
+                        .as_ref()
+                        .and_then(|v| v.first())
+                        .cloned()
+                        .unwrap_or_default();
+                    (
+                        format!("COALESCE(SUM({c}), 0)"),
+                        format!("COALESCE(SUM({}), 0)", q(&oc)?),
+                    )
                 }
             };
             ctx.insert("this_expr".into(), json!(this_expr));
             ctx.insert("other_expr".into(), json!(other_expr));
         }
         other => {
-            return Err(Error::invalid(format!("check kind `{}` (`{other}`) has no SQL renderer", kind.id)));
+            return Err(Error::invalid(format!(
+                "check kind `{}` (`{other}`) has no SQL renderer",
+                kind.id
+            )));
         }
     }
     let part = |ctx: &serde_json::Map<String, serde_json::Value>, part: &str| -> Result<String> {
@@ -560,7 +689,10 @@ pub fn render(
     };
     let standalone_of = |expr: &str| -> Result<String> {
         Ok(templates
-            .render("checks/standalone.sql.j2", json!({"expr": expr, "table": table}))?
+            .render(
+                "checks/standalone.sql.j2",
+                json!({"expr": expr, "table": table}),
+            )?
             .trim()
             .to_string())
     };
@@ -641,7 +773,12 @@ pub fn render(
 
 /// Renders each check's standalone SQL for `dialect` into `check.sql` (or
 /// `check.unsupported`).
-pub fn attach_sql(templates: &Templates, book: &QualityBook, dialect: &dyn SqlDialect, checks: &mut [QualityCheck]) -> Result<()> {
+pub fn attach_sql(
+    templates: &Templates,
+    book: &QualityBook,
+    dialect: &dyn SqlDialect,
+    checks: &mut [QualityCheck],
+) -> Result<()> {
     for check in checks.iter_mut() {
         match render(templates, book, dialect, check, 10)? {
             Ok(sql) => {
@@ -659,5 +796,7 @@ pub fn attach_sql(templates: &Templates, book: &QualityBook, dialect: &dyn SqlDi
 
 /// The family of a column, when the spec knows its type.
 pub fn family_of(spec: &TableSpec, column: &str) -> Option<TypeFamily> {
-    spec.column(column).and_then(|c| c.data_type.as_deref()).map(TypeFamily::of)
+    spec.column(column)
+        .and_then(|c| c.data_type.as_deref())
+        .map(TypeFamily::of)
 }

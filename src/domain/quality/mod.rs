@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 pub use checks::{CheckOrigin, CheckParams, QualityCheck, Threshold};
 pub use profile::{ColumnProfile, DatasourceProfile, ProfileDatasourceParams, TableProfile};
 pub use run::{CheckResult, QualityRun, RunQualityChecksParams, Status};
-pub use spec::{ColumnSpec, ForeignKeySpec, FreshnessSpec, Measure, ReconciliationSpec, TableSpec, TypeFamily, VolumeSpec};
+pub use spec::{
+    ColumnSpec, ForeignKeySpec, FreshnessSpec, Measure, ReconciliationSpec, TableSpec, TypeFamily,
+    VolumeSpec,
+};
 
 use crate::App;
 use crate::error::{Error, Result};
@@ -24,7 +27,8 @@ use crate::error::{Error, Result};
 /// Progress and cancellation of long live work (MCP progress, a CLI bar, or nothing).
 pub trait Progress: Send + Sync {
     /// Reports `done` of `total` steps.
-    fn report(&self, done: usize, total: usize, message: String) -> impl Future<Output = ()> + Send;
+    fn report(&self, done: usize, total: usize, message: String)
+    -> impl Future<Output = ()> + Send;
     /// Whether the caller gave up.
     fn cancelled(&self) -> bool;
 }
@@ -87,10 +91,13 @@ pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<Quali
         .clone()
         .or_else(|| app.workspace.config.default_dialect.clone())
         .unwrap_or_else(|| "postgres".to_string());
-    let dialect = crate::dialect::by_name(&dialect_name).map_err(|e| Error::invalid(format!("dialect: {e}")))?;
+    let dialect = crate::dialect::by_name(&dialect_name)
+        .map_err(|e| Error::invalid(format!("dialect: {e}")))?;
     let (spec, mut checks) = match (&params.table, &params.profile) {
         (None, None) => {
-            return Err(Error::invalid("give `table` (a table spec) or `profile` (from profile_datasource), or both"));
+            return Err(Error::invalid(
+                "give `table` (a table spec) or `profile` (from profile_datasource), or both",
+            ));
         }
         (Some(spec), profile) => {
             let mut checks = checks::from_spec(book, spec, CheckOrigin::Declared)?;
@@ -115,13 +122,19 @@ pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<Quali
         .iter()
         .filter_map(|c| c.unsupported.as_ref().map(|why| format!("{}: {why}", c.id)))
         .collect();
-    let origin = if params.table.is_some() { "declared" } else { "suggested" };
+    let origin = if params.table.is_some() {
+        "declared"
+    } else {
+        "suggested"
+    };
     Ok(QualityChecks {
         table: spec.name.clone(),
         dialect: dialect.name().to_string(),
         sql: outputs::sql_script(&checks),
         dbt_schema_yml: outputs::dbt_schema(app, book, dialect, &spec, &checks, origin)?,
-        dbt_generic_tests: app.templates.render("checks/dbt_generic_tests.sql.j2", serde_json::json!({}))?,
+        dbt_generic_tests: app
+            .templates
+            .render("checks/dbt_generic_tests.sql.j2", serde_json::json!({}))?,
         odcs_quality: outputs::odcs_quality(app, book, dialect, &spec, &checks)?,
         checks,
         notes,

@@ -48,17 +48,22 @@ pub fn dbt_schema(
     checks: &[QualityCheck],
     origin: &str,
 ) -> Result<String> {
-    let mut column_tests: Vec<(String, Vec<Value>)> = spec.columns.iter().map(|c| (c.name.clone(), Vec::new())).collect();
+    let mut column_tests: Vec<(String, Vec<Value>)> = spec
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), Vec::new()))
+        .collect();
     let mut model_tests: Vec<Value> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
-    let mut add_column_test = |column: &str, test: Value| {
-        match column_tests.iter_mut().find(|(c, _)| c == column) {
+    let mut add_column_test =
+        |column: &str, test: Value| match column_tests.iter_mut().find(|(c, _)| c == column) {
             Some((_, tests)) => tests.push(test),
             None => column_tests.push((column.to_string(), vec![test])),
-        }
-    };
+        };
     for check in checks {
-        let Some(kind) = book.kind(&check.kind) else { continue };
+        let Some(kind) = book.kind(&check.kind) else {
+            continue;
+        };
         let Some(test) = kind.dbt.as_deref() else {
             skipped.push(format!("{} (dbt has no cross-table test for it)", check.id));
             continue;
@@ -84,23 +89,36 @@ pub fn dbt_schema(
                     continue;
                 }
                 let to = check.params.ref_table.clone().unwrap_or_default();
-                add_column_test(&column, json!({"relationships": {"to": format!("ref('{to}')"), "field": refs[0]}}));
+                add_column_test(
+                    &column,
+                    json!({"relationships": {"to": format!("ref('{to}')"), "field": refs[0]}}),
+                );
             }
             "dana_expect" => {
                 let predicate = sql.predicate.unwrap_or_default();
-                add_column_test(&column, json!({"dana_expect": {"condition": format!("NOT ({predicate})")}}));
+                add_column_test(
+                    &column,
+                    json!({"dana_expect": {"condition": format!("NOT ({predicate})")}}),
+                );
             }
             "dana_max_share" => add_column_test(
                 &column,
                 json!({"dana_max_share": {"max_pct": check.threshold.max.unwrap_or(100.0)}}),
             ),
             "dana_unique_combination" => {
-                let cols: Vec<String> = check.columns.iter().map(|c| dialect.quote_ident(c)).collect::<Result<_>>()?;
+                let cols: Vec<String> = check
+                    .columns
+                    .iter()
+                    .map(|c| dialect.quote_ident(c))
+                    .collect::<Result<_>>()?;
                 model_tests.push(json!({"dana_unique_combination": {"combination": cols}}));
             }
             "dana_metric" => {
                 let mut args = Map::new();
-                args.insert("expression".into(), json!(sql.expression.unwrap_or_default()));
+                args.insert(
+                    "expression".into(),
+                    json!(sql.expression.unwrap_or_default()),
+                );
                 if let Some(min) = check.threshold.min {
                     args.insert("min_value".into(), json!(min));
                 }
@@ -109,7 +127,10 @@ pub fn dbt_schema(
                 }
                 model_tests.push(json!({ "dana_metric": args }));
             }
-            other => skipped.push(format!("{} (unknown dbt test `{other}` in the playbook)", check.id)),
+            other => skipped.push(format!(
+                "{} (unknown dbt test `{other}` in the playbook)",
+                check.id
+            )),
         }
     }
     let columns: Vec<Value> = column_tests
@@ -155,7 +176,10 @@ pub fn odcs_quality(
         let mut rule = Map::new();
         rule.insert("name".into(), json!(check.id));
         rule.insert("description".into(), json!(check.description));
-        let dimension = book.dimension(&check.dimension).map(|d| d.odcs.clone()).unwrap_or_default();
+        let dimension = book
+            .dimension(&check.dimension)
+            .map(|d| d.odcs.clone())
+            .unwrap_or_default();
         rule.insert("dimension".into(), json!(dimension));
         rule.insert("type".into(), json!("sql"));
         rule.insert("query".into(), json!(sql));
@@ -176,16 +200,24 @@ pub fn odcs_quality(
         }
         rule.insert("severity".into(), json!(check.severity));
         if !check.columns.is_empty() {
-            rule.insert("customProperties".into(), json!([
-                {"property": "danaKind", "value": check.kind},
-                {"property": "columns", "value": check.columns.join(",")},
-            ]));
+            rule.insert(
+                "customProperties".into(),
+                json!([
+                    {"property": "danaKind", "value": check.kind},
+                    {"property": "columns", "value": check.columns.join(",")},
+                ]),
+            );
         } else {
-            rule.insert("customProperties".into(), json!([{"property": "danaKind", "value": check.kind}]));
+            rule.insert(
+                "customProperties".into(),
+                json!([{"property": "danaKind", "value": check.kind}]),
+            );
         }
         rules.push(Value::Object(rule));
     }
     let body = yaml(&json!({"quality": rules}))?;
-    app.templates
-        .render("checks/odcs_quality.j2", json!({"table": spec.name, "dialect": dialect.name(), "body": body}))
+    app.templates.render(
+        "checks/odcs_quality.j2",
+        json!({"table": spec.name, "dialect": dialect.name(), "body": body}),
+    )
 }

@@ -141,7 +141,11 @@ pub struct DatasourceProfile {
 }
 
 /// Profiles `params.tables` (or all tables) of the datasource, reporting progress per table.
-pub async fn profile<P: Progress>(app: &App, params: &ProfileDatasourceParams, progress: &P) -> Result<DatasourceProfile> {
+pub async fn profile<P: Progress>(
+    app: &App,
+    params: &ProfileDatasourceParams,
+    progress: &P,
+) -> Result<DatasourceProfile> {
     let ds = app.live.get(&params.datasource).await?;
     let started = Instant::now();
     let profiled_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -153,7 +157,13 @@ pub async fn profile<P: Progress>(app: &App, params: &ProfileDatasourceParams, p
         if progress.cancelled() {
             return Err(Error::invalid("cancelled by the client"));
         }
-        progress.report(i, total, format!("profiling `{}` ({}/{total})", spec.name, i + 1)).await;
+        progress
+            .report(
+                i,
+                total,
+                format!("profiling `{}` ({}/{total})", spec.name, i + 1),
+            )
+            .await;
         tables.push(profile_table(app, &ds, spec).await?);
     }
     progress.report(total, total, "done".to_string()).await;
@@ -206,7 +216,10 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         }
         quoted.push(q);
     }
-    let sql = app.templates.render("profile/scan.sql.j2", json!({"table": table, "exprs": exprs}))?;
+    let sql = app.templates.render(
+        "profile/scan.sql.j2",
+        json!({"table": table, "exprs": exprs}),
+    )?;
     let scan = ds.fetch(sql.trim(), &[]).await?;
     let get = |alias: &str| scan.first(alias).cloned().unwrap_or(Cell::Null);
     let rows = get("dana_rows").as_i64().unwrap_or(0).max(0) as u64;
@@ -228,7 +241,11 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         )?;
         sample = ds.fetch_capped(sql.trim(), &[], sample_cap).await?.rows;
     }
-    let sample_method = if sample_method == "block_sample" && sample.is_empty() { "block_sample (empty)" } else { sample_method };
+    let sample_method = if sample_method == "block_sample" && sample.is_empty() {
+        "block_sample (empty)"
+    } else {
+        sample_method
+    };
     let n = sample.len() as u64;
     let settings = &book.profile;
     let mut columns = Vec::new();
@@ -239,15 +256,29 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         // Counts of the sample's values.
         let mut counts: HashMap<Option<String>, u64> = HashMap::new();
         for row in &sample {
-            *counts.entry(row.get(i).and_then(Cell::as_text)).or_default() += 1;
+            *counts
+                .entry(row.get(i).and_then(Cell::as_text))
+                .or_default() += 1;
         }
         let sample_distinct = counts.keys().filter(|k| k.is_some()).count() as u64;
         let (distinct_count, distinct_estimated) = if exact {
-            (get(&format!("c{i}_distinct")).as_i64().map(|d| d.max(0) as u64), false)
+            (
+                get(&format!("c{i}_distinct"))
+                    .as_i64()
+                    .map(|d| d.max(0) as u64),
+                false,
+            )
         } else {
             // Haas-Stokes (Duj1) estimator over the non-NULL sample values.
-            let n_nonnull: u64 = counts.iter().filter(|(k, _)| k.is_some()).map(|(_, c)| c).sum();
-            let f1 = counts.iter().filter(|(k, c)| k.is_some() && **c == 1).count() as f64;
+            let n_nonnull: u64 = counts
+                .iter()
+                .filter(|(k, _)| k.is_some())
+                .map(|(_, c)| c)
+                .sum();
+            let f1 = counts
+                .iter()
+                .filter(|(k, c)| k.is_some() && **c == 1)
+                .count() as f64;
             let est = if n_nonnull == 0 {
                 0.0
             } else {
@@ -279,13 +310,21 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             v
         });
         let text = |name: &str| get(&format!("c{i}_{name}")).as_text();
-        let uint = |name: &str| get(&format!("c{i}_{name}")).as_i64().map(|v| v.max(0) as u64);
+        let uint = |name: &str| {
+            get(&format!("c{i}_{name}"))
+                .as_i64()
+                .map(|v| v.max(0) as u64)
+        };
         let profile = ColumnProfile {
             name: col.name.clone(),
             data_type: col.data_type.clone().unwrap_or_default(),
             family: col.family(),
             null_count,
-            null_ratio: if rows == 0 { 0.0 } else { round4(null_count as f64 / rows as f64) },
+            null_ratio: if rows == 0 {
+                0.0
+            } else {
+                round4(null_count as f64 / rows as f64)
+            },
             distinct_count,
             distinct_estimated,
             min: text("min"),
@@ -301,7 +340,15 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         columns.push(profile);
     }
     if rows == 0 {
-        anomalies.insert(0, finding(book, "PROF-EMPTY-TABLE", None, format!("`{}` has no rows", spec.name)));
+        anomalies.insert(
+            0,
+            finding(
+                book,
+                "PROF-EMPTY-TABLE",
+                None,
+                format!("`{}` has no rows", spec.name),
+            ),
+        );
     }
     Ok(TableProfile {
         table: spec,
@@ -326,7 +373,10 @@ fn round4(v: f64) -> f64 {
 fn finding(book: &QualityBook, id: &str, column: Option<&str>, message: String) -> Finding {
     Finding {
         id: id.to_string(),
-        severity: book.anomaly(id).map(|a| a.severity.clone()).unwrap_or_else(|| "P3".to_string()),
+        severity: book
+            .anomaly(id)
+            .map(|a| a.severity.clone())
+            .unwrap_or_else(|| "P3".to_string()),
         column: column.map(str::to_string),
         message,
     }
@@ -338,11 +388,18 @@ pub fn suspected_key(book: &QualityBook, spec: &TableSpec, column: &str) -> bool
     let table = spec.name.to_ascii_lowercase();
     let singular = table.strip_suffix('s').unwrap_or(&table);
     spec.primary_key.len() == 1 && spec.primary_key[0] == column
-        || spec.unique_keys.iter().any(|k| k.len() == 1 && k[0] == column)
+        || spec
+            .unique_keys
+            .iter()
+            .any(|k| k.len() == 1 && k[0] == column)
         || lower == "id"
         || lower == format!("{table}_id")
         || lower == format!("{singular}_id")
-        || book.profile.key_suffixes.iter().any(|s| lower.ends_with(s.as_str()))
+        || book
+            .profile
+            .key_suffixes
+            .iter()
+            .any(|s| lower.ends_with(s.as_str()))
 }
 
 fn flag(
@@ -355,23 +412,48 @@ fn flag(
 ) {
     let name = p.name.as_str();
     if rows > 0 && p.null_count == rows {
-        out.push(finding(book, "PROF-ALL-NULL", Some(name), format!("`{name}` is NULL in all {rows} rows")));
+        out.push(finding(
+            book,
+            "PROF-ALL-NULL",
+            Some(name),
+            format!("`{name}` is NULL in all {rows} rows"),
+        ));
     } else if rows > 1 && p.distinct_count == Some(1) && p.null_count == 0 {
-        let value = p.min.clone().or_else(|| p.top_values.first().and_then(|t| t.value.clone())).unwrap_or_default();
-        out.push(finding(book, "PROF-CONSTANT", Some(name), format!("`{name}` holds the single value `{value}`")));
+        let value = p
+            .min
+            .clone()
+            .or_else(|| p.top_values.first().and_then(|t| t.value.clone()))
+            .unwrap_or_default();
+        out.push(finding(
+            book,
+            "PROF-CONSTANT",
+            Some(name),
+            format!("`{name}` holds the single value `{value}`"),
+        ));
     }
     if suspected_key(book, spec, name) && rows > 0 {
         let nonnull = rows - p.null_count;
         let repeats = match (p.distinct_estimated, p.distinct_count) {
-            (false, Some(d)) if d < nonnull => Some(format!("{} of {nonnull} non-NULL values repeat", nonnull - d)),
+            (false, Some(d)) if d < nonnull => Some(format!(
+                "{} of {nonnull} non-NULL values repeat",
+                nonnull - d
+            )),
             (true, _) => {
-                let dup = sample_counts.iter().filter(|(k, c)| k.is_some() && **c > 1).count();
+                let dup = sample_counts
+                    .iter()
+                    .filter(|(k, c)| k.is_some() && **c > 1)
+                    .count();
                 (dup > 0).then(|| format!("{dup} values repeat within the sample"))
             }
             _ => None,
         };
         if let Some(what) = repeats {
-            out.push(finding(book, "PROF-KEY-NOT-UNIQUE", Some(name), format!("`{name}` looks like a key but {what}")));
+            out.push(finding(
+                book,
+                "PROF-KEY-NOT-UNIQUE",
+                Some(name),
+                format!("`{name}` looks like a key but {what}"),
+            ));
         }
     }
     if let Some(f) = p.future_count.filter(|f| *f > 0) {
@@ -379,7 +461,10 @@ fn flag(
             book,
             "PROF-FUTURE-TIMESTAMP",
             Some(name),
-            format!("`{name}` has {f} rows after now (latest `{}`)", p.max.clone().unwrap_or_default()),
+            format!(
+                "`{name}` has {f} rows after now (latest `{}`)",
+                p.max.clone().unwrap_or_default()
+            ),
         ));
     }
 }
@@ -393,7 +478,9 @@ pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<Quality
     let enough = profile.row_count >= settings.min_rows;
     let mut latest: Option<(String, String)> = None;
     for col in &mut spec.columns {
-        let Some(p) = profile.columns.iter().find(|p| p.name == col.name) else { continue };
+        let Some(p) = profile.columns.iter().find(|p| p.name == col.name) else {
+            continue;
+        };
         if enough && p.null_count == 0 {
             col.nullable = Some(false);
         }
@@ -404,7 +491,9 @@ pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<Quality
         }
         if enough && p.family == TypeFamily::Text && !key {
             if let Some(values) = &p.all_values {
-                if !values.is_empty() && values.len() as u64 <= settings.accepted_values_max_distinct {
+                if !values.is_empty()
+                    && values.len() as u64 <= settings.accepted_values_max_distinct
+                {
                     col.accepted_values = Some(values.clone());
                 }
             }

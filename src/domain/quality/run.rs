@@ -166,14 +166,21 @@ pub fn collect_checks(app: &App, params: &RunQualityChecksParams) -> Result<Vec<
     let mut seen = std::collections::HashSet::new();
     for check in &out {
         if !seen.insert(check.id.as_str()) {
-            return Err(Error::invalid(format!("checks: duplicate check id `{}`", check.id)));
+            return Err(Error::invalid(format!(
+                "checks: duplicate check id `{}`",
+                check.id
+            )));
         }
     }
     Ok(out)
 }
 
 /// Runs `params` on its datasource.
-pub async fn run<P: Progress>(app: &App, params: &RunQualityChecksParams, progress: &P) -> Result<QualityRun> {
+pub async fn run<P: Progress>(
+    app: &App,
+    params: &RunQualityChecksParams,
+    progress: &P,
+) -> Result<QualityRun> {
     let mut checks = collect_checks(app, params)?;
     let ds = app.live.get(&params.datasource).await?;
     // Unqualified tables live in the datasource's configured schema.
@@ -181,7 +188,10 @@ pub async fn run<P: Progress>(app: &App, params: &RunQualityChecksParams, progre
         for check in &mut checks {
             check.schema.get_or_insert_with(|| schema.clone());
             if check.params.ref_table.is_some() {
-                check.params.ref_schema.get_or_insert_with(|| schema.clone());
+                check
+                    .params
+                    .ref_schema
+                    .get_or_insert_with(|| schema.clone());
             }
         }
     }
@@ -217,7 +227,10 @@ pub async fn run_checks<P: Progress>(
         if !by_table.contains_key(&key) {
             order.push(key.clone());
         }
-        by_table.entry(key).or_default().push(Planned { index, check, sql });
+        by_table
+            .entry(key)
+            .or_default()
+            .push(Planned { index, check, sql });
     }
     let mut results: Vec<Option<CheckResult>> = vec![None; checks.len()];
     let mut statements = 0usize;
@@ -233,7 +246,15 @@ pub async fn run_checks<P: Progress>(
         // Unsupported first.
         for p in &planned {
             if let Err(reason) = &p.sql {
-                results[p.index] = Some(result_of(p.check, Status::Unsupported, None, 0, "none", None, Some(reason.clone())));
+                results[p.index] = Some(result_of(
+                    p.check,
+                    Status::Unsupported,
+                    None,
+                    0,
+                    "none",
+                    None,
+                    Some(reason.clone()),
+                ));
             }
         }
         // The shared scan.
@@ -242,15 +263,25 @@ pub async fn run_checks<P: Progress>(
             .filter(|p| matches!(&p.sql, Ok(s) if s.shape != Shape::Query))
             .collect();
         if !scan.is_empty() {
-            let table_sql = dialect.qualified_name(&crate::dialect::TableName::new(key.0.as_deref(), &key.1))?;
+            let table_sql = dialect
+                .qualified_name(&crate::dialect::TableName::new(key.0.as_deref(), &key.1))?;
             let exprs: Vec<(String, String)> = scan
                 .iter()
                 .enumerate()
-                .filter_map(|(i, p)| p.sql.as_ref().ok().and_then(|s| s.expression.clone()).map(|e| (format!("dana_c{i}"), e)))
+                .filter_map(|(i, p)| {
+                    p.sql
+                        .as_ref()
+                        .ok()
+                        .and_then(|s| s.expression.clone())
+                        .map(|e| (format!("dana_c{i}"), e))
+                })
                 .collect();
             let sql = app
                 .templates
-                .render("checks/scan.sql.j2", json!({"table": table_sql, "exprs": exprs}))?
+                .render(
+                    "checks/scan.sql.j2",
+                    json!({"table": table_sql, "exprs": exprs}),
+                )?
                 .trim()
                 .to_string();
             let t0 = Instant::now();
@@ -274,21 +305,46 @@ pub async fn run_checks<P: Progress>(
                         statements += 1;
                         let ms = t0.elapsed().as_millis() as u64;
                         results[p.index] = Some(match outcome {
-                            Ok(rows) => judge(p.check, rows.first("observed").and_then(Cell::as_f64), ms, "own", None),
-                            Err(e) => result_of(p.check, Status::Error, None, ms, "own", None, Some(error_message(&e))),
+                            Ok(rows) => judge(
+                                p.check,
+                                rows.first("observed").and_then(Cell::as_f64),
+                                ms,
+                                "own",
+                                None,
+                            ),
+                            Err(e) => result_of(
+                                p.check,
+                                Status::Error,
+                                None,
+                                ms,
+                                "own",
+                                None,
+                                Some(error_message(&e)),
+                            ),
                         });
                     }
                 }
                 Err(e) => {
                     let message = error_message(&e);
                     for p in &scan {
-                        results[p.index] = Some(result_of(p.check, Status::Error, None, ms, "scan", None, Some(message.clone())));
+                        results[p.index] = Some(result_of(
+                            p.check,
+                            Status::Error,
+                            None,
+                            ms,
+                            "scan",
+                            None,
+                            Some(message.clone()),
+                        ));
                     }
                 }
             }
         }
         // Own statements.
-        for p in planned.iter().filter(|p| matches!(&p.sql, Ok(s) if s.shape == Shape::Query)) {
+        for p in planned
+            .iter()
+            .filter(|p| matches!(&p.sql, Ok(s) if s.shape == Shape::Query))
+        {
             if progress.cancelled() {
                 return Err(Error::invalid("cancelled by the client"));
             }
@@ -307,16 +363,34 @@ pub async fn run_checks<P: Progress>(
                         )),
                         _ => None,
                     };
-                    judge(p.check, rows.first("observed").and_then(Cell::as_f64), ms, "own", detail)
+                    judge(
+                        p.check,
+                        rows.first("observed").and_then(Cell::as_f64),
+                        ms,
+                        "own",
+                        detail,
+                    )
                 }
-                Err(e) => result_of(p.check, Status::Error, None, ms, "own", None, Some(error_message(&e))),
+                Err(e) => result_of(
+                    p.check,
+                    Status::Error,
+                    None,
+                    ms,
+                    "own",
+                    None,
+                    Some(error_message(&e)),
+                ),
             });
         }
         // Samples of failing keys.
         for p in &planned {
             let Ok(sql) = &p.sql else { continue };
-            let Some(sample_sql) = &sql.sample else { continue };
-            let Some(result) = results[p.index].as_mut() else { continue };
+            let Some(sample_sql) = &sql.sample else {
+                continue;
+            };
+            let Some(result) = results[p.index].as_mut() else {
+                continue;
+            };
             if result.status != Status::Fail {
                 continue;
             }
@@ -329,12 +403,15 @@ pub async fn run_checks<P: Progress>(
                     result.failing_sample = Some(mask(p.check, rows.columns, rows.rows));
                 }
                 Err(e) => {
-                    result.detail = Some(format!("failing keys not sampled: {}", error_message(&e)));
+                    result.detail =
+                        Some(format!("failing keys not sampled: {}", error_message(&e)));
                 }
             }
         }
     }
-    progress.report(total_tables, total_tables, "done".to_string()).await;
+    progress
+        .report(total_tables, total_tables, "done".to_string())
+        .await;
     let results: Vec<CheckResult> = results.into_iter().flatten().collect();
     let mut summary = RunSummary {
         total: results.len(),
@@ -348,7 +425,10 @@ pub async fn run_checks<P: Progress>(
             Status::Unsupported => summary.unsupported += 1,
         }
         if matches!(r.status, Status::Fail | Status::Error) {
-            *summary.failing_by_severity.entry(r.severity.clone()).or_default() += 1;
+            *summary
+                .failing_by_severity
+                .entry(r.severity.clone())
+                .or_default() += 1;
         }
     }
     Ok(QualityRun {
@@ -387,7 +467,9 @@ fn mask(check: &QualityCheck, fetched_columns: Vec<String>, rows: Vec<Vec<Cell>>
             let cell = if check.pii_columns.contains(key) {
                 Cell::Text(MASK.to_string())
             } else {
-                fetched.and_then(|i| row.get(i).cloned()).unwrap_or(Cell::Null)
+                fetched
+                    .and_then(|i| row.get(i).cloned())
+                    .unwrap_or(Cell::Null)
             };
             out.push(cell);
         }
@@ -399,13 +481,26 @@ fn mask(check: &QualityCheck, fetched_columns: Vec<String>, rows: Vec<Vec<Cell>>
             out.push(row.get(i).cloned().unwrap_or(Cell::Null));
         }
     }
-    FailingSample { columns, rows: out_rows }
+    FailingSample {
+        columns,
+        rows: out_rows,
+    }
 }
 
-fn judge(check: &QualityCheck, observed: Option<f64>, ms: u64, statement: &str, detail: Option<String>) -> CheckResult {
+fn judge(
+    check: &QualityCheck,
+    observed: Option<f64>,
+    ms: u64,
+    statement: &str,
+    detail: Option<String>,
+) -> CheckResult {
     // No row, or NULL: an empty table has no freshest row (0 inside the window).
     let value = observed.unwrap_or(0.0);
-    let status = if check.threshold.passes(value) { Status::Pass } else { Status::Fail };
+    let status = if check.threshold.passes(value) {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
     result_of(check, status, Some(value), ms, statement, detail, None)
 }
 

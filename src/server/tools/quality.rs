@@ -2,8 +2,8 @@
 
 use crate::domain::datasource::{self, DatasourceList, ListDatasourcesParams};
 use crate::domain::quality::{
-    self, DatasourceProfile, GenerateQualityChecksParams, ProfileDatasourceParams, Progress, QualityChecks, QualityRun,
-    RunQualityChecksParams, profile, run,
+    self, DatasourceProfile, GenerateQualityChecksParams, ProfileDatasourceParams, Progress,
+    QualityChecks, QualityRun, RunQualityChecksParams, profile, run,
 };
 use crate::server::tool::{DanaTool, Hints, ToolCtx, ToolError};
 
@@ -34,7 +34,8 @@ impl DanaTool for ListDatasources {
 
 impl Progress for ToolCtx {
     async fn report(&self, done: usize, total: usize, message: String) {
-        self.progress(done as f64, Some(total as f64), message).await;
+        self.progress(done as f64, Some(total as f64), message)
+            .await;
     }
     fn cancelled(&self) -> bool {
         self.ct.is_cancelled()
@@ -61,7 +62,10 @@ impl DanaTool for ProfileDatasource {
     }
 
     fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app.templates.render("reports/profile.md.j2", output).ok()
+        ctx.app
+            .templates
+            .render("reports/profile.md.j2", output)
+            .ok()
     }
 }
 
@@ -102,6 +106,9 @@ impl DanaTool for RunQualityChecks {
     }
 
     fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app.templates.render("reports/quality_run.md.j2", output).ok()
+        ctx.app
+            .templates
+            .render("reports/quality_run.md.j2", output)
+            .ok()
     }
 }

@@ -16,7 +16,11 @@ async fn profile_and_check_commands() {
          INSERT INTO items VALUES (1, 'A', 10.0), (2, 'B', -1.0), (3, NULL, 5.0);",
     )
     .await;
-    std::fs::write(dir.path().join("dana.toml"), "[datasources.shop]\npath = \"shop.db\"\n").expect("toml");
+    std::fs::write(
+        dir.path().join("dana.toml"),
+        "[datasources.shop]\npath = \"shop.db\"\n",
+    )
+    .expect("toml");
     std::fs::write(
         dir.path().join("checks.yaml"),
         "tables:\n  - name: items\n    primary_key: [id]\n    columns:\n      - {name: id}\n      - {name: sku, nullable: false}\n      - {name: price, min: 0}\n",
@@ -24,7 +28,10 @@ async fn profile_and_check_commands() {
     .expect("checks");
     let bin = env!("CARGO_BIN_EXE_dana");
     let ws = dir.path().to_str().expect("utf8");
-    let profile = Command::new(bin).args(["--workspace", ws, "profile", "shop"]).output().expect("profile");
+    let profile = Command::new(bin)
+        .args(["--workspace", ws, "profile", "shop"])
+        .output()
+        .expect("profile");
     let stdout = String::from_utf8_lossy(&profile.stdout);
     let stderr = String::from_utf8_lossy(&profile.stderr);
     assert!(profile.status.success(), "{stdout}{stderr}");
@@ -36,7 +43,12 @@ async fn profile_and_check_commands() {
         .output()
         .expect("check");
     let stdout = String::from_utf8_lossy(&check.stdout);
-    assert_eq!(check.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&check.stderr));
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     let run: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(run["summary"]["failed"], serde_json::json!(2), "{run:#}");
 }
@@ -53,5 +65,10 @@ async fn setup_data_quality_prompt_renders() {
         .await
         .expect("prompt");
     let text = format!("{:?}", prompt.messages);
-    assert!(text.contains("fct_orders") && text.contains("DQ-NOT-NULL") && text.contains("PROF-CONSTANT"), "{text}");
+    assert!(
+        text.contains("fct_orders")
+            && text.contains("DQ-NOT-NULL")
+            && text.contains("PROF-CONSTANT"),
+        "{text}"
+    );
 }

@@ -37,7 +37,11 @@ fn order_row(i: u32) -> String {
         20 => "NULL".to_string(),
         _ => "'ABCD12'".to_string(),
     };
-    let shipped = if i == 1 { "'2099-01-01 00:00:00'" } else { "'2020-02-01 00:00:00'" };
+    let shipped = if i == 1 {
+        "'2099-01-01 00:00:00'"
+    } else {
+        "'2020-02-01 00:00:00'"
+    };
     format!(
         "({order_id}, {customer}, {amount}, '{status}', {coupon}, 'buyer{i}@example.com', 'web', NULL, '2020-01-01 {:02}:00:00', {shipped})",
         i % 24
@@ -49,17 +53,26 @@ fn seed_statements(prefix: &str, text: &str, ts: &str) -> Vec<String> {
     let customers: Vec<String> = (1..=10)
         .map(|i| {
             let country = ["DE", "FR", "US"][(i % 3) as usize];
-            let created = if i % 2 == 0 { "CURRENT_TIMESTAMP" } else { "'2021-06-01 00:00:00'" };
+            let created = if i % 2 == 0 {
+                "CURRENT_TIMESTAMP"
+            } else {
+                "'2021-06-01 00:00:00'"
+            };
             format!("({i}, 'person{i}@example.com', '{country}', {created})")
         })
         .collect();
     vec![
-        format!("CREATE TABLE {prefix}customers (id INTEGER PRIMARY KEY, email {text} NOT NULL, country {text}, created_at {ts})"),
+        format!(
+            "CREATE TABLE {prefix}customers (id INTEGER PRIMARY KEY, email {text} NOT NULL, country {text}, created_at {ts})"
+        ),
         format!(
             "CREATE TABLE {prefix}orders (order_id INTEGER, customer_id INTEGER, amount DECIMAL(10,2), status {text}, \
              coupon {text}, customer_email {text}, channel {text}, notes {text}, ordered_at {ts}, shipped_at {ts})"
         ),
-        format!("INSERT INTO {prefix}customers VALUES {}", customers.join(", ")),
+        format!(
+            "INSERT INTO {prefix}customers VALUES {}",
+            customers.join(", ")
+        ),
         format!("INSERT INTO {prefix}orders VALUES {}", rows.join(", ")),
     ]
 }
@@ -105,30 +118,55 @@ fn result<'a>(run: &'a Value, id: &str) -> &'a Value {
 }
 
 fn observed(run: &Value, id: &str) -> f64 {
-    result(run, id)["observed"].as_f64().unwrap_or_else(|| panic!("`{id}` has no observed value: {run:#}"))
+    result(run, id)["observed"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("`{id}` has no observed value: {run:#}"))
 }
 
 /// The shared assertions, engine by engine.
 async fn exercise(h: &Harness, engine: &str, regex: bool) {
     // Profiling: counts and anomalies.
-    let profile = h.ok("profile_datasource", json!({"datasource": "db"})).await;
+    let profile = h
+        .ok("profile_datasource", json!({"datasource": "db"}))
+        .await;
     let tables = profile["tables"].as_array().expect("tables");
     assert_eq!(tables.len(), 2, "{profile:#}");
-    let orders = tables.iter().find(|t| t["table"]["name"] == "orders").expect("orders");
+    let orders = tables
+        .iter()
+        .find(|t| t["table"]["name"] == "orders")
+        .expect("orders");
     assert_eq!(orders["row_count"], json!(40));
-    let col = |name: &str| orders["columns"].as_array().and_then(|c| c.iter().find(|x| x["name"] == name)).cloned().expect("column");
+    let col = |name: &str| {
+        orders["columns"]
+            .as_array()
+            .and_then(|c| c.iter().find(|x| x["name"] == name))
+            .cloned()
+            .expect("column")
+    };
     assert_eq!(col("customer_id")["null_count"], json!(3));
     assert_eq!(col("order_id")["distinct_count"], json!(38));
     assert_eq!(col("coupon")["null_count"], json!(1));
     assert_eq!(col("notes")["null_count"], json!(40));
     assert_eq!(col("status")["top_values"][0]["value"], json!("delivered"));
     assert_eq!(col("status")["top_values"][0]["count"], json!(28));
-    assert_eq!(col("amount")["min"].as_str().and_then(|m| m.parse::<f64>().ok()), Some(-5.0), "{:#}", col("amount"));
+    assert_eq!(
+        col("amount")["min"]
+            .as_str()
+            .and_then(|m| m.parse::<f64>().ok()),
+        Some(-5.0),
+        "{:#}",
+        col("amount")
+    );
     let anomalies: Vec<(String, String)> = orders["anomalies"]
         .as_array()
         .expect("anomalies")
         .iter()
-        .map(|a| (a["id"].as_str().unwrap_or_default().to_string(), a["column"].as_str().unwrap_or_default().to_string()))
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap_or_default().to_string(),
+                a["column"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
     for expected in [
         ("PROF-KEY-NOT-UNIQUE", "order_id"),
@@ -141,8 +179,16 @@ async fn exercise(h: &Harness, engine: &str, regex: bool) {
             "{engine}: missing {expected:?} in {anomalies:?}"
         );
     }
-    let customers = tables.iter().find(|t| t["table"]["name"] == "customers").expect("customers");
-    assert_eq!(customers["anomalies"], json!([]), "{engine}: clean table flagged: {:#}", customers["anomalies"]);
+    let customers = tables
+        .iter()
+        .find(|t| t["table"]["name"] == "customers")
+        .expect("customers");
+    assert_eq!(
+        customers["anomalies"],
+        json!([]),
+        "{engine}: clean table flagged: {:#}",
+        customers["anomalies"]
+    );
 
     // Declared checks with known defects.
     let run = h
@@ -166,52 +212,104 @@ async fn exercise(h: &Harness, engine: &str, regex: bool) {
     ];
     for (id, value) in expect {
         let got = observed(&run, id);
-        assert!((got - value).abs() < 1e-6, "{engine}: {id} observed {got}, expected {value}");
+        assert!(
+            (got - value).abs() < 1e-6,
+            "{engine}: {id} observed {got}, expected {value}"
+        );
         let passed = result(&run, id)["passed"].as_bool();
-        assert_eq!(passed, Some(id == "DQ-NOT-NULL:orders.order_id"), "{engine}: {id}");
+        assert_eq!(
+            passed,
+            Some(id == "DQ-NOT-NULL:orders.order_id"),
+            "{engine}: {id}"
+        );
     }
     if regex {
         assert_eq!(observed(&run, "DQ-PATTERN:orders.coupon"), 3.0, "{engine}");
     } else {
-        assert_eq!(result(&run, "DQ-PATTERN:orders.coupon")["status"], json!("unsupported"));
+        assert_eq!(
+            result(&run, "DQ-PATTERN:orders.coupon")["status"],
+            json!("unsupported")
+        );
     }
     // Failing keys: the duplicated ids, with their repeat counts.
     let sample = &result(&run, "DQ-UNIQUE:orders.order_id")["failing_sample"];
-    assert_eq!(sample["rows"].as_array().map(Vec::len), Some(2), "{sample:#}");
+    assert_eq!(
+        sample["rows"].as_array().map(Vec::len),
+        Some(2),
+        "{sample:#}"
+    );
     // PII masked, never fetched.
     let pii = &result(&run, "pii-sample")["failing_sample"];
     assert_eq!(pii["columns"], json!(["order_id", "customer_email"]));
     for row in pii["rows"].as_array().expect("rows") {
         assert_eq!(row[1], json!("***"), "{pii:#}");
     }
-    assert!(!run.to_string().contains("buyer12@example.com"), "{engine}: PII leaked");
+    assert!(
+        !run.to_string().contains("buyer12@example.com"),
+        "{engine}: PII leaked"
+    );
     // Clean data passes.
-    for r in run["results"].as_array().expect("results").iter().filter(|r| r["table"] == "customers") {
+    for r in run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["table"] == "customers")
+    {
         let ok = r["passed"] == json!(true) || (!regex && r["status"] == json!("unsupported"));
         assert!(ok, "{engine}: clean check failed: {r:#}");
     }
     // Batching: orders' 8 scan checks + customers' scan checks in one scan each.
-    let scans: Vec<&Value> = run["results"].as_array().expect("r").iter().filter(|r| r["statement"] == "scan").collect();
+    let scans: Vec<&Value> = run["results"]
+        .as_array()
+        .expect("r")
+        .iter()
+        .filter(|r| r["statement"] == "scan")
+        .collect();
     assert!(scans.len() >= 12, "{engine}: {} scan checks", scans.len());
 
     // Suggestions from the profile of the clean table all pass on it.
     let generated = h
-        .ok("generate_quality_checks", json!({"profile": customers, "dialect": engine}))
+        .ok(
+            "generate_quality_checks",
+            json!({"profile": customers, "dialect": engine}),
+        )
         .await;
-    let kinds: Vec<&str> = generated["checks"].as_array().expect("c").iter().filter_map(|c| c["kind"].as_str()).collect();
+    let kinds: Vec<&str> = generated["checks"]
+        .as_array()
+        .expect("c")
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
     for k in ["DQ-UNIQUE", "DQ-NOT-NULL", "DQ-FRESHNESS"] {
-        assert!(kinds.contains(&k), "{engine}: no suggested {k} in {kinds:?}");
+        assert!(
+            kinds.contains(&k),
+            "{engine}: no suggested {k} in {kinds:?}"
+        );
     }
     let run = h
-        .ok("run_quality_checks", json!({"datasource": "db", "checks": generated["checks"]}))
+        .ok(
+            "run_quality_checks",
+            json!({"datasource": "db", "checks": generated["checks"]}),
+        )
         .await;
-    assert_eq!(run["passed"], json!(true), "{engine}: suggested checks failed on clean data: {run:#}");
+    assert_eq!(
+        run["passed"],
+        json!(true),
+        "{engine}: suggested checks failed on clean data: {run:#}"
+    );
 
     // Every generated statement runs on the engine: the declared orders checks.
     let generated = h
-        .ok("generate_quality_checks", json!({"table": specs()[0], "dialect": engine}))
+        .ok(
+            "generate_quality_checks",
+            json!({"table": specs()[0], "dialect": engine}),
+        )
         .await;
-    assert!(generated["dbt_schema_yml"].as_str().is_some_and(|s| s.contains("dana_expect")));
+    assert!(
+        generated["dbt_schema_yml"]
+            .as_str()
+            .is_some_and(|s| s.contains("dana_expect"))
+    );
 }
 
 #[tokio::test]
@@ -229,15 +327,25 @@ async fn postgres_defects_found_with_exact_counts() {
     let schema = unique_name("dq_pg");
     let admin = sqlx::PgPool::connect(&url).await.expect("connect");
     let mut script = vec![format!("CREATE SCHEMA {schema}")];
-    script.extend(seed_statements(&format!("{schema}."), "VARCHAR(100)", "TIMESTAMP"));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(script.join(";\n"))).execute(&admin).await.expect("seed");
+    script.extend(seed_statements(
+        &format!("{schema}."),
+        "VARCHAR(100)",
+        "TIMESTAMP",
+    ));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(script.join(";\n")))
+        .execute(&admin)
+        .await
+        .expect("seed");
     let h = super::harness_with(
         &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
         |_| {},
     )
     .await;
     exercise(&h, "postgres", true).await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&admin).await.expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .expect("drop");
 }
 
 #[tokio::test]
@@ -246,9 +354,16 @@ async fn mariadb_defects_found_with_exact_counts() {
     let db = unique_name("dq_my");
     let admin = sqlx::MySqlPool::connect(&url).await.expect("connect");
     let mut script = vec![format!("CREATE DATABASE {db}")];
-    script.extend(seed_statements(&format!("{db}."), "VARCHAR(100)", "DATETIME"));
+    script.extend(seed_statements(
+        &format!("{db}."),
+        "VARCHAR(100)",
+        "DATETIME",
+    ));
     for stmt in script {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(stmt)).execute(&admin).await.expect("seed");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(stmt))
+            .execute(&admin)
+            .await
+            .expect("seed");
     }
     let h = super::harness_with(
         &format!("[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\n"),
@@ -256,5 +371,8 @@ async fn mariadb_defects_found_with_exact_counts() {
     )
     .await;
     exercise(&h, "mysql", true).await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}"))).execute(&admin).await.expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+        .execute(&admin)
+        .await
+        .expect("drop");
 }

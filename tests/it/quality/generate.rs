@@ -32,13 +32,20 @@ fn spec() -> Value {
 async fn every_check_parses_in_every_dialect() {
     let h = Harness::new().await;
     for dialect in dana::dialect::NAMES {
-        let out = h.ok("generate_quality_checks", json!({"table": spec(), "dialect": dialect})).await;
+        let out = h
+            .ok(
+                "generate_quality_checks",
+                json!({"table": spec(), "dialect": dialect}),
+            )
+            .await;
         let checks = out["checks"].as_array().expect("checks");
         assert_eq!(checks.len(), 12, "{dialect}: {out:#}");
         let d = dana::dialect::by_name(dialect).expect("dialect");
         for check in checks {
             match check["sql"].as_str() {
-                Some(sql) => dana::dialect::parse::check(d, sql).unwrap_or_else(|e| panic!("{dialect}: {e}")),
+                Some(sql) => {
+                    dana::dialect::parse::check(d, sql).unwrap_or_else(|e| panic!("{dialect}: {e}"))
+                }
                 None => assert!(check["unsupported"].is_string(), "{dialect}: {check:#}"),
             }
         }
@@ -48,38 +55,79 @@ async fn every_check_parses_in_every_dialect() {
 #[tokio::test]
 async fn generated_postgres_output_is_stable() {
     let h = Harness::new().await;
-    let out = h.ok("generate_quality_checks", json!({"table": spec(), "dialect": "postgres"})).await;
-    insta::assert_snapshot!("quality_checks_postgres_sql", out["sql"].as_str().unwrap_or_default());
-    insta::assert_snapshot!("quality_checks_postgres_dbt", out["dbt_schema_yml"].as_str().unwrap_or_default());
-    insta::assert_snapshot!("quality_checks_postgres_odcs", out["odcs_quality"].as_str().unwrap_or_default());
+    let out = h
+        .ok(
+            "generate_quality_checks",
+            json!({"table": spec(), "dialect": "postgres"}),
+        )
+        .await;
+    insta::assert_snapshot!(
+        "quality_checks_postgres_sql",
+        out["sql"].as_str().unwrap_or_default()
+    );
+    insta::assert_snapshot!(
+        "quality_checks_postgres_dbt",
+        out["dbt_schema_yml"].as_str().unwrap_or_default()
+    );
+    insta::assert_snapshot!(
+        "quality_checks_postgres_odcs",
+        out["odcs_quality"].as_str().unwrap_or_default()
+    );
 }
 
 #[tokio::test]
 async fn bad_specs_name_the_field() {
     let h = Harness::new().await;
     let err = h
-        .err("generate_quality_checks", json!({"table": {"name": "t", "columns": [{"name": "a"}], "primary_key": ["b"]}}))
+        .err(
+            "generate_quality_checks",
+            json!({"table": {"name": "t", "columns": [{"name": "a"}], "primary_key": ["b"]}}),
+        )
         .await;
-    assert!(err.contains("table.primary_key[0]") && err.contains("`b`"), "{err}");
+    assert!(
+        err.contains("table.primary_key[0]") && err.contains("`b`"),
+        "{err}"
+    );
     let err = h
-        .err("generate_quality_checks", json!({"table": {"name": "t", "columns": [{"name": "a", "pattern": "("}]}}))
+        .err(
+            "generate_quality_checks",
+            json!({"table": {"name": "t", "columns": [{"name": "a", "pattern": "("}]}}),
+        )
         .await;
     assert!(err.contains("table.columns[0].pattern"), "{err}");
     let err = h
         .err("generate_quality_checks", json!({"table": {"name": "t", "columns": [{"name": "", "nullable": false}]}, "dialect": "postgres"}))
         .await;
     assert!(err.contains("table.columns[0].name"), "{err}");
-    let err = h.err("generate_quality_checks", json!({"table": {"name": "t"}, "dialect": "oracle"})).await;
-    assert!(err.contains("dialect") && err.contains("`postgres`"), "{err}");
+    let err = h
+        .err(
+            "generate_quality_checks",
+            json!({"table": {"name": "t"}, "dialect": "oracle"}),
+        )
+        .await;
+    assert!(
+        err.contains("dialect") && err.contains("`postgres`"),
+        "{err}"
+    );
 }
 
 /// `dbt parse` accepts the generated schema.yml (with dana's generic tests) in a minimal
 /// dbt-duckdb project. Needs `DANA_TEST_DBT` = path of the `dbt` binary; skipped when unset.
 #[tokio::test]
 async fn dbt_parse_accepts_the_schema_yml() {
-    let Some(dbt) = std::env::var("DANA_TEST_DBT").ok().filter(|s| !s.is_empty()) else { return };
+    let Some(dbt) = std::env::var("DANA_TEST_DBT")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        return;
+    };
     let h = Harness::new().await;
-    let out = h.ok("generate_quality_checks", json!({"table": spec(), "dialect": "duckdb"})).await;
+    let out = h
+        .ok(
+            "generate_quality_checks",
+            json!({"table": spec(), "dialect": "duckdb"}),
+        )
+        .await;
     let dir = tempfile::tempdir().expect("dir");
     let root = dir.path();
     for sub in ["models", "tests/generic"] {
@@ -96,10 +144,22 @@ async fn dbt_parse_accepts_the_schema_yml() {
     )
     .expect("profiles");
     for model in ["fct_orders", "dim_customers", "stg_orders"] {
-        std::fs::write(root.join(format!("models/{model}.sql")), "select 1 as order_id").expect("model");
+        std::fs::write(
+            root.join(format!("models/{model}.sql")),
+            "select 1 as order_id",
+        )
+        .expect("model");
     }
-    std::fs::write(root.join("models/schema.yml"), out["dbt_schema_yml"].as_str().expect("yml")).expect("yml");
-    std::fs::write(root.join("tests/generic/dana_tests.sql"), out["dbt_generic_tests"].as_str().expect("tests")).expect("tests");
+    std::fs::write(
+        root.join("models/schema.yml"),
+        out["dbt_schema_yml"].as_str().expect("yml"),
+    )
+    .expect("yml");
+    std::fs::write(
+        root.join("tests/generic/dana_tests.sql"),
+        out["dbt_generic_tests"].as_str().expect("tests"),
+    )
+    .expect("tests");
     let output = std::process::Command::new(&dbt)
         .args(["parse", "--no-partial-parse", "--project-dir"])
         .arg(root)
@@ -108,11 +168,20 @@ async fn dbt_parse_accepts_the_schema_yml() {
         .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         .output()
         .expect("run dbt");
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(output.status.success(), "dbt parse failed:\n{text}");
     // Every test was registered: the manifest lists them.
     let manifest = std::fs::read_to_string(root.join("target/manifest.json")).expect("manifest");
     let manifest: Value = serde_json::from_str(&manifest).expect("json");
-    let tests = manifest["nodes"].as_object().expect("nodes").keys().filter(|k| k.starts_with("test.")).count();
+    let tests = manifest["nodes"]
+        .as_object()
+        .expect("nodes")
+        .keys()
+        .filter(|k| k.starts_with("test."))
+        .count();
     assert!(tests >= 11, "only {tests} dbt tests registered:\n{text}");
 }
