@@ -3,8 +3,10 @@
 
 mod audit;
 mod call;
+mod check;
 mod demo;
 mod gate;
+mod profile;
 mod render;
 mod score;
 mod serve;
@@ -48,6 +50,10 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Render a phase document from a project's artifacts and decisions.
     Render(render::RenderArgs),
+    /// Profile a named datasource (progress on stderr).
+    Profile(profile::ProfileArgs),
+    /// Run quality checks from a file on a named datasource; exit 1 when one fails.
+    Check(check::CheckArgs),
 }
 
 /// Output format of commands that print a result.
@@ -78,6 +84,8 @@ pub fn run() -> Result<ExitCode> {
             Command::Gate(args) => gate::run(&cli.workspace, args).await,
             Command::Audit(args) => audit::run(&cli.workspace, args).await,
             Command::Render(args) => render::run(&cli.workspace, args).await,
+            Command::Profile(args) => profile::run(&cli.workspace, args).await,
+            Command::Check(args) => check::run(&cli.workspace, args).await,
         }
     })
 }

@@ -7,6 +7,7 @@ mod modeling;
 mod naming;
 mod phases;
 mod prompts;
+mod quality;
 mod rubric;
 
 use std::collections::{BTreeMap, HashSet};
@@ -20,6 +21,10 @@ pub use modeling::{GrainRules, ModelCheck, ModelingBook, ScdSteps, ScdText, Seve
 pub use naming::{ColumnRule, GeneratedNames, LayerRule, NamingBook, UnknownMemberValues};
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};
+pub use quality::{
+    Anomaly, Bounds, CheckKind, ProfileSettings, QualityBook, QualityDimension,
+    Severity as QualitySeverity, Shape, SuggestSettings,
+};
 pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};
 
 /// The playbooks compiled into the binary: (name, YAML text).
@@ -29,6 +34,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("prompts", include_str!("../../playbooks/prompts.yaml")),
     ("naming", include_str!("../../playbooks/naming.yaml")),
     ("modeling", include_str!("../../playbooks/modeling.yaml")),
+    ("quality", include_str!("../../playbooks/quality.yaml")),
 ];
 
 /// Where a playbook's text came from.
@@ -72,6 +78,8 @@ pub struct Playbooks {
     pub naming: NamingBook,
     /// Dimensional model checks.
     pub modeling: ModelingBook,
+    /// Data quality: dimensions, severities, check kinds, profiling thresholds.
+    pub quality: QualityBook,
     sources: BTreeMap<String, Source>,
 }
 
@@ -103,12 +111,14 @@ impl Playbooks {
         let prompts: PromptsBook = parse(&sources, "prompts")?;
         let naming: NamingBook = parse(&sources, "naming")?;
         let modeling: ModelingBook = parse(&sources, "modeling")?;
+        let quality: QualityBook = parse(&sources, "quality")?;
         let books = Playbooks {
             phases,
             rubric,
             prompts,
             naming,
             modeling,
+            quality,
             sources,
         };
         books.validate()?;
@@ -152,6 +162,7 @@ impl Playbooks {
         check("prompts", self.prompts.validate())?;
         check("naming", self.naming.validate())?;
         check("modeling", self.modeling.validate())?;
+        check("quality", self.quality.validate())?;
         Ok(())
     }
 }

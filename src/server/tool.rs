@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use futures::FutureExt;
 use rmcp::model::{
-    CallToolResult, ClientCapabilities, ContentBlock, InputRequiredResult, InputResponses, JsonObject,
-    MetaObject, ProgressNotificationParam, ProgressToken, Tool, ToolAnnotations,
+    CallToolResult, ClientCapabilities, ContentBlock, InputRequiredResult, InputResponses,
+    JsonObject, MetaObject, ProgressNotificationParam, ProgressToken, Tool, ToolAnnotations,
 };
 use rmcp::service::{Peer, RoleServer};
 use schemars::JsonSchema;

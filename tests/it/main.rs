@@ -8,6 +8,7 @@ mod fuzz;
 mod modeling;
 mod protocol;
 mod protocol_concurrency;
+mod quality;
 mod scoring;
 mod server;
 mod store;

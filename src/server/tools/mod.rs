@@ -3,6 +3,7 @@
 
 mod modeling;
 mod protocol;
+mod quality;
 mod scoring;
 
 use super::tool::{ToolEntry, entry};
@@ -18,5 +19,9 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<modeling::DesignDimensionalModel>(),
         entry::<modeling::GenerateDdl>(),
         entry::<modeling::GenerateScdMerge>(),
+        entry::<quality::ListDatasources>(),
+        entry::<quality::ProfileDatasource>(),
+        entry::<quality::GenerateQualityChecks>(),
+        entry::<quality::RunQualityChecks>(),
     ]
 }
