@@ -3,3 +3,8 @@
 
 pub mod project;
 pub mod scoring;
+pub mod architecture;
+pub mod costs;
+pub mod operations;
+pub mod pipeline;
+pub mod sql_review;

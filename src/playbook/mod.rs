@@ -6,6 +6,11 @@
 mod phases;
 mod prompts;
 mod rubric;
+pub mod architecture;
+pub mod conditions;
+pub mod operations;
+pub mod optimization;
+pub mod pipeline;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +28,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("phases", include_str!("../../playbooks/phases.yaml")),
     ("rubric", include_str!("../../playbooks/rubric.yaml")),
     ("prompts", include_str!("../../playbooks/prompts.yaml")),
+    ("architecture", include_str!("../../playbooks/architecture.yaml")),
+    ("pipeline", include_str!("../../playbooks/pipeline.yaml")),
+    ("optimization", include_str!("../../playbooks/optimization.yaml")),
+    ("operations", include_str!("../../playbooks/operations.yaml")),
 ];
 
 /// Where a playbook's text came from.
@@ -62,6 +71,14 @@ pub struct Playbooks {
     pub rubric: RubricBook,
     /// MCP prompts.
     pub prompts: PromptsBook,
+    /// Architecture patterns, technology picks and guardrails.
+    pub architecture: architecture::ArchitectureBook,
+    /// Extraction tree, load table, idempotency rules, traps and backfill protocol.
+    pub pipeline: pipeline::PipelineBook,
+    /// SQL anti-pattern rules, plan rules, cost red flags and savings.
+    pub optimization: optimization::OptimizationBook,
+    /// Monitoring, severities, run log, triage, runbooks and the test pyramid.
+    pub operations: operations::OperationsBook,
     sources: BTreeMap<String, Source>,
 }
 
@@ -91,10 +108,18 @@ impl Playbooks {
         let phases: PhasesBook = parse(&sources, "phases")?;
         let rubric: RubricBook = parse(&sources, "rubric")?;
         let prompts: PromptsBook = parse(&sources, "prompts")?;
+        let architecture: architecture::ArchitectureBook = parse(&sources, "architecture")?;
+        let pipeline: pipeline::PipelineBook = parse(&sources, "pipeline")?;
+        let optimization: optimization::OptimizationBook = parse(&sources, "optimization")?;
+        let operations: operations::OperationsBook = parse(&sources, "operations")?;
         let books = Playbooks {
             phases,
             rubric,
             prompts,
+            architecture,
+            pipeline,
+            optimization,
+            operations,
             sources,
         };
         books.validate()?;
@@ -136,6 +161,10 @@ impl Playbooks {
         check("phases", self.phases.validate())?;
         check("rubric", self.rubric.validate())?;
         check("prompts", self.prompts.validate())?;
+        check("architecture", self.architecture.validate())?;
+        check("pipeline", self.pipeline.validate())?;
+        check("optimization", self.optimization.validate())?;
+        check("operations", self.operations.validate())?;
         Ok(())
     }
 }
