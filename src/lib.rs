@@ -10,6 +10,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod dialect;
 pub mod domain;
 pub mod error;
 pub mod playbook;

@@ -10,9 +10,12 @@ pub(super) fn list(app: &App) -> Vec<Resource> {
     app.playbooks
         .names()
         .map(|name| {
-            Resource::new(format!("{PLAYBOOK_PREFIX}{name}"), format!("playbook {name}"))
-                .with_description(format!("The `{name}` playbook (YAML)"))
-                .with_mime_type("application/yaml")
+            Resource::new(
+                format!("{PLAYBOOK_PREFIX}{name}"),
+                format!("playbook {name}"),
+            )
+            .with_description(format!("The `{name}` playbook (YAML)"))
+            .with_mime_type("application/yaml")
         })
         .collect()
 }

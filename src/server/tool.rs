@@ -61,7 +61,8 @@ impl ToolCtx {
         let (Some(peer), Some(token)) = (&self.peer, &self.progress) else {
             return;
         };
-        let mut param = ProgressNotificationParam::new(token.clone(), done).with_message(message.into());
+        let mut param =
+            ProgressNotificationParam::new(token.clone(), done).with_message(message.into());
         if let Some(total) = total {
             param = param.with_total(total);
         }
@@ -144,7 +145,10 @@ pub trait DanaTool: Send + Sync + 'static {
     type Output: Serialize + JsonSchema + Send + 'static;
 
     /// Runs the tool.
-    fn call(ctx: ToolCtx, params: Self::Params) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
+    fn call(
+        ctx: ToolCtx,
+        params: Self::Params,
+    ) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
 
     /// Markdown rendering of the output (recorded with artifacts, printed by the CLI).
     fn render(_ctx: &ToolCtx, _output: &Self::Output) -> Option<String> {
@@ -178,7 +182,9 @@ pub struct ToolEntry {
 
 impl std::fmt::Debug for ToolEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToolEntry").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("ToolEntry")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 

@@ -32,7 +32,8 @@ impl DanaTool for ProjectStatusTool {
     const NAME: &'static str = "project_status";
     const TOOLSET: &'static str = "protocol";
     const TITLE: &'static str = "Project status";
-    const DESCRIPTION: &'static str = "The DEP phase tracker of a project: each phase's state and gate.";
+    const DESCRIPTION: &'static str =
+        "The DEP phase tracker of a project: each phase's state and gate.";
     const HINTS: Hints = Hints::READ_ONLY;
     type Params = ProjectStatusParams;
     type Output = ProjectStatus;
