@@ -13,6 +13,7 @@ pub mod config;
 pub mod dialect;
 pub mod domain;
 pub mod error;
+pub mod live;
 pub mod playbook;
 pub mod render;
 pub mod server;
