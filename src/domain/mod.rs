@@ -10,3 +10,5 @@ pub mod costs;
 pub mod operations;
 pub mod pipeline;
 pub mod sql_review;
+pub mod monitoring;
+pub mod backfill;

@@ -89,17 +89,7 @@ pub struct PlanReview {
 
 /// The sqlparser dialect for a dana dialect name (aliases accepted).
 pub fn parser_dialect(name: &str) -> Result<Box<dyn sqlparser::dialect::Dialect>> {
-    const VALID: &[&str] = &["postgres", "mysql", "sqlite", "duckdb", "snowflake", "bigquery", "redshift", "databricks"];
-    let key = match name.trim().to_lowercase().as_str() {
-        "postgres" | "postgresql" | "pg" => "postgres",
-        "mysql" | "mariadb" => "mysql",
-        other => other,
-    }
-    .to_string();
-    if !VALID.contains(&key.as_str()) {
-        return Err(Error::not_found("dialect", name, VALID));
-    }
-    sqlparser::dialect::dialect_from_str(&key).ok_or_else(|| Error::not_found("dialect", name, VALID))
+    Ok(crate::dialect::by_name(name)?.parser_dialect())
 }
 
 /// Parses `sql`; a parse error names the parser's message and position.
@@ -605,4 +595,100 @@ pub fn single_select(sql: &str, dialect: &str) -> Result<String> {
         ));
     }
     Ok(statement.to_string())
+}
+
+/// Runs EXPLAIN (plan only, never ANALYZE) of a single SELECT on a named read-only
+/// datasource and flags large sequential scans and nested loops. Anything but one
+/// read-only SELECT is refused before a connection is even opened.
+pub async fn explain(app: &crate::App, book: &OptimizationBook, datasource: &str, sql: &str) -> Result<PlanReview> {
+    use crate::live::{Bind, Cell, Engine};
+    // Refuse first with the generic parser, so a bad statement never reaches a pool.
+    single_select(sql, "postgres").or_else(|_| single_select(sql, "mysql")).or_else(|_| single_select(sql, "sqlite"))?;
+    let ds = app.live.get(datasource).await?;
+    let select = single_select(sql, ds.engine.dialect())?;
+    let seq = book.plan_rule("PLAN-SEQ-SCAN-LARGE");
+    let nested = book.plan_rule("PLAN-NESTED-LOOP-LARGE");
+    let mut findings = Vec::new();
+    let mut add = |rule: Option<&crate::playbook::optimization::PlanRule>, rows: f64, message: String| {
+        if let Some(r) = rule
+            && rows >= r.min_rows
+        {
+            findings.push(SqlFinding {
+                rule: r.id.clone(),
+                severity: r.severity,
+                title: r.title.clone(),
+                line: 0,
+                column: 0,
+                message,
+                fix: r.fix.clone(),
+            });
+        }
+    };
+    let plan = match ds.engine {
+        Engine::Postgres => {
+            let rows = ds.fetch(&format!("EXPLAIN {select}"), &[]).await?;
+            let lines: Vec<String> = rows.rows.iter().filter_map(|r| r.first().and_then(Cell::as_text)).collect();
+            let scan = regex::Regex::new(r"(?:Parallel )?Seq Scan on (\S+)(?: \S+)?\s+\(cost=\S+ rows=(\d+)")
+                .map_err(|e| Error::invalid(format!("plan pattern: {e}")))?;
+            let nl = regex::Regex::new(r"Nested Loop.*\(cost=\S+ rows=(\d+)").map_err(|e| Error::invalid(format!("plan pattern: {e}")))?;
+            for line in &lines {
+                if let Some(c) = scan.captures(line) {
+                    let table = c[1].trim_matches('"').to_string();
+                    let estimated: f64 = c[2].parse().unwrap_or(0.0);
+                    let stats = ds
+                        .fetch(
+                            "SELECT MAX(c.reltuples)::float8 AS n FROM pg_class c WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'm')",
+                            &[Bind::Text(table.clone())],
+                        )
+                        .await?;
+                    let total = stats.first("n").and_then(Cell::as_f64).unwrap_or(0.0).max(estimated);
+                    add(seq, total, format!("sequential scan of `{table}` (about {total:.0} rows; plan: `{}`)", line.trim()));
+                }
+                if let Some(c) = nl.captures(line) {
+                    let est: f64 = c[1].parse().unwrap_or(0.0);
+                    add(nested, est, format!("nested loop producing about {est:.0} rows (plan: `{}`)", line.trim()));
+                }
+            }
+            serde_json::json!(lines)
+        }
+        Engine::Mysql => {
+            let rows = ds.fetch(&format!("EXPLAIN {select}"), &[]).await?;
+            let col = |name: &str| rows.columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+            let (t, ty, n) = (col("table"), col("type"), col("rows"));
+            let mut out = Vec::new();
+            for r in &rows.rows {
+                let get = |i: Option<usize>| i.and_then(|i| r.get(i));
+                let table = get(t).and_then(Cell::as_text).unwrap_or_default();
+                let access = get(ty).and_then(Cell::as_text).unwrap_or_default();
+                let est = get(n).and_then(Cell::as_f64).unwrap_or(0.0);
+                if access.eq_ignore_ascii_case("ALL") {
+                    add(seq, est, format!("full table scan of `{table}` (about {est:.0} rows examined)"));
+                }
+                out.push(serde_json::json!({ "table": table, "type": access, "rows": est }));
+            }
+            serde_json::json!(out)
+        }
+        Engine::Sqlite => {
+            let rows = ds.fetch(&format!("EXPLAIN QUERY PLAN {select}"), &[]).await?;
+            let details: Vec<String> = rows.rows.iter().filter_map(|r| r.last().and_then(Cell::as_text)).collect();
+            let d = crate::dialect::by_name("sqlite")?;
+            for detail in &details {
+                let Some(rest) = detail.strip_prefix("SCAN ") else { continue };
+                if rest.contains("USING") {
+                    continue;
+                }
+                let table = rest.split_whitespace().next().unwrap_or_default().to_string();
+                let count_sql = format!("SELECT COUNT(*) AS n FROM {}", d.quote_ident(&table)?);
+                let n = ds.fetch(&count_sql, &[]).await?.first("n").and_then(Cell::as_f64).unwrap_or(0.0);
+                add(seq, n, format!("full scan of `{table}` ({n:.0} rows)"));
+            }
+            serde_json::json!(details)
+        }
+    };
+    Ok(PlanReview {
+        datasource: datasource.to_string(),
+        engine: ds.engine.dialect().to_string(),
+        plan,
+        findings,
+    })
 }

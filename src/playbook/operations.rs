@@ -13,6 +13,8 @@ pub struct OperationsBook {
     pub version: u32,
     /// Pipeline-health metrics.
     pub metrics: Vec<Metric>,
+    /// Thresholds of the generated volume monitor.
+    pub volume_monitor: VolumeMonitor,
     /// Severities P0-P3.
     pub severities: Vec<SeverityLevel>,
     /// Severity a tier-1 revenue/compliance pipeline's P1 alerts escalate to.
@@ -49,6 +51,18 @@ pub struct Metric {
     pub alert: String,
     /// Alert severity for tiers 1, 2, 3.
     pub severity_by_tier: Vec<String>,
+}
+
+/// Thresholds of the volume monitor SQL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeMonitor {
+    /// Days averaged as the baseline.
+    pub baseline_days: u32,
+    /// Variance (percent) from which the status is WARN.
+    pub warn_pct: u32,
+    /// Variance (percent) from which the status is FAIL.
+    pub alert_pct: u32,
 }
 
 /// A severity level.

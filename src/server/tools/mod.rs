@@ -1,6 +1,10 @@
 //! Every tool, one file per toolset. Each tool is a few lines that hand over to
 //! `crate::domain`.
 
+mod architecture;
+mod operations;
+mod optimize;
+mod pipeline;
 mod protocol;
 mod quality;
 mod scoring;
@@ -14,5 +18,14 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<protocol::ProjectStatusTool>(),
         entry::<scoring::ScoreInfrastructure>(),
         entry::<quality::ListDatasources>(),
+        entry::<architecture::AssessArchitecture>(),
+        entry::<pipeline::DesignPipeline>(),
+        entry::<pipeline::PlanBackfill>(),
+        entry::<pipeline::PlanTests>(),
+        entry::<optimize::ReviewSql>(),
+        entry::<optimize::ReviewCosts>(),
+        entry::<operations::GenerateMonitoring>(),
+        entry::<operations::GenerateRunbook>(),
+        entry::<operations::TriageFailure>(),
     ]
 }
