@@ -33,6 +33,33 @@ pub struct OperationsBook {
     pub test_facts: Vec<String>,
     /// Test pyramid layers, bottom first.
     pub test_pyramid: Vec<TestLayer>,
+    /// Technology-specific symptoms and fixes.
+    pub technology_issues: Vec<TechnologyIssues>,
+}
+
+/// Symptoms and fixes of one technology.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TechnologyIssues {
+    /// Technology key.
+    pub technology: String,
+    /// Other names.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Issues.
+    pub issues: Vec<TechIssue>,
+}
+
+/// A symptom and its fix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TechIssue {
+    /// Stable id.
+    pub id: String,
+    /// What the user sees.
+    pub symptom: String,
+    /// What to do.
+    pub fix: String,
 }
 
 /// A health metric; `{placeholders}` in target/alert are filled from the pipeline.
@@ -253,6 +280,8 @@ impl OperationsBook {
         issues.unique_ids("schema-change id", self.schema_changes.classes.iter().map(|c| c.id.as_str()).chain(self.schema_changes.steps.iter().map(|s| s.id.as_str())));
         issues.unique_ids("dr scenario", self.disaster_recovery.iter().map(|d| d.id.as_str()));
         issues.unique_ids("test layer", self.test_pyramid.iter().map(|t| t.id.as_str()));
+        issues.unique_ids("technology", self.technology_issues.iter().map(|t| t.technology.as_str()));
+        issues.unique_ids("technology issue", self.technology_issues.iter().flat_map(|t| t.issues.iter().map(|i| i.id.as_str())));
         let known: Vec<&str> = self.test_facts.iter().map(String::as_str).collect();
         for layer in &self.test_pyramid {
             for case in &layer.cases {

@@ -97,6 +97,8 @@ pub(super) fn get(
     let playbooks = serde_json::json!({
         "rubric": books.rubric,
         "phases": books.phases,
+        "operations": books.operations,
+        "optimization": books.optimization,
     });
     if let serde_json::Value::Object(map) = playbooks {
         context.extend(map);
