@@ -79,6 +79,8 @@ pub struct HttpConfig {
     pub max_body_bytes: Option<usize>,
     /// Most requests served at once.
     pub max_concurrency: Option<usize>,
+    /// Seconds after which an idle session is closed (default 300).
+    pub session_idle_secs: Option<u64>,
 }
 
 /// A workspace folder with its configuration.

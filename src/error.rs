@@ -19,7 +19,7 @@ pub enum Error {
     },
 
     /// A playbook file failed to parse or validate.
-    #[error("playbook `{file}`{location}: {message}")]
+    #[error("playbook `{file}{location}`: {message}")]
     Playbook {
         file: String,
         location: String,

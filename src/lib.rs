@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod live;
 pub mod playbook;
+pub mod protocol;
 pub mod render;
 pub mod server;
 pub mod store;

@@ -1,8 +1,11 @@
 //! The command line: `serve`, `call`, `score`, `demo`. Each command is a thin wrapper
 //! over the same domain functions the MCP tools call.
 
+mod audit;
 mod call;
 mod demo;
+mod gate;
+mod render;
 mod score;
 mod serve;
 
@@ -39,6 +42,12 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Show what dana does, on an embedded sample, in a folder it creates.
     Demo(demo::DemoArgs),
+    /// Human decisions on quality gates: status, approve, reject, clarify, answer.
+    Gate(gate::GateArgs),
+    /// Verify the hash-chained audit log, or print a project's rows.
+    Audit(audit::AuditArgs),
+    /// Render a phase document from a project's artifacts and decisions.
+    Render(render::RenderArgs),
 }
 
 /// Output format of commands that print a result.
@@ -66,6 +75,9 @@ pub fn run() -> Result<ExitCode> {
             Command::Call(args) => call::run(&cli.workspace, args).await,
             Command::Score(args) => score::run(&cli.workspace, args).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Gate(args) => gate::run(&cli.workspace, args).await,
+            Command::Audit(args) => audit::run(&cli.workspace, args).await,
+            Command::Render(args) => render::run(&cli.workspace, args).await,
         }
     })
 }

@@ -53,6 +53,9 @@ pub(super) async fn run(workspace: &Path, args: ServeArgs) -> Result<ExitCode> {
             if let Some(n) = http.max_concurrency {
                 options.max_concurrency = n;
             }
+            if let Some(secs) = http.session_idle_secs {
+                options.session_idle = std::time::Duration::from_secs(secs.max(1));
+            }
             let bound = HttpServer::bind(server, options).await?;
             let token = bound.shutdown_token();
             tokio::spawn(async move {

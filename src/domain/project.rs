@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::App;
 use crate::error::{Error, Result};
+use crate::protocol::criteria::CriterionResult;
+use crate::protocol::gate::{self, DecisionRecord, GateState, PhaseEval, Question};
 
 /// Params of `start_project`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -46,6 +48,8 @@ pub struct ProjectStatus {
     /// Latest rubric score, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_score: Option<i64>,
+    /// Recommended next tool calls or human actions, for the current phase.
+    pub next: Vec<String>,
 }
 
 /// One phase of a project.
@@ -61,6 +65,31 @@ pub struct PhaseStatus {
     pub state: String,
     /// Gate id.
     pub gate: String,
+    /// Gate criteria with their current result.
+    pub criteria: Vec<CriterionResult>,
+    /// Artifact kinds of the phase and the latest recorded version of each.
+    pub artifacts: Vec<ArtifactSummary>,
+    /// Clarify questions not answered yet.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub open_questions: Vec<Question>,
+    /// The latest decision on the gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionRecord>,
+    /// Recommended next steps for this phase.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub next: Vec<String>,
+}
+
+/// An artifact kind of a phase.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ArtifactSummary {
+    /// Artifact kind.
+    pub kind: String,
+    /// Tool that records it (when called with `project`).
+    pub tool: String,
+    /// Latest version, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
 /// Checks a project id (1-64 of `a-z 0-9 - _`, starting with a letter or digit).
@@ -115,32 +144,95 @@ pub async fn start(app: &App, params: &StartProjectParams) -> Result<ProjectStat
     status(app, &id).await
 }
 
-/// Where a project stands.
+/// Where a project stands: per phase its state, criteria, artifacts, open questions,
+/// the latest decision and what to do next.
 pub async fn status(app: &App, id: &str) -> Result<ProjectStatus> {
     let store = app.store().await?;
     let project = store.require_project(id).await?;
     let latest_score = store.latest_score(id).await?.map(|s| s.total);
-    let phases: Vec<PhaseStatus> = app
-        .playbooks
-        .phases
+    let rows = store.protocol_rows(id).await?;
+    let book = &app.playbooks.phases;
+    let evals = gate::evaluate(book, &rows);
+    let current = evals
+        .iter()
+        .find(|e| e.state != GateState::Approved)
+        .or(evals.last())
+        .map(|e| e.phase.clone())
+        .unwrap_or_default();
+    let phases: Vec<PhaseStatus> = book
         .phases
         .iter()
-        .enumerate()
-        .map(|(i, p)| PhaseStatus {
+        .zip(&evals)
+        .map(|(p, e)| PhaseStatus {
             id: p.id.clone(),
             number: p.number,
             title: p.title.clone(),
-            state: if i == 0 { "in_progress" } else { "not_started" }.to_string(),
+            state: e.state.as_str().to_string(),
             gate: p.gate.id.clone(),
+            criteria: e.criteria.clone(),
+            artifacts: p
+                .artifacts
+                .iter()
+                .map(|a| ArtifactSummary {
+                    kind: a.kind.clone(),
+                    tool: a.tool.clone(),
+                    version: e.artifact_versions.iter().find(|(k, _)| *k == a.kind).map(|(_, v)| *v),
+                })
+                .collect(),
+            open_questions: e.open_questions().into_iter().cloned().collect(),
+            decision: e.last_decision.clone(),
+            next: if p.id == current { next_steps(&project.id, e) } else { Vec::new() },
         })
         .collect();
+    let next = phases
+        .iter()
+        .find(|p| p.id == current)
+        .map(|p| p.next.clone())
+        .unwrap_or_default();
     Ok(ProjectStatus {
         id: project.id,
         name: project.name,
         description: project.description,
         created_at: project.created_at,
-        current_phase: phases.first().map(|p| p.id.clone()).unwrap_or_default(),
+        current_phase: current,
         phases,
         latest_score,
+        next,
     })
+}
+
+/// What to do next in a phase, as concrete calls.
+fn next_steps(project: &str, e: &PhaseEval) -> Vec<String> {
+    let phase = &e.phase;
+    match e.state {
+        GateState::NotStarted | GateState::InProgress => {
+            let mut out: Vec<String> = Vec::new();
+            for c in e.criteria.iter().filter(|c| !c.passed) {
+                for tool in &c.tools {
+                    let call = format!("call `{tool}` with project `{project}` ({}: {})", c.id, c.detail);
+                    if !out.iter().any(|o| o.starts_with(&format!("call `{tool}` "))) {
+                        out.push(call);
+                    }
+                }
+            }
+            out
+        }
+        GateState::AwaitingReview | GateState::Rejected => vec![format!(
+            "call `request_gate_review` with project `{project}` and phase `{phase}`"
+        )],
+        GateState::PendingHuman => vec![format!(
+            "ask the human to run `dana gate status {project} {phase}`, then `dana gate approve {project} {phase} --reviewer NAME` (or `reject` / `clarify`)"
+        )],
+        GateState::Clarify => e
+            .open_questions()
+            .iter()
+            .map(|q| {
+                format!(
+                    "question #{}: {} (answered with `dana gate answer {project} {phase} --question {} --text ANSWER --reviewer NAME`)",
+                    q.id, q.question, q.id
+                )
+            })
+            .collect(),
+        GateState::Approved => Vec::new(),
+    }
 }

@@ -91,9 +91,16 @@ impl HttpServer {
             hosts.push(host_of(bound.ip()));
         }
         hosts.extend(options.allowed_hosts.iter().cloned());
+        // Pages served from this machine's loopback may call us; every other Origin is
+        // refused (DNS rebinding), unless listed.
+        let mut origins: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .flat_map(|h| [format!("http://{h}:*"), format!("https://{h}:*")])
+            .collect();
+        origins.extend(options.allowed_origins.iter().cloned());
         let mut config = StreamableHttpServerConfig::default()
             .with_allowed_hosts(hosts)
-            .with_allowed_origins(options.allowed_origins.clone())
+            .with_allowed_origins(origins)
             .enforce_origin_validation()
             .with_max_request_body_bytes(options.max_body_bytes)
             .with_cancellation_token(shutdown.child_token());
@@ -193,7 +200,14 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, request: Request, next: Ne
         };
         return next.run(request).await;
     }
-    next.run(request).await
+    let is_delete = request.method() == Method::DELETE;
+    let mut response = next.run(request).await;
+    // Ending a session has nothing left to accept: say 204, which every client reads as
+    // success (the Python SDK reports rmcp's 202 as a failed termination).
+    if is_delete && response.status() == StatusCode::ACCEPTED {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
+    response
 }
 
 fn host_of(ip: IpAddr) -> String {

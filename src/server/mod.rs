@@ -104,16 +104,48 @@ impl DanaServer {
             known.sort_unstable();
             return Err(ToolError::Domain(Error::not_found("tool", name, known)));
         };
-        entry.run(ctx, args).await
+        // The one artifact mechanism: a call whose arguments carry `project` is checked
+        // against the gates before the tool runs, and its result is recorded after, under
+        // the kind and phase `phases.yaml` assigns to the tool.
+        let project = args
+            .as_ref()
+            .and_then(|a| a.get("project"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let assigned = match &project {
+            Some(p) => crate::protocol::artifact::precheck(&self.app, p, name).await?,
+            None => None,
+        };
+        let mut outcome = entry.run(ctx, args).await?;
+        if let (Some(p), Some((phase, kind))) = (&project, &assigned) {
+            outcome.artifact = crate::protocol::artifact::record(
+                &self.app,
+                p,
+                name,
+                &outcome.structured,
+                outcome.rendered.as_deref(),
+            )
+            .await
+            .map_err(|e| {
+                Error::Protocol(format!(
+                    "`{name}` ran but its result was not recorded as `{kind}` in phase `{phase}` of project `{p}`: {e:#}"
+                ))
+            })?;
+        }
+        Ok(outcome)
     }
 }
 
 impl ServerHandler for DanaServer {
     fn get_info(&self) -> InitializeResult {
+        // Logging is deprecated in the spec line rmcp follows but still negotiated by
+        // clients; dana accepts a level and logs to stderr (tracing) either way.
+        #[allow(deprecated)]
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_prompts()
             .enable_resources()
+            .enable_logging()
             .build();
         InitializeResult::new(capabilities)
             .with_server_info(Implementation::new(
@@ -126,6 +158,16 @@ impl ServerHandler for DanaServer {
                  ends with a gate only a human can approve. Tools work without `project` as \
                  stateless helpers.",
             )
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<(), ErrorData> {
+        tracing::info!(level = ?request.level, "client set the log level");
+        Ok(())
     }
 
     async fn list_tools(
@@ -167,6 +209,7 @@ impl ServerHandler for DanaServer {
             input_responses: request.input_responses.clone(),
             request_state: request.request_state.clone(),
             protocol_version: context.protocol_version().map(|v| v.to_string()),
+            client_capabilities: context.client_capabilities(),
         };
         match self.dispatch(&request.name, ctx, request.arguments).await {
             Ok(outcome) => Ok(to_call_result(Ok(outcome)).into()),

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use futures::FutureExt;
 use rmcp::model::{
-    CallToolResult, ContentBlock, InputRequiredResult, InputResponses, JsonObject,
-    ProgressNotificationParam, ProgressToken, Tool, ToolAnnotations,
+    CallToolResult, ClientCapabilities, ContentBlock, InputRequiredResult, InputResponses, JsonObject,
+    MetaObject, ProgressNotificationParam, ProgressToken, Tool, ToolAnnotations,
 };
 use rmcp::service::{Peer, RoleServer};
 use schemars::JsonSchema;
@@ -40,6 +40,8 @@ pub struct ToolCtx {
     pub request_state: Option<String>,
     /// Protocol version the client speaks, when known.
     pub protocol_version: Option<String>,
+    /// What the client declared it supports (elicitation, …), when known.
+    pub client_capabilities: Option<ClientCapabilities>,
 }
 
 impl ToolCtx {
@@ -53,6 +55,7 @@ impl ToolCtx {
             input_responses: None,
             request_state: None,
             protocol_version: None,
+            client_capabilities: None,
         }
     }
 
@@ -166,6 +169,8 @@ pub struct Outcome {
     pub structured: Value,
     /// Markdown rendering.
     pub rendered: Option<String>,
+    /// Where the dispatcher recorded the result, when called with `project`.
+    pub artifact: Option<crate::protocol::artifact::ArtifactRef>,
 }
 
 /// An erased tool.
@@ -190,8 +195,16 @@ impl std::fmt::Debug for ToolEntry {
 
 /// Erases a [`DanaTool`].
 pub fn entry<T: DanaTool>() -> ToolEntry {
-    let input = rmcp::handler::server::common::schema_for_type::<T::Params>();
-    let output = rmcp::handler::server::common::schema_for_output::<T::Output>();
+    let input = clean_schema(
+        rmcp::handler::server::common::schema_for_type::<T::Params>(),
+        false,
+    );
+    // Output schemas validate structured results; their prose would only cost the agent's
+    // context on every tools/list, so descriptions are dropped there.
+    let output = clean_schema(
+        rmcp::handler::server::common::schema_for_output::<T::Output>(),
+        true,
+    );
     let annotations = ToolAnnotations::with_title(T::TITLE)
         .read_only(T::HINTS.read_only)
         .destructive(T::HINTS.destructive)
@@ -211,6 +224,7 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
             Ok(Outcome {
                 structured,
                 rendered,
+                artifact: None,
             })
         })
     });
@@ -219,6 +233,67 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
         toolset: T::TOOLSET,
         tool,
         call,
+    }
+}
+
+/// Formats JSON Schema 2020-12 defines; schemars also emits Rust ones (`uint32`,
+/// `double`, …) that validators warn about and that cost tokens in `tools/list`.
+const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Removes non-standard `format` keywords from a schema, recursively, and with `terse`
+/// also every `description`/`title` keyword (not properties that happen to be named so).
+fn clean_schema(schema: Arc<JsonObject>, terse: bool) -> Arc<JsonObject> {
+    fn walk(value: &mut Value, terse: bool) {
+        match value {
+            Value::Object(map) => {
+                let drop = map
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
+                if drop {
+                    map.remove("format");
+                }
+                if terse {
+                    for keyword in ["description", "title"] {
+                        if map.get(keyword).is_some_and(Value::is_string) {
+                            map.remove(keyword);
+                        }
+                    }
+                }
+                map.values_mut().for_each(|v| walk(v, terse));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, terse)),
+            _ => {}
+        }
+    }
+    let mut object = (*schema).clone();
+    // MCP fixes the dialect (2020-12); repeating it on every schema only costs bytes.
+    object.remove("$schema");
+    let mut value = Value::Object(object);
+    walk(&mut value, terse);
+    match value {
+        Value::Object(map) => Arc::new(map),
+        _ => schema,
     }
 }
 
@@ -266,7 +341,18 @@ impl ToolEntry {
 /// Turns an outcome into the MCP result: structured content plus its JSON text.
 pub fn to_call_result(outcome: Result<Outcome, Error>) -> CallToolResult {
     match outcome {
-        Ok(outcome) => CallToolResult::structured(outcome.structured),
+        Ok(outcome) => {
+            let mut result = CallToolResult::structured(outcome.structured);
+            // Where the result was recorded travels in `_meta`, outside the tool's own schema.
+            if let Some(artifact) = &outcome.artifact
+                && let Ok(value) = serde_json::to_value(artifact)
+            {
+                let mut meta = JsonObject::new();
+                meta.insert("dana/artifact".to_string(), value);
+                result.meta = Some(MetaObject(meta));
+            }
+            result
+        }
         Err(e) => CallToolResult::error(vec![ContentBlock::text(format!("{e:#}"))]),
     }
 }

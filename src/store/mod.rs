@@ -3,6 +3,8 @@
 //! `DANA_DATABASE_URL=postgres://…` moves it to PostgreSQL with the same schema. Every
 //! write runs in a transaction; migrations are embedded.
 
+pub mod protocol;
+
 use std::path::Path;
 use std::str::FromStr;
 

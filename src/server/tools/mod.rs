@@ -16,6 +16,8 @@ pub fn all() -> Vec<ToolEntry> {
     vec![
         entry::<protocol::StartProject>(),
         entry::<protocol::ProjectStatusTool>(),
+        entry::<protocol::RequestGateReview>(),
+        entry::<protocol::RenderPhaseDocument>(),
         entry::<scoring::ScoreInfrastructure>(),
         entry::<quality::ListDatasources>(),
         entry::<architecture::AssessArchitecture>(),

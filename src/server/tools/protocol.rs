@@ -1,6 +1,8 @@
 //! Toolset `protocol`: projects and their progress through the DEP phases.
 
 use crate::domain::project::{self, ProjectStatus, ProjectStatusParams, StartProjectParams};
+use crate::protocol::document::{self, PhaseDocument, RenderPhaseDocumentParams};
+use crate::protocol::review::{self, Channel, GateReview, RequestGateReviewParams, ReviewResult};
 use crate::server::tool::{DanaTool, Hints, ToolCtx, ToolError};
 
 /// `start_project`.
@@ -32,13 +34,82 @@ impl DanaTool for ProjectStatusTool {
     const NAME: &'static str = "project_status";
     const TOOLSET: &'static str = "protocol";
     const TITLE: &'static str = "Project status";
-    const DESCRIPTION: &'static str =
-        "The DEP phase tracker of a project: each phase's state and gate.";
+    const DESCRIPTION: &'static str = "The DEP phase tracker of a project: per phase its state (not_started, in_progress, awaiting_review, pending_human, approved, rejected, clarify), gate criteria results, artifacts, open questions, the latest decision, and the next recommended calls.";
     const HINTS: Hints = Hints::READ_ONLY;
     type Params = ProjectStatusParams;
     type Output = ProjectStatus;
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(project::status(&ctx.app, &params.project).await?)
+    }
+}
+
+/// `request_gate_review`.
+pub struct RequestGateReview;
+
+impl DanaTool for RequestGateReview {
+    const NAME: &'static str = "request_gate_review";
+    const TOOLSET: &'static str = "protocol";
+    const TITLE: &'static str = "Request a gate review";
+    const DESCRIPTION: &'static str = "Evaluate a phase's quality gate. If criteria fail, returns them (id, what is missing, which tool produces it) and asks nobody. If all pass, asks the human Yes / No / Clarify through the client (elicitation); clients without elicitation leave the gate pending for `dana gate` at a terminal. Only a human can approve.";
+    const HINTS: Hints = Hints {
+        read_only: false,
+        destructive: false,
+        idempotent: false,
+        open_world: false,
+    };
+    type Params = RequestGateReviewParams;
+    type Output = GateReview;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        match review::review(&ctx.app, &params, review_channel(&ctx)).await? {
+            ReviewResult::Done(review) => Ok(*review),
+            ReviewResult::InputRequired(question) => Err(ToolError::InputRequired(question)),
+        }
+    }
+}
+
+/// How this client can reach its human: elicitation request (≤ 2025-11-25),
+/// `InputRequiredResult` (2026-07-28), or nobody (pending).
+fn review_channel(ctx: &ToolCtx) -> Channel {
+    let form = ctx
+        .client_capabilities
+        .as_ref()
+        .and_then(|c| c.elicitation.as_ref())
+        .is_some_and(|e| e.form.is_some() || e.url.is_none());
+    let stateless = ctx.protocol_version.as_deref().is_some_and(|v| v >= "2026-07-28");
+    match (&ctx.peer, stateless) {
+        (_, true) if ctx.request_state.is_some() || (form && ctx.input_responses.is_none()) => Channel::InputRequired {
+            responses: ctx.input_responses.clone(),
+            state: ctx.request_state.clone(),
+        },
+        (Some(peer), false) if form => Channel::Elicit(peer.clone()),
+        _ => Channel::Pending,
+    }
+}
+
+/// `render_phase_document`.
+pub struct RenderPhaseDocument;
+
+impl DanaTool for RenderPhaseDocument {
+    const NAME: &'static str = "render_phase_document";
+    const TOOLSET: &'static str = "protocol";
+    const TITLE: &'static str = "Render a phase document";
+    const DESCRIPTION: &'static str = "Render the document a phase promises (phase1_data_discovery.md … phase5_data_operations.md) from the project's recorded artifacts and gate decisions. Missing sections say so; DRAFT until the gate is approved. With `write: true` also writes it inside the workspace (docs/dana/<project>/ by default).";
+    const HINTS: Hints = Hints {
+        read_only: false,
+        destructive: true,
+        idempotent: true,
+        open_world: false,
+    };
+    type Params = RenderPhaseDocumentParams;
+    type Output = PhaseDocument;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(document::render(&ctx.app, &params).await?)
+    }
+
+    fn render(_ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        Some(output.markdown.clone())
     }
 }
