@@ -3,9 +3,14 @@
 //! parsed into typed structs and validated at startup; a bad override fails with the
 //! file, the line and what is wrong.
 
+pub mod architecture;
+pub mod conditions;
 mod modeling;
 mod naming;
+pub mod operations;
+pub mod optimization;
 mod phases;
+pub mod pipeline;
 mod prompts;
 mod quality;
 mod rubric;
@@ -35,6 +40,19 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("naming", include_str!("../../playbooks/naming.yaml")),
     ("modeling", include_str!("../../playbooks/modeling.yaml")),
     ("quality", include_str!("../../playbooks/quality.yaml")),
+    (
+        "architecture",
+        include_str!("../../playbooks/architecture.yaml"),
+    ),
+    ("pipeline", include_str!("../../playbooks/pipeline.yaml")),
+    (
+        "optimization",
+        include_str!("../../playbooks/optimization.yaml"),
+    ),
+    (
+        "operations",
+        include_str!("../../playbooks/operations.yaml"),
+    ),
 ];
 
 /// Where a playbook's text came from.
@@ -80,6 +98,14 @@ pub struct Playbooks {
     pub modeling: ModelingBook,
     /// Data quality: dimensions, severities, check kinds, profiling thresholds.
     pub quality: QualityBook,
+    /// Architecture patterns, technology picks and guardrails.
+    pub architecture: architecture::ArchitectureBook,
+    /// Extraction tree, load table, idempotency rules, traps and backfill protocol.
+    pub pipeline: pipeline::PipelineBook,
+    /// SQL anti-pattern rules, plan rules, cost red flags and savings.
+    pub optimization: optimization::OptimizationBook,
+    /// Monitoring, severities, run log, triage, runbooks and the test pyramid.
+    pub operations: operations::OperationsBook,
     sources: BTreeMap<String, Source>,
 }
 
@@ -112,6 +138,10 @@ impl Playbooks {
         let naming: NamingBook = parse(&sources, "naming")?;
         let modeling: ModelingBook = parse(&sources, "modeling")?;
         let quality: QualityBook = parse(&sources, "quality")?;
+        let architecture: architecture::ArchitectureBook = parse(&sources, "architecture")?;
+        let pipeline: pipeline::PipelineBook = parse(&sources, "pipeline")?;
+        let optimization: optimization::OptimizationBook = parse(&sources, "optimization")?;
+        let operations: operations::OperationsBook = parse(&sources, "operations")?;
         let books = Playbooks {
             phases,
             rubric,
@@ -119,6 +149,10 @@ impl Playbooks {
             naming,
             modeling,
             quality,
+            architecture,
+            pipeline,
+            optimization,
+            operations,
             sources,
         };
         books.validate()?;
@@ -163,6 +197,10 @@ impl Playbooks {
         check("naming", self.naming.validate())?;
         check("modeling", self.modeling.validate())?;
         check("quality", self.quality.validate())?;
+        check("architecture", self.architecture.validate())?;
+        check("pipeline", self.pipeline.validate())?;
+        check("optimization", self.optimization.validate())?;
+        check("operations", self.operations.validate())?;
         Ok(())
     }
 }

@@ -99,6 +99,8 @@ pub(super) fn get(
         "phases": books.phases,
         "naming": books.naming,
         "quality": books.quality,
+        "operations": books.operations,
+        "optimization": books.optimization,
     });
     if let serde_json::Value::Object(map) = playbooks {
         context.extend(map);

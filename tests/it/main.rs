@@ -6,6 +6,7 @@ mod common;
 mod content;
 mod fuzz;
 mod modeling;
+mod ops;
 mod protocol;
 mod protocol_concurrency;
 mod quality;

@@ -1,7 +1,11 @@
 //! Every tool, one file per toolset. Each tool is a few lines that hand over to
 //! `crate::domain`.
 
+mod architecture;
 mod modeling;
+mod operations;
+mod optimize;
+mod pipeline;
 mod protocol;
 mod quality;
 mod scoring;
@@ -23,5 +27,14 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<quality::ProfileDatasource>(),
         entry::<quality::GenerateQualityChecks>(),
         entry::<quality::RunQualityChecks>(),
+        entry::<architecture::AssessArchitecture>(),
+        entry::<pipeline::DesignPipeline>(),
+        entry::<pipeline::PlanBackfill>(),
+        entry::<pipeline::PlanTests>(),
+        entry::<optimize::ReviewSql>(),
+        entry::<optimize::ReviewCosts>(),
+        entry::<operations::GenerateMonitoring>(),
+        entry::<operations::GenerateRunbook>(),
+        entry::<operations::TriageFailure>(),
     ]
 }

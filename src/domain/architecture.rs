@@ -1,0 +1,640 @@
+//! Architecture assessment: validates the brief (missing answers become questions),
+//! derives facts from it, and walks the playbook's pattern matrix, technology candidates
+//! (with their "avoid when" rules) and guardrails. Every pick carries the rule id that
+//! made it and the facts that satisfied it.
+
+use std::collections::BTreeSet;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::playbook::architecture::{ArchitectureBook, Candidate};
+use crate::playbook::conditions::{self, Facts};
+
+/// Params of `assess_architecture`: the architecture brief. Leave unknown answers out; they become questions.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessArchitectureParams {
+    /// What business decision or product the data serves.
+    #[serde(default)]
+    pub business_context: Option<String>,
+    /// Who consumes the data.
+    #[serde(default)]
+    pub data_consumers: Vec<Consumer>,
+    /// Source systems.
+    #[serde(default)]
+    pub sources: Vec<SourceSystem>,
+    /// Where data lives today (e.g. `postgresql`, `s3`, `snowflake`).
+    #[serde(default)]
+    pub storage: Vec<String>,
+    /// What is broken, slow or unreliable today.
+    #[serde(default)]
+    pub pain_points: Vec<String>,
+    /// Volume, growth and retention.
+    #[serde(default)]
+    pub volume: Option<Volume>,
+    /// Budget, team and compliance.
+    #[serde(default)]
+    pub constraints: Option<Constraints>,
+    /// Tools under consideration; each is checked against its avoid-when rules.
+    #[serde(default)]
+    pub considering: Vec<String>,
+    /// Project id: record the result as an artifact of the project.
+    #[serde(default)]
+    pub project: Option<String>,
+}
+
+/// A consumer of the data.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consumer {
+    /// Team name.
+    pub team: String,
+    /// What they use the data for.
+    pub use_case: UseCase,
+    /// How fresh the data must be.
+    #[serde(default)]
+    pub latency: Option<Latency>,
+    /// How they query it.
+    #[serde(default)]
+    pub query_pattern: Option<QueryPattern>,
+}
+
+/// Consumer use case.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UseCase {
+    /// Analytics.
+    Analytics,
+    /// Machine learning.
+    Ml,
+    /// Operational systems.
+    Operational,
+    /// Reporting.
+    Reporting,
+    /// Reverse ETL into SaaS tools.
+    ReverseEtl,
+}
+
+/// Required freshness.
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Latency {
+    /// Under one second.
+    RealTime,
+    /// Under five minutes.
+    NearRealTime,
+    /// Hourly or slower.
+    Batch,
+}
+
+/// How a consumer queries.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryPattern {
+    /// Ad-hoc SQL.
+    AdHoc,
+    /// Scheduled jobs.
+    Scheduled,
+    /// Through an API.
+    Api,
+    /// Dashboards.
+    Dashboard,
+}
+
+/// A source system.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSystem {
+    /// Name.
+    pub name: String,
+    /// Kind of source.
+    pub kind: SourceKind,
+    /// For streams: history is kept long enough to replay from the start.
+    #[serde(default)]
+    pub replayable: Option<bool>,
+}
+
+/// Kind of source system.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// A database.
+    Database,
+    /// An HTTP API.
+    Api,
+    /// Files (S3, SFTP, email).
+    Files,
+    /// A stream (Kafka, Kinesis, Pub/Sub).
+    Stream,
+}
+
+/// Volume figures.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// GB of new data per day.
+    #[serde(default)]
+    pub current_gb_per_day: Option<f64>,
+    /// Yearly growth in percent.
+    #[serde(default)]
+    pub growth_rate_percent: Option<f64>,
+    /// Months of history to keep.
+    #[serde(default)]
+    pub retention_months: Option<f64>,
+}
+
+/// Constraints.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Constraints {
+    /// Monthly budget in USD.
+    #[serde(default)]
+    pub budget_monthly_usd: Option<f64>,
+    /// Data engineers on the team.
+    #[serde(default)]
+    pub team_size: Option<u32>,
+    /// Team skill level.
+    #[serde(default)]
+    pub skill_level: Option<Skill>,
+    /// Compliance regimes (GDPR, HIPAA, SOX, PCI); `[]` or `[none]` for none.
+    #[serde(default)]
+    pub compliance: Option<Vec<String>>,
+    /// Cloud provider.
+    #[serde(default)]
+    pub cloud_provider: Option<Cloud>,
+}
+
+/// Team skill level.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Skill {
+    /// Junior.
+    Junior,
+    /// Mid-level.
+    Mid,
+    /// Senior.
+    Senior,
+    /// Mixed.
+    Mixed,
+}
+
+/// Cloud provider.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Cloud {
+    /// Amazon Web Services.
+    Aws,
+    /// Google Cloud.
+    Gcp,
+    /// Microsoft Azure.
+    Azure,
+    /// Several clouds.
+    Multi,
+    /// On premises.
+    OnPrem,
+}
+
+/// The assessment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ArchitectureAssessment {
+    /// Open questions about the brief (empty when it is complete).
+    pub questions: Vec<OpenQuestion>,
+    /// Facts derived from the brief that the decisions read.
+    pub facts: Facts,
+    /// Chosen architecture patterns with the signal that chose each.
+    pub patterns: Vec<PatternPick>,
+    /// Technology pick per layer.
+    pub technology: Vec<LayerPick>,
+    /// Avoid-when warnings for tools named in the brief (storage, considering).
+    pub warnings: Vec<ToolWarning>,
+    /// Guardrails that apply.
+    pub guardrails: Vec<GuardrailNote>,
+    /// Pain points from the brief, echoed for the phase document.
+    pub pain_points: Vec<String>,
+    /// The project the result is recorded under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+}
+
+/// A question for a missing answer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct OpenQuestion {
+    /// Stable id.
+    pub id: String,
+    /// The brief field.
+    pub field: String,
+    /// The question.
+    pub ask: String,
+}
+
+/// A chosen pattern.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PatternPick {
+    /// Rule id.
+    pub id: String,
+    /// Pattern key.
+    pub pattern: String,
+    /// Title.
+    pub title: String,
+    /// The signal of the matrix row.
+    pub signal: String,
+    /// The facts that satisfied it.
+    pub evidence: String,
+    /// The trade-off.
+    pub tradeoff: String,
+    /// Chosen by default because no row matched (reason id in `evidence`).
+    pub default: bool,
+}
+
+/// The pick for one technology layer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LayerPick {
+    /// Layer (`orchestration`, `processing`, `storage`).
+    pub layer: String,
+    /// Candidate id.
+    pub id: String,
+    /// Tool.
+    pub tool: String,
+    /// What it is best for.
+    pub best_for: String,
+    /// Why it was picked (facts that satisfied its pick rule).
+    pub reason: String,
+    /// Avoid-when rules it still hits (only when every candidate hit one).
+    pub warnings: Vec<AvoidHit>,
+    /// Preferred candidates passed over, with the avoid rules that ruled them out.
+    pub passed_over: Vec<PassedOver>,
+}
+
+/// An avoid-when rule that fired.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AvoidHit {
+    /// Rule id.
+    pub id: String,
+    /// The warning.
+    pub warning: String,
+}
+
+/// A candidate ruled out.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PassedOver {
+    /// Tool.
+    pub tool: String,
+    /// Why.
+    pub avoid: Vec<AvoidHit>,
+}
+
+/// A warning about a tool named in the brief.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ToolWarning {
+    /// The name as given.
+    pub tool: String,
+    /// Where it was named (`storage` or `considering`).
+    pub named_in: String,
+    /// Rule id (`UNKNOWN-TOOL` when dana has no entry for it).
+    pub id: String,
+    /// The warning.
+    pub warning: String,
+}
+
+/// A guardrail that applies.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct GuardrailNote {
+    /// Stable id.
+    pub id: String,
+    /// The rule.
+    pub rule: String,
+    /// What to do.
+    pub advice: String,
+}
+
+/// Assesses a brief against the architecture playbook.
+pub fn assess(
+    book: &ArchitectureBook,
+    brief: &AssessArchitectureParams,
+) -> Result<ArchitectureAssessment> {
+    validate(brief)?;
+    let facts = facts(book, brief);
+    let mut patterns: Vec<PatternPick> = book
+        .patterns
+        .iter()
+        .filter(|p| conditions::holds(&p.when, &facts))
+        .map(|p| PatternPick {
+            id: p.id.clone(),
+            pattern: p.pattern.clone(),
+            title: p.title.clone(),
+            signal: p.signal.clone(),
+            evidence: conditions::explain(&p.when, &facts),
+            tradeoff: p.tradeoff.clone(),
+            default: false,
+        })
+        .collect();
+    if patterns.is_empty()
+        && let Some(p) = book.patterns.iter().find(|p| p.id == book.default_pattern)
+    {
+        patterns.push(PatternPick {
+            id: p.id.clone(),
+            pattern: p.pattern.clone(),
+            title: p.title.clone(),
+            signal: p.signal.clone(),
+            evidence: format!(
+                "no matrix row matched the known facts; default per {}",
+                book.default_reason
+            ),
+            tradeoff: p.tradeoff.clone(),
+            default: true,
+        });
+    }
+    let technology = book
+        .categories
+        .iter()
+        .filter_map(|cat| pick_layer(&cat.id, &cat.candidates, &facts))
+        .collect();
+    let mut warnings = Vec::new();
+    let named = brief
+        .storage
+        .iter()
+        .map(|t| (t, "storage"))
+        .chain(brief.considering.iter().map(|t| (t, "considering")));
+    for (tool, named_in) in named {
+        let candidate = book
+            .categories
+            .iter()
+            .flat_map(|c| &c.candidates)
+            .find(|c| c.is_named(tool));
+        match candidate {
+            Some(cand) => {
+                for hit in avoid_hits(cand, &facts) {
+                    warnings.push(ToolWarning {
+                        tool: tool.clone(),
+                        named_in: named_in.to_string(),
+                        id: hit.id,
+                        warning: hit.warning,
+                    });
+                }
+            }
+            None if named_in == "considering" => warnings.push(ToolWarning {
+                tool: tool.clone(),
+                named_in: named_in.to_string(),
+                id: "UNKNOWN-TOOL".to_string(),
+                warning: "dana's technology playbook has no entry for this tool; judge it against the facts above".to_string(),
+            }),
+            None => {}
+        }
+    }
+    let guardrails = book
+        .guardrails
+        .iter()
+        .filter(|g| conditions::holds(&g.when, &facts))
+        .map(|g| GuardrailNote {
+            id: g.id.clone(),
+            rule: g.rule.clone(),
+            advice: g.advice.clone(),
+        })
+        .collect();
+    Ok(ArchitectureAssessment {
+        questions: questions(book, brief),
+        facts,
+        patterns,
+        technology,
+        warnings,
+        guardrails,
+        pain_points: brief.pain_points.clone(),
+        project: brief.project.clone(),
+    })
+}
+
+fn validate(brief: &AssessArchitectureParams) -> Result<()> {
+    for (i, c) in brief.data_consumers.iter().enumerate() {
+        if c.team.trim().is_empty() {
+            return Err(Error::invalid(format!(
+                "data_consumers[{i}].team: must not be empty"
+            )));
+        }
+    }
+    if let Some(v) = &brief.volume {
+        for (name, x) in [
+            ("current_gb_per_day", v.current_gb_per_day),
+            ("growth_rate_percent", v.growth_rate_percent),
+            ("retention_months", v.retention_months),
+        ] {
+            if let Some(x) = x
+                && (!x.is_finite() || x < 0.0)
+            {
+                return Err(Error::invalid(format!(
+                    "volume.{name}: `{x}` must be a number >= 0"
+                )));
+            }
+        }
+    }
+    if let Some(b) = brief
+        .constraints
+        .as_ref()
+        .and_then(|c| c.budget_monthly_usd)
+        && (!b.is_finite() || b < 0.0)
+    {
+        return Err(Error::invalid(format!(
+            "constraints.budget_monthly_usd: `{b}` must be a number >= 0"
+        )));
+    }
+    Ok(())
+}
+
+fn questions(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Vec<OpenQuestion> {
+    let v = brief.volume.clone().unwrap_or_default();
+    let c = brief.constraints.clone().unwrap_or_default();
+    let missing = |field: &str| -> bool {
+        match field {
+            "business_context" => brief
+                .business_context
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty()),
+            "data_consumers" => brief.data_consumers.is_empty(),
+            "data_consumers.latency" => brief.data_consumers.iter().any(|c| c.latency.is_none()),
+            "sources" => brief.sources.is_empty(),
+            "storage" => brief.storage.is_empty(),
+            "volume.current_gb_per_day" => v.current_gb_per_day.is_none(),
+            "volume.growth_rate_percent" => v.growth_rate_percent.is_none(),
+            "volume.retention_months" => v.retention_months.is_none(),
+            "constraints.budget_monthly_usd" => c.budget_monthly_usd.is_none(),
+            "constraints.team_size" => c.team_size.is_none(),
+            "constraints.skill_level" => c.skill_level.is_none(),
+            "constraints.compliance" => c.compliance.is_none(),
+            "constraints.cloud_provider" => c.cloud_provider.is_none(),
+            _ => false,
+        }
+    };
+    book.questions
+        .iter()
+        .filter(|q| missing(&q.field))
+        .map(|q| OpenQuestion {
+            id: q.id.clone(),
+            field: q.field.clone(),
+            ask: q.ask.clone(),
+        })
+        .collect()
+}
+
+/// The facts the playbook's conditions read, derived from the brief. Unknown facts are absent.
+pub fn facts(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Facts {
+    let mut f = Facts::new();
+    let consumers = &brief.data_consumers;
+    if !consumers.is_empty() {
+        let latencies: Vec<Latency> = consumers.iter().filter_map(|c| c.latency).collect();
+        if let Some(fastest) = latencies.iter().min() {
+            f.insert(
+                "fastest_latency".into(),
+                serde_json::to_value(fastest).unwrap_or(Value::Null),
+            );
+        }
+        let has = |l: Latency| json!(latencies.contains(&l));
+        f.insert("has_real_time".into(), has(Latency::RealTime));
+        f.insert("has_near_real_time".into(), has(Latency::NearRealTime));
+        f.insert("has_batch".into(), has(Latency::Batch));
+        let ml = consumers
+            .iter()
+            .filter(|c| c.use_case == UseCase::Ml)
+            .count();
+        f.insert(
+            "ml_share".into(),
+            json!(round2(ml as f64 / consumers.len() as f64)),
+        );
+        let teams: BTreeSet<String> = consumers
+            .iter()
+            .map(|c| c.team.trim().to_lowercase())
+            .collect();
+        f.insert("domain_teams".into(), json!(teams.len()));
+    }
+    if !brief.sources.is_empty() {
+        let streams: Vec<&SourceSystem> = brief
+            .sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::Stream)
+            .collect();
+        f.insert("has_stream_source".into(), json!(!streams.is_empty()));
+        f.insert(
+            "stream_replayable".into(),
+            json!(streams.iter().any(|s| s.replayable == Some(true))),
+        );
+        f.insert("source_count".into(), json!(brief.sources.len()));
+    }
+    if !brief.storage.is_empty() && !consumers.is_empty() {
+        let object_store = book
+            .categories
+            .iter()
+            .flat_map(|c| &c.candidates)
+            .find(|c| c.tool == "object_storage");
+        let has_lake = brief
+            .storage
+            .iter()
+            .any(|s| object_store.is_some_and(|c| c.is_named(s)));
+        let sql = consumers.iter().any(|c| {
+            matches!(
+                c.query_pattern,
+                Some(QueryPattern::AdHoc | QueryPattern::Dashboard)
+            )
+        });
+        f.insert("lake_and_sql".into(), json!(has_lake && sql));
+    }
+    let c = brief.constraints.clone().unwrap_or_default();
+    if let Some(n) = c.team_size {
+        f.insert("team_size".into(), json!(n));
+    }
+    if let Some(s) = c.skill_level {
+        f.insert(
+            "skill_level".into(),
+            serde_json::to_value(s).unwrap_or(Value::Null),
+        );
+    }
+    if let Some(b) = c.budget_monthly_usd {
+        f.insert("budget_monthly_usd".into(), json!(b));
+    }
+    if let Some(cloud) = c.cloud_provider {
+        f.insert(
+            "cloud".into(),
+            serde_json::to_value(cloud).unwrap_or(Value::Null),
+        );
+    }
+    if let Some(list) = &c.compliance {
+        let any = list
+            .iter()
+            .any(|x| !x.trim().is_empty() && !x.trim().eq_ignore_ascii_case("none"));
+        f.insert("has_compliance".into(), json!(any));
+    }
+    let v = brief.volume.clone().unwrap_or_default();
+    if let Some(daily) = v.current_gb_per_day {
+        f.insert("daily_gb".into(), json!(daily));
+        if let Some(months) = v.retention_months {
+            let grown = daily * (1.0 + v.growth_rate_percent.unwrap_or(0.0) / 100.0);
+            f.insert("stored_gb".into(), json!(round2(grown * 30.4 * months)));
+        }
+    }
+    f
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn avoid_hits(cand: &Candidate, facts: &Facts) -> Vec<AvoidHit> {
+    cand.avoid
+        .iter()
+        .filter(|a| conditions::holds(&a.when, facts))
+        .map(|a| AvoidHit {
+            id: a.id.clone(),
+            warning: a.warning.clone(),
+        })
+        .collect()
+}
+
+/// Picks the first candidate whose pick rule holds and that hits no avoid rule; when every
+/// eligible candidate hits one, the first eligible is returned with its warnings.
+pub fn pick_layer(layer: &str, candidates: &[Candidate], facts: &Facts) -> Option<LayerPick> {
+    let mut passed_over = Vec::new();
+    let mut first_eligible: Option<(&Candidate, Vec<AvoidHit>)> = None;
+    for cand in candidates {
+        let Some(when) = &cand.pick_when else {
+            continue;
+        };
+        if !conditions::holds(when, facts) {
+            continue;
+        }
+        let hits = avoid_hits(cand, facts);
+        if hits.is_empty() {
+            return Some(LayerPick {
+                layer: layer.to_string(),
+                id: cand.id.clone(),
+                tool: cand.tool.clone(),
+                best_for: cand.best_for.clone(),
+                reason: conditions::explain(when, facts),
+                warnings: Vec::new(),
+                passed_over,
+            });
+        }
+        if first_eligible.is_none() {
+            first_eligible = Some((cand, hits.clone()));
+        }
+        passed_over.push(PassedOver {
+            tool: cand.tool.clone(),
+            avoid: hits,
+        });
+    }
+    let (cand, hits) = first_eligible?;
+    let when = cand.pick_when.clone().unwrap_or_default();
+    Some(LayerPick {
+        layer: layer.to_string(),
+        id: cand.id.clone(),
+        tool: cand.tool.clone(),
+        best_for: cand.best_for.clone(),
+        reason: format!(
+            "{}; every eligible candidate hits an avoid rule, so this is the least-bad choice",
+            conditions::explain(&when, facts)
+        ),
+        warnings: hits,
+        passed_over: passed_over.into_iter().skip(1).collect(),
+    })
+}

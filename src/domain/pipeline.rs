@@ -1,0 +1,654 @@
+//! Pipeline design: the universal spec with the extraction strategy from the playbook's
+//! decision tree and the load strategy from its table, then the five idempotency rules and
+//! the known traps checked against the result. Every decision and finding names its rule id.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::playbook::conditions::{self, Facts, When};
+use crate::playbook::pipeline::{CheckRule, PipelineBook, Severity};
+
+pub use super::architecture::SourceKind;
+
+/// Params of `design_pipeline`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DesignPipelineParams {
+    /// Pipeline name (snake_case).
+    pub name: String,
+    /// Owning team or person.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Cron schedule, e.g. `0 * * * *`.
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// Maximum acceptable runtime in minutes.
+    #[serde(default)]
+    pub sla_minutes: Option<u32>,
+    /// 1 critical, 2 important (default), 3 nice-to-have.
+    #[serde(default = "default_tier")]
+    pub tier: u8,
+    /// Where the data comes from.
+    pub source: PipelineSource,
+    /// Where it goes.
+    pub target: PipelineTarget,
+    /// Force an extraction strategy instead of walking the tree (e.g. `full`).
+    #[serde(default)]
+    pub extraction: Option<String>,
+    /// Force a load strategy instead of the table's pick.
+    #[serde(default)]
+    pub load_strategy: Option<String>,
+    /// Transform engine (sql, dbt, spark, python); default sql.
+    #[serde(default)]
+    pub transform_engine: Option<String>,
+    /// Where the watermark/offset is kept; default: connector for CDC/streams, else control_table.
+    #[serde(default)]
+    pub watermark_storage: Option<WatermarkStorage>,
+    /// Clock used for partitions and windows; default event_time for event data.
+    #[serde(default)]
+    pub time_semantics: Option<TimeSemantics>,
+    /// Allowed lateness of event data in hours.
+    #[serde(default)]
+    pub late_window_hours: Option<f64>,
+    /// A periodic full reconciliation against the source is scheduled.
+    #[serde(default)]
+    pub reconciliation: bool,
+    /// Running the same window twice was tested to give identical output.
+    #[serde(default)]
+    pub rerun_tested: bool,
+    /// Checks before load; omit for dana's defaults, `[]` for none.
+    #[serde(default)]
+    pub pre_load_checks: Option<Vec<String>>,
+    /// Checks after load; omit for dana's defaults, `[]` for none.
+    #[serde(default)]
+    pub post_load_checks: Option<Vec<String>>,
+    /// Alert channels (e.g. `#data-alerts`, `pagerduty:data`).
+    #[serde(default)]
+    pub alert_channels: Vec<String>,
+    /// Retries on failure; default from the playbook.
+    #[serde(default)]
+    pub max_retries: Option<u32>,
+    /// Project id: record the result as an artifact of the project.
+    #[serde(default)]
+    pub project: Option<String>,
+}
+
+fn default_tier() -> u8 {
+    2
+}
+
+/// The source side.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSource {
+    /// System name (e.g. `postgres-orders`).
+    pub system: String,
+    /// Kind of source.
+    pub kind: SourceKind,
+    /// Table, endpoint, path or topic.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// Rows in the source table (drives full-extraction and reload rules).
+    #[serde(default)]
+    pub rows: Option<u64>,
+    /// Database: a change log readable by CDC is available.
+    #[serde(default)]
+    pub supports_cdc: bool,
+    /// Database: reliable last-modified column, e.g. `updated_at`.
+    #[serde(default)]
+    pub updated_at_column: Option<String>,
+    /// API: pushes webhooks.
+    #[serde(default)]
+    pub supports_webhooks: bool,
+    /// API: pages with a cursor/bookmark.
+    #[serde(default)]
+    pub has_cursor: bool,
+}
+
+/// The target side.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineTarget {
+    /// System name (e.g. `snowflake`).
+    pub system: String,
+    /// Target table.
+    pub table: String,
+    /// What the rows are.
+    pub data_kind: DataKind,
+    /// Natural/merge key columns.
+    #[serde(default)]
+    pub merge_keys: Vec<String>,
+    /// Partition column.
+    #[serde(default)]
+    pub partition_key: Option<String>,
+    /// Clustering columns.
+    #[serde(default)]
+    pub clustering_keys: Vec<String>,
+    /// Consumers need an audit trail of deletions.
+    #[serde(default)]
+    pub track_deletes: bool,
+}
+
+/// What the loaded rows are.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    /// Immutable events or logs.
+    Event,
+    /// Facts never updated after they are written.
+    ImmutableFact,
+    /// Facts updated later (order status, amounts).
+    MutableFact,
+    /// Dimension rows.
+    Dimension,
+    /// Small reference/lookup data.
+    Reference,
+}
+
+/// Where a watermark is persisted.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WatermarkStorage {
+    /// A control table in the warehouse.
+    ControlTable,
+    /// The orchestrator's state store.
+    Orchestrator,
+    /// The CDC connector or consumer group manages offsets.
+    Connector,
+    /// Hard-coded or computed inside the pipeline code.
+    InCode,
+}
+
+/// Clock used for partitions and windows.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSemantics {
+    /// When the event happened.
+    EventTime,
+    /// When the pipeline processed it.
+    ProcessingTime,
+}
+
+/// The design.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PipelineDesign {
+    /// The spec as YAML (universal pipeline template).
+    pub spec_yaml: String,
+    /// The spec, structured.
+    pub spec: PipelineSpec,
+    /// How the extraction strategy was chosen.
+    pub extraction: Decision,
+    /// How the load strategy was chosen.
+    pub load: Decision,
+    /// The five idempotency rules, each passed or not.
+    pub idempotency: Vec<RuleStatus>,
+    /// Idempotency violations and traps, errors first.
+    pub findings: Vec<Finding>,
+    /// The project the result is recorded under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+}
+
+/// A decision with its rule.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Decision {
+    /// Rule id (`GIVEN` when forced by the caller).
+    pub id: String,
+    /// Strategy.
+    pub strategy: String,
+    /// The answers that led here.
+    pub path: Vec<String>,
+    /// Why.
+    pub rationale: String,
+    /// The trade-off.
+    pub tradeoff: String,
+}
+
+/// Status of one idempotency rule.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RuleStatus {
+    /// Rule id.
+    pub id: String,
+    /// The rule.
+    pub rule: String,
+    /// Whether the design satisfies it.
+    pub passed: bool,
+}
+
+/// A finding.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// Rule id.
+    pub id: String,
+    /// error, warning or info.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// The facts that triggered it.
+    pub evidence: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+/// The universal pipeline spec.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PipelineSpec {
+    /// Name.
+    pub name: String,
+    /// Owner.
+    pub owner: Option<String>,
+    /// Cron schedule.
+    pub schedule: Option<String>,
+    /// SLA in minutes.
+    pub sla_minutes: Option<u32>,
+    /// Tier 1-3.
+    pub tier: u8,
+    /// Extract.
+    pub extract: ExtractSpec,
+    /// Transform.
+    pub transform: TransformSpec,
+    /// Load.
+    pub load: LoadSpec,
+    /// Quality gates.
+    pub quality_gates: QualityGates,
+    /// Error handling.
+    pub error_handling: ErrorHandling,
+}
+
+/// Extract section.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ExtractSpec {
+    /// Source system.
+    pub source_system: String,
+    /// Kind.
+    pub source_kind: SourceKind,
+    /// Table, endpoint, path or topic.
+    pub object: Option<String>,
+    /// Strategy.
+    pub strategy: String,
+    /// Incremental column.
+    pub incremental_key: Option<String>,
+    /// Where the watermark lives.
+    pub watermark_storage: Option<WatermarkStorage>,
+    /// Clock for partitions and windows.
+    pub time_semantics: Option<TimeSemantics>,
+    /// Allowed lateness in hours.
+    pub late_window_hours: Option<f64>,
+}
+
+/// Transform section.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TransformSpec {
+    /// Engine.
+    pub engine: String,
+    /// Stages.
+    pub stages: Vec<StageSpec>,
+}
+
+/// A transform stage.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StageSpec {
+    /// Name.
+    pub name: String,
+    /// Operations.
+    pub operations: Vec<String>,
+}
+
+/// Load section.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LoadSpec {
+    /// Target system.
+    pub target_system: String,
+    /// Target table.
+    pub target_table: String,
+    /// Strategy.
+    pub strategy: String,
+    /// Merge keys.
+    pub merge_keys: Vec<String>,
+    /// Partition key.
+    pub partition_key: Option<String>,
+    /// Clustering keys.
+    pub clustering_keys: Vec<String>,
+}
+
+/// Quality gates.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct QualityGates {
+    /// Before load.
+    pub pre_load: Vec<String>,
+    /// After load.
+    pub post_load: Vec<String>,
+}
+
+/// Error handling.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorHandling {
+    /// fail-fast, retry, dead-letter or skip-and-alert.
+    pub strategy: String,
+    /// Why this strategy.
+    pub reason: String,
+    /// Retries.
+    pub max_retries: u32,
+    /// Delay between retries.
+    pub retry_delay_seconds: u32,
+    /// Alert channels.
+    pub alert_channels: Vec<String>,
+}
+
+/// Designs a pipeline.
+pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineDesign> {
+    validate(p)?;
+    let mut facts = source_facts(p);
+    let extraction = choose_extraction(book, p, &facts)?;
+    let incremental = book
+        .extraction
+        .iter()
+        .find(|r| r.strategy == extraction.strategy)
+        .is_some_and(|r| r.incremental);
+    facts.insert("extraction".into(), json!(extraction.strategy));
+    facts.insert("incremental".into(), json!(incremental));
+    let load = choose_load(book, p, &facts)?;
+    facts.insert("load_strategy".into(), json!(load.strategy));
+    let watermark = p.watermark_storage.or(incremental.then(|| {
+        if matches!(extraction.strategy.as_str(), "cdc" | "consumer_offsets") {
+            WatermarkStorage::Connector
+        } else {
+            WatermarkStorage::ControlTable
+        }
+    }));
+    if incremental {
+        facts.insert(
+            "watermark_external".into(),
+            json!(watermark != Some(WatermarkStorage::InCode)),
+        );
+    }
+    let is_event = facts.get("is_event_data") == Some(&json!(true));
+    let time_semantics = p
+        .time_semantics
+        .or(is_event.then_some(TimeSemantics::EventTime));
+    if let Some(t) = time_semantics {
+        facts.insert(
+            "time_semantics".into(),
+            serde_json::to_value(t).unwrap_or_default(),
+        );
+    }
+    let d = &book.defaults;
+    let pre_load = p.pre_load_checks.clone().unwrap_or_else(|| {
+        d.pre_load
+            .iter()
+            .map(|c| format!("{}: {}", c.id, c.check))
+            .collect()
+    });
+    let post_load = p.post_load_checks.clone().unwrap_or_else(|| {
+        d.post_load
+            .iter()
+            .map(|c| format!("{}: {}", c.id, c.check))
+            .collect()
+    });
+    facts.insert("has_pre_checks".into(), json!(!pre_load.is_empty()));
+    facts.insert("has_post_checks".into(), json!(!post_load.is_empty()));
+
+    let mut findings = Vec::new();
+    let mut idempotency = Vec::new();
+    for rule in &book.idempotency {
+        let fired = fire(rule, &facts);
+        idempotency.push(RuleStatus {
+            id: rule.id.clone(),
+            rule: rule.text().to_string(),
+            passed: fired.is_none(),
+        });
+        findings.extend(fired);
+    }
+    for trap in &book.traps {
+        findings.extend(fire(trap, &facts));
+    }
+    findings.sort_by_key(|f| f.severity as u8);
+
+    let tier_rule = d.error_handling.by_tier.iter().find(|t| t.tier == p.tier);
+    let spec = PipelineSpec {
+        name: p.name.clone(),
+        owner: p.owner.clone(),
+        schedule: p.schedule.clone(),
+        sla_minutes: p.sla_minutes,
+        tier: p.tier,
+        extract: ExtractSpec {
+            source_system: p.source.system.clone(),
+            source_kind: p.source.kind,
+            object: p.source.object.clone(),
+            strategy: extraction.strategy.clone(),
+            incremental_key: (extraction.strategy == "incremental_updated_at")
+                .then(|| p.source.updated_at_column.clone())
+                .flatten(),
+            watermark_storage: watermark,
+            time_semantics,
+            late_window_hours: p.late_window_hours,
+        },
+        transform: TransformSpec {
+            engine: p
+                .transform_engine
+                .clone()
+                .unwrap_or_else(|| "sql".to_string()),
+            stages: d
+                .transform_stages
+                .iter()
+                .map(|s| StageSpec {
+                    name: s.name.clone(),
+                    operations: s.operations.clone(),
+                })
+                .collect(),
+        },
+        load: LoadSpec {
+            target_system: p.target.system.clone(),
+            target_table: p.target.table.clone(),
+            strategy: load.strategy.clone(),
+            merge_keys: p.target.merge_keys.clone(),
+            partition_key: p.target.partition_key.clone(),
+            clustering_keys: p.target.clustering_keys.clone(),
+        },
+        quality_gates: QualityGates {
+            pre_load,
+            post_load,
+        },
+        error_handling: ErrorHandling {
+            strategy: tier_rule
+                .map(|t| t.strategy.clone())
+                .unwrap_or_else(|| "retry".to_string()),
+            reason: tier_rule.map(|t| t.reason.clone()).unwrap_or_default(),
+            max_retries: p.max_retries.unwrap_or(d.error_handling.max_retries),
+            retry_delay_seconds: d.error_handling.retry_delay_seconds,
+            alert_channels: p.alert_channels.clone(),
+        },
+    };
+    let spec_yaml = serde_norway::to_string(&json!({ "pipeline": spec }))
+        .map_err(|e| Error::invalid(format!("pipeline spec cannot be written as YAML: {e}")))?;
+    Ok(PipelineDesign {
+        spec_yaml,
+        spec,
+        extraction,
+        load,
+        idempotency,
+        findings,
+        project: p.project.clone(),
+    })
+}
+
+fn validate(p: &DesignPipelineParams) -> Result<()> {
+    if p.name.trim().is_empty() {
+        return Err(Error::invalid("name: must not be empty"));
+    }
+    if !(1..=3).contains(&p.tier) {
+        return Err(Error::invalid(format!(
+            "tier: `{}` is not allowed; allowed: 1, 2, 3",
+            p.tier
+        )));
+    }
+    if p.target.table.trim().is_empty() {
+        return Err(Error::invalid("target.table: must not be empty"));
+    }
+    if let Some(h) = p.late_window_hours
+        && (!h.is_finite() || h < 0.0)
+    {
+        return Err(Error::invalid(format!(
+            "late_window_hours: `{h}` must be a number >= 0"
+        )));
+    }
+    if let Some(s) = &p.schedule
+        && s.split_whitespace().count() != 5
+        && !s.starts_with('@')
+    {
+        return Err(Error::invalid(format!(
+            "schedule: `{s}` is not a cron expression (five fields, e.g. `0 * * * *`, or `@daily`)"
+        )));
+    }
+    Ok(())
+}
+
+/// Facts known before any decision.
+fn source_facts(p: &DesignPipelineParams) -> Facts {
+    let s = &p.source;
+    let t = &p.target;
+    let mut f = Facts::new();
+    f.insert(
+        "source_kind".into(),
+        serde_json::to_value(s.kind).unwrap_or_default(),
+    );
+    f.insert("supports_cdc".into(), json!(s.supports_cdc));
+    f.insert(
+        "has_updated_at".into(),
+        json!(
+            s.updated_at_column
+                .as_deref()
+                .is_some_and(|c| !c.trim().is_empty())
+        ),
+    );
+    f.insert("supports_webhooks".into(), json!(s.supports_webhooks));
+    f.insert("has_cursor".into(), json!(s.has_cursor));
+    if let Some(rows) = s.rows {
+        f.insert("source_rows".into(), json!(rows));
+    }
+    f.insert(
+        "data_kind".into(),
+        serde_json::to_value(t.data_kind).unwrap_or_default(),
+    );
+    let mutable = matches!(
+        t.data_kind,
+        DataKind::MutableFact | DataKind::Dimension | DataKind::Reference
+    );
+    f.insert("mutable".into(), json!(mutable));
+    f.insert(
+        "is_event_data".into(),
+        json!(t.data_kind == DataKind::Event || s.kind == SourceKind::Stream),
+    );
+    f.insert("track_deletes".into(), json!(t.track_deletes));
+    f.insert("has_partition_key".into(), json!(t.partition_key.is_some()));
+    f.insert("has_merge_keys".into(), json!(!t.merge_keys.is_empty()));
+    f.insert("rerun_tested".into(), json!(p.rerun_tested));
+    f.insert("has_reconciliation".into(), json!(p.reconciliation));
+    f.insert(
+        "has_late_window".into(),
+        json!(p.late_window_hours.is_some()),
+    );
+    f.insert("has_alerting".into(), json!(!p.alert_channels.is_empty()));
+    f
+}
+
+fn choose_extraction(
+    book: &PipelineBook,
+    p: &DesignPipelineParams,
+    facts: &Facts,
+) -> Result<Decision> {
+    if let Some(given) = &p.extraction {
+        let Some(rule) = book.extraction.iter().find(|r| &r.strategy == given) else {
+            let valid: Vec<&str> = book
+                .extraction
+                .iter()
+                .map(|r| r.strategy.as_str())
+                .collect();
+            return Err(Error::invalid(format!(
+                "extraction: unknown strategy `{given}`; allowed: {}",
+                valid.join(", ")
+            )));
+        };
+        return Ok(Decision {
+            id: "GIVEN".to_string(),
+            strategy: rule.strategy.clone(),
+            path: vec!["given by the caller".to_string()],
+            rationale: format!(
+                "Forced by the caller; the tree would pick `{}`.",
+                tree_pick(book, facts)
+            ),
+            tradeoff: rule.tradeoff.clone(),
+        });
+    }
+    let rule = book
+        .extraction
+        .iter()
+        .find(|r| conditions::holds(&r.when, facts))
+        .ok_or_else(|| {
+            Error::invalid("source: no extraction rule matches this source; check source.kind")
+        })?;
+    Ok(Decision {
+        id: rule.id.clone(),
+        strategy: rule.strategy.clone(),
+        path: rule.path.clone(),
+        rationale: format!("{} Tools: {}.", rule.rationale, rule.tools.join(", ")),
+        tradeoff: rule.tradeoff.clone(),
+    })
+}
+
+fn tree_pick(book: &PipelineBook, facts: &Facts) -> String {
+    book.extraction
+        .iter()
+        .find(|r| conditions::holds(&r.when, facts))
+        .map(|r| r.strategy.clone())
+        .unwrap_or_else(|| "nothing".to_string())
+}
+
+fn choose_load(book: &PipelineBook, p: &DesignPipelineParams, facts: &Facts) -> Result<Decision> {
+    let table_pick = book.load.iter().find(|r| conditions::holds(&r.when, facts));
+    if let Some(given) = &p.load_strategy {
+        let Some(rule) = book.load.iter().find(|r| &r.strategy == given) else {
+            let valid: Vec<&str> = book.load.iter().map(|r| r.strategy.as_str()).collect();
+            return Err(Error::invalid(format!(
+                "load_strategy: unknown strategy `{given}`; allowed: {}",
+                valid.join(", ")
+            )));
+        };
+        return Ok(Decision {
+            id: "GIVEN".to_string(),
+            strategy: rule.strategy.clone(),
+            path: vec!["given by the caller".to_string()],
+            rationale: format!(
+                "Forced by the caller; the load table would pick `{}`.",
+                table_pick.map(|r| r.strategy.as_str()).unwrap_or("nothing")
+            ),
+            tradeoff: rule.tradeoff.clone(),
+        });
+    }
+    let rule = table_pick
+        .ok_or_else(|| Error::invalid("pipeline playbook: the load table has no fallback rule"))?;
+    Ok(Decision {
+        id: rule.id.clone(),
+        strategy: rule.strategy.clone(),
+        path: vec![conditions::explain(&rule.when, facts)],
+        rationale: rule.rationale.clone(),
+        tradeoff: rule.tradeoff.clone(),
+    })
+}
+
+/// The finding of a rule when one of its `violated_when` maps holds.
+fn fire(rule: &CheckRule, facts: &Facts) -> Option<Finding> {
+    let hit: &When = rule
+        .violated_when
+        .iter()
+        .find(|w| conditions::holds(w, facts))?;
+    Some(Finding {
+        id: rule.id.clone(),
+        severity: rule.severity,
+        message: rule.text().to_string(),
+        evidence: conditions::explain(hit, facts),
+        fix: rule.fix.clone(),
+    })
+}

@@ -1,0 +1,397 @@
+//! `operations.yaml`: health metrics, severities, the run-log record, the triage tree,
+//! schema-change classes, disaster-recovery scenarios and the test pyramid.
+
+use serde::{Deserialize, Serialize};
+
+use super::Issues;
+
+/// The whole `operations.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationsBook {
+    /// Schema version of the file.
+    pub version: u32,
+    /// Pipeline-health metrics.
+    pub metrics: Vec<Metric>,
+    /// Thresholds of the generated volume monitor.
+    pub volume_monitor: VolumeMonitor,
+    /// Severities P0-P3.
+    pub severities: Vec<SeverityLevel>,
+    /// Severity a tier-1 revenue/compliance pipeline's P1 alerts escalate to.
+    pub escalate_critical_to: String,
+    /// Fields of the structured run log.
+    pub run_log: Vec<LogField>,
+    /// The failure-triage tree.
+    pub triage: Triage,
+    /// Schema-change management.
+    pub schema_changes: SchemaChanges,
+    /// Disaster-recovery scenarios.
+    pub disaster_recovery: Vec<DrScenario>,
+    /// Re-run instruction per load strategy.
+    pub rerun_by_load: std::collections::BTreeMap<String, String>,
+    /// Facts test cases may read.
+    pub test_facts: Vec<String>,
+    /// Test pyramid layers, bottom first.
+    pub test_pyramid: Vec<TestLayer>,
+    /// Technology-specific symptoms and fixes.
+    pub technology_issues: Vec<TechnologyIssues>,
+}
+
+/// Symptoms and fixes of one technology.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TechnologyIssues {
+    /// Technology key.
+    pub technology: String,
+    /// Other names.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Issues.
+    pub issues: Vec<TechIssue>,
+}
+
+/// A symptom and its fix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TechIssue {
+    /// Stable id.
+    pub id: String,
+    /// What the user sees.
+    pub symptom: String,
+    /// What to do.
+    pub fix: String,
+}
+
+/// A health metric; `{placeholders}` in target/alert are filled from the pipeline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metric {
+    /// Stable id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Formula.
+    pub formula: String,
+    /// Target.
+    pub target: String,
+    /// Alert threshold.
+    pub alert: String,
+    /// Alert severity for tiers 1, 2, 3.
+    pub severity_by_tier: Vec<String>,
+}
+
+/// Thresholds of the volume monitor SQL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeMonitor {
+    /// Days averaged as the baseline.
+    pub baseline_days: u32,
+    /// Variance (percent) from which the status is WARN.
+    pub warn_pct: u32,
+    /// Variance (percent) from which the status is FAIL.
+    pub alert_pct: u32,
+}
+
+/// A severity level.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityLevel {
+    /// P0-P3.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// When it applies.
+    pub condition: String,
+    /// Response time.
+    pub response_minutes: u32,
+    /// What to do.
+    pub response: String,
+    /// Example.
+    pub example: String,
+}
+
+/// A run-log field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogField {
+    /// Field name.
+    pub field: String,
+    /// JSON type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// JSON Schema format.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Allowed values.
+    #[serde(default, rename = "enum")]
+    pub values: Option<Vec<String>>,
+    /// Required.
+    pub required: bool,
+    /// Meaning.
+    pub description: String,
+}
+
+/// The triage tree.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Triage {
+    /// Branches, tried in order.
+    pub branches: Vec<TriageBranch>,
+    /// When nothing matches.
+    pub fallback: TriageFallback,
+    /// Impact questions.
+    pub impact: Vec<String>,
+    /// Fix classes.
+    pub fix_classes: Vec<FixClass>,
+    /// Steps after the fix.
+    pub post_fix: Vec<String>,
+}
+
+/// A triage branch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageBranch {
+    /// Stable id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Regular expressions over the error text.
+    pub patterns: Vec<String>,
+    /// Fix class id.
+    pub fix_class: String,
+    /// Diagnosis steps.
+    pub diagnose: Vec<String>,
+    /// Fix steps.
+    pub fix: Vec<String>,
+}
+
+/// The fallback branch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageFallback {
+    /// Stable id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Diagnosis steps.
+    pub diagnose: Vec<String>,
+    /// Fix steps.
+    pub fix: Vec<String>,
+}
+
+/// A fix class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixClass {
+    /// Key.
+    pub id: String,
+    /// What to do.
+    pub action: String,
+}
+
+/// Schema-change management.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaChanges {
+    /// Steps.
+    pub steps: Vec<super::pipeline::ProtocolStep>,
+    /// Change classes.
+    pub classes: Vec<ChangeClass>,
+}
+
+/// A schema-change class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeClass {
+    /// Stable id.
+    pub id: String,
+    /// Change key.
+    pub change: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// What to do.
+    pub action: String,
+}
+
+/// A disaster-recovery scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrScenario {
+    /// Stable id.
+    pub id: String,
+    /// Scenario.
+    pub scenario: String,
+    /// Recovery point objective.
+    pub rpo: String,
+    /// Recovery time objective.
+    pub rto: String,
+    /// Steps.
+    pub steps: Vec<String>,
+}
+
+/// A test pyramid layer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestLayer {
+    /// Stable id.
+    pub id: String,
+    /// Layer key.
+    pub layer: String,
+    /// What to test.
+    pub what: String,
+    /// How.
+    pub how: String,
+    /// When.
+    pub when: String,
+    /// Tests tailored to a pipeline.
+    pub cases: Vec<TestCase>,
+}
+
+/// A tailored test: included when `when` holds on the pipeline facts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    /// Conditions.
+    pub when: super::conditions::When,
+    /// The test, with placeholders.
+    pub test: String,
+}
+
+/// Placeholders a test case may use.
+pub const TEST_PLACEHOLDERS: &[&str] = &[
+    "name",
+    "table",
+    "source",
+    "keys",
+    "partition_key",
+    "sla_minutes",
+];
+
+impl OperationsBook {
+    /// The severity with this id.
+    pub fn severity(&self, id: &str) -> Option<&SeverityLevel> {
+        self.severities.iter().find(|s| s.id == id)
+    }
+
+    pub(super) fn validate(&self) -> Issues {
+        let mut issues = Issues::default();
+        issues.unique_ids("metric", self.metrics.iter().map(|m| m.id.as_str()));
+        issues.unique_ids("severity", self.severities.iter().map(|s| s.id.as_str()));
+        issues.unique_ids(
+            "run-log field",
+            self.run_log.iter().map(|f| f.field.as_str()),
+        );
+        issues.unique_ids(
+            "triage branch",
+            self.triage
+                .branches
+                .iter()
+                .map(|b| b.id.as_str())
+                .chain([self.triage.fallback.id.as_str()]),
+        );
+        issues.unique_ids(
+            "schema-change id",
+            self.schema_changes
+                .classes
+                .iter()
+                .map(|c| c.id.as_str())
+                .chain(self.schema_changes.steps.iter().map(|s| s.id.as_str())),
+        );
+        issues.unique_ids(
+            "dr scenario",
+            self.disaster_recovery.iter().map(|d| d.id.as_str()),
+        );
+        issues.unique_ids(
+            "test layer",
+            self.test_pyramid.iter().map(|t| t.id.as_str()),
+        );
+        issues.unique_ids(
+            "technology",
+            self.technology_issues.iter().map(|t| t.technology.as_str()),
+        );
+        issues.unique_ids(
+            "technology issue",
+            self.technology_issues
+                .iter()
+                .flat_map(|t| t.issues.iter().map(|i| i.id.as_str())),
+        );
+        let known: Vec<&str> = self.test_facts.iter().map(String::as_str).collect();
+        for layer in &self.test_pyramid {
+            for case in &layer.cases {
+                super::conditions::check(&mut issues, &layer.id, &case.when, &known);
+                for name in super::pipeline::placeholders(&case.test) {
+                    if !TEST_PLACEHOLDERS.contains(&name) {
+                        issues.push(
+                            layer.id.clone(),
+                            format!("`{}`: unknown placeholder `{{{name}}}`", layer.id),
+                        );
+                    }
+                }
+            }
+        }
+        let sev_ok = |s: &str| self.severities.iter().any(|x| x.id == s);
+        for m in &self.metrics {
+            if m.severity_by_tier.len() != 3 {
+                issues.push(
+                    m.id.clone(),
+                    format!(
+                        "`{}`: severity_by_tier needs 3 entries (tiers 1, 2, 3)",
+                        m.id
+                    ),
+                );
+            }
+            for s in &m.severity_by_tier {
+                if !sev_ok(s) {
+                    issues.push(m.id.clone(), format!("`{}`: unknown severity `{s}`", m.id));
+                }
+            }
+        }
+        if !sev_ok(&self.escalate_critical_to) {
+            issues.push(
+                "escalate_critical_to".to_string(),
+                format!(
+                    "escalate_critical_to: unknown severity `{}`",
+                    self.escalate_critical_to
+                ),
+            );
+        }
+        for c in &self.schema_changes.classes {
+            if !sev_ok(&c.severity) {
+                issues.push(
+                    c.id.clone(),
+                    format!("`{}`: unknown severity `{}`", c.id, c.severity),
+                );
+            }
+        }
+        for f in &self.run_log {
+            if !["string", "integer", "number", "boolean"].contains(&f.kind.as_str()) {
+                issues.push(
+                    f.field.clone(),
+                    format!(
+                        "run_log `{}`: type must be string, integer, number or boolean",
+                        f.field
+                    ),
+                );
+            }
+        }
+        for b in &self.triage.branches {
+            if !self.triage.fix_classes.iter().any(|c| c.id == b.fix_class) {
+                issues.push(
+                    b.id.clone(),
+                    format!("`{}`: unknown fix_class `{}`", b.id, b.fix_class),
+                );
+            }
+            for p in &b.patterns {
+                if let Err(e) = regex::Regex::new(p) {
+                    issues.push(
+                        b.id.clone(),
+                        format!("`{}`: invalid pattern `{p}`: {e}", b.id),
+                    );
+                }
+            }
+        }
+        issues
+    }
+}

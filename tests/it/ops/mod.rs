@@ -1,0 +1,15 @@
+//! Architecture, pipelines, optimization, costs and operations: decision tables, SQL
+//! review fixtures, engine runs of generated SQL and EXPLAIN, golden files, tool surface.
+
+mod decisions;
+mod engines;
+mod golden;
+mod sql_review;
+mod surface;
+
+use dana::playbook::Playbooks;
+
+/// The embedded playbooks.
+pub fn books() -> Playbooks {
+    Playbooks::embedded().expect("embedded playbooks are valid")
+}
