@@ -22,6 +22,8 @@ pub struct App {
     pub playbooks: Playbooks,
     /// Template environment.
     pub templates: Templates,
+    /// Named read-only datasources from `dana.toml`, connected on first use.
+    pub live: crate::live::Registry,
     store: OnceCell<Store>,
 }
 
@@ -31,7 +33,9 @@ impl App {
         let workspace = Workspace::open(root)?;
         let playbooks = Playbooks::load(Some(&workspace.playbooks_dir()))?;
         let templates = Templates::new(Some(&workspace.templates_dir()));
+        let live = crate::live::Registry::new(&workspace);
         Ok(Arc::new(App {
+            live,
             workspace,
             playbooks,
             templates,
@@ -44,7 +48,9 @@ impl App {
         let workspace = Workspace::open(root)?;
         let playbooks = Playbooks::load(Some(&workspace.playbooks_dir()))?;
         let templates = Templates::new(Some(&workspace.templates_dir()));
+        let live = crate::live::Registry::new(&workspace);
         Ok(Arc::new(App {
+            live,
             workspace,
             playbooks,
             templates,

@@ -34,6 +34,14 @@ pub struct Config {
 }
 
 /// One `[datasources.NAME]` table. Exactly one of `url_env` and `path`.
+///
+/// ```toml
+/// [datasources.warehouse]
+/// url_env = "WAREHOUSE_URL"      # postgres://…, mysql://…, mariadb://… or sqlite:…
+/// schema = "analytics"           # default: the connection's current schema/database
+/// statement_timeout_ms = 30000
+/// row_cap = 1000
+/// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasourceConfig {
@@ -41,14 +49,20 @@ pub struct DatasourceConfig {
     pub url_env: Option<String>,
     /// A SQLite database file, relative to the workspace.
     pub path: Option<PathBuf>,
+    /// Schema (PostgreSQL) or database (MySQL) to introspect; default the connection's own.
+    pub schema: Option<String>,
     /// Statement timeout in milliseconds.
     pub statement_timeout_ms: Option<u64>,
     /// Maximum rows any query returns.
     pub row_cap: Option<u64>,
     /// Above this many rows, distinct counts are estimated from a sample.
     pub exact_distinct_max_rows: Option<u64>,
+    /// Rows read for sample-based statistics (top values, estimated distinct counts).
+    pub sample_rows: Option<u64>,
     /// Maximum pooled connections.
     pub max_connections: Option<u32>,
+    /// How long to wait for a connection, in milliseconds.
+    pub connect_timeout_ms: Option<u64>,
 }
 
 /// `[http]`: extra allowed hosts and origins, limits.

@@ -50,6 +50,11 @@ pub enum Error {
     #[error("{0}")]
     Protocol(String),
 
+    /// A live datasource failed (connection, timeout, refused statement). The message
+    /// never holds credentials: it is redacted where it is built (`crate::live`).
+    #[error("datasource `{name}`: {message}")]
+    Datasource { name: String, message: String },
+
     /// A file could not be read or written.
     #[error("{action} `{path}`: {source}")]
     Io {

@@ -10,8 +10,10 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod dialect;
 pub mod domain;
 pub mod error;
+pub mod live;
 pub mod playbook;
 pub mod render;
 pub mod server;

@@ -3,6 +3,7 @@
 
 mod common;
 mod content;
+mod quality;
 mod scoring;
 mod server;
 mod store;

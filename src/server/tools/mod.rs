@@ -2,6 +2,7 @@
 //! `crate::domain`.
 
 mod protocol;
+mod quality;
 mod scoring;
 
 use super::tool::{ToolEntry, entry};
@@ -12,5 +13,6 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<protocol::StartProject>(),
         entry::<protocol::ProjectStatusTool>(),
         entry::<scoring::ScoreInfrastructure>(),
+        entry::<quality::ListDatasources>(),
     ]
 }

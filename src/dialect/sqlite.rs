@@ -1,0 +1,189 @@
+//! SQLite: dynamic typing (affinities), foreign keys enforced only with
+//! `PRAGMA foreign_keys = ON`, no comments, no partitioning, `INSERT ... ON CONFLICT`.
+
+use std::sync::LazyLock;
+
+use super::ident::{Fold, IdentRules, LengthUnit};
+use super::{
+    CommentStyle, ConstraintSupport, Enforcement, IntervalUnit, LayoutRequest, SqlDialect,
+    SurrogateColumn, SurrogateKeyStyle, TableLayout, TableName, UpdateStyle, UpsertStyle,
+    unsupported_hints,
+};
+use crate::dialect::types::{LogicalType, PhysicalType};
+use crate::error::Result;
+
+/// SQLite 3.35+.
+#[derive(Debug, Clone, Copy)]
+pub struct Sqlite;
+
+/// SQLite keywords beyond the SQL standard's reserved words (SQLite accepts many
+/// keywords bare, but quoting every keyword is always safe).
+const RESERVED: &[&str] = &[
+    "ABORT",
+    "ACTION",
+    "ADD",
+    "AFTER",
+    "ALWAYS",
+    "ANALYZE",
+    "ASC",
+    "ATTACH",
+    "AUTOINCREMENT",
+    "BEFORE",
+    "CASCADE",
+    "CONFLICT",
+    "DATABASE",
+    "DEFERRABLE",
+    "DEFERRED",
+    "DESC",
+    "DETACH",
+    "DO",
+    "EXCLUDE",
+    "EXCLUSIVE",
+    "EXPLAIN",
+    "FAIL",
+    "FIRST",
+    "FOLLOWING",
+    "GENERATED",
+    "GLOB",
+    "IF",
+    "IGNORE",
+    "IMMEDIATE",
+    "INDEX",
+    "INDEXED",
+    "INITIALLY",
+    "INSTEAD",
+    "ISNULL",
+    "KEY",
+    "LAST",
+    "LIMIT",
+    "MATERIALIZED",
+    "NOTHING",
+    "NOTNULL",
+    "NULLS",
+    "OFFSET",
+    "OTHERS",
+    "PLAN",
+    "PRAGMA",
+    "PRECEDING",
+    "QUERY",
+    "RAISE",
+    "REGEXP",
+    "REINDEX",
+    "RENAME",
+    "REPLACE",
+    "RESTRICT",
+    "RETURNING",
+    "TEMP",
+    "TEMPORARY",
+    "TIES",
+    "TRANSACTION",
+    "UNBOUNDED",
+    "VACUUM",
+    "VIEW",
+    "VIRTUAL",
+];
+
+static RULES: LazyLock<IdentRules> = LazyLock::new(|| {
+    IdentRules::standard(
+        "SQLite (dana's limit; SQLite has none)",
+        '"',
+        Fold::Preserve,
+        1024,
+        LengthUnit::Chars,
+        RESERVED,
+    )
+});
+
+impl SqlDialect for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+    fn title(&self) -> &'static str {
+        "SQLite"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["sqlite3"]
+    }
+    fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
+        Box::new(sqlparser::dialect::SQLiteDialect {})
+    }
+    fn ident_rules(&self) -> &'static IdentRules {
+        &RULES
+    }
+    fn physical_type(&self, logical: &LogicalType) -> PhysicalType {
+        match logical {
+            LogicalType::String(_) | LogicalType::Text | LogicalType::Uuid => {
+                PhysicalType::exact("TEXT")
+            }
+            LogicalType::SmallInt
+            | LogicalType::Integer
+            | LogicalType::BigInt
+            | LogicalType::Boolean => PhysicalType::exact("INTEGER"),
+            LogicalType::Decimal(..) => PhysicalType::approx(
+                "NUMERIC",
+                "SQLite has no exact decimal: decimal columns have NUMERIC affinity (stored as integer or 8-byte float)",
+            ),
+            LogicalType::Float => PhysicalType::exact("REAL"),
+            LogicalType::Date
+            | LogicalType::Time
+            | LogicalType::Timestamp
+            | LogicalType::TimestampTz => PhysicalType::approx(
+                "TEXT",
+                "SQLite has no date/time types: dates and timestamps are ISO-8601 TEXT (UTC)",
+            ),
+            LogicalType::Json => PhysicalType::exact("TEXT"),
+            LogicalType::Binary => PhysicalType::exact("BLOB"),
+        }
+    }
+    fn max_timestamp_literal(&self) -> &'static str {
+        "'9999-12-31 00:00:00'"
+    }
+    fn surrogate_key_style(&self) -> SurrogateKeyStyle {
+        SurrogateKeyStyle::AutoIncrement
+    }
+    fn surrogate_key(&self, _table: &TableName, _column: &str) -> Result<SurrogateColumn> {
+        Ok(SurrogateColumn {
+            type_sql: "INTEGER".into(),
+            key_type: LogicalType::BigInt,
+            options: "PRIMARY KEY AUTOINCREMENT".into(),
+            inline_primary_key: true,
+            before: Vec::new(),
+            unknown_member_key: "-1".into(),
+        })
+    }
+    fn constraints(&self) -> ConstraintSupport {
+        ConstraintSupport {
+            foreign_key: Enforcement::EnforcedWhenEnabled,
+            ..ConstraintSupport::ALL_ENFORCED
+        }
+    }
+    fn table_layout(&self, _table: &TableName, request: &LayoutRequest<'_>) -> Result<TableLayout> {
+        let mut layout = TableLayout::default();
+        unsupported_hints(self.title(), request, true, true, true, &mut layout);
+        Ok(layout)
+    }
+    fn comment_style(&self) -> CommentStyle {
+        CommentStyle::Unsupported
+    }
+    fn upsert_style(&self) -> UpsertStyle {
+        UpsertStyle::OnConflict
+    }
+    fn supports_merge(&self) -> bool {
+        false
+    }
+    fn update_style(&self) -> UpdateStyle {
+        UpdateStyle::Exists
+    }
+    fn null_safe_ne(&self, a: &str, b: &str) -> String {
+        format!("{a} IS NOT {b}")
+    }
+    fn current_timestamp(&self) -> &'static str {
+        "CURRENT_TIMESTAMP"
+    }
+    fn timestamp_ago(&self, amount: u32, unit: IntervalUnit) -> String {
+        format!("datetime('now', '-{amount} {}')", unit.plural())
+    }
+    fn regex_match(&self, _expr: &str, _pattern: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
+}

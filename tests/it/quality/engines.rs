@@ -1,0 +1,1 @@
+//! Profiling and checks on seeded tables with known defects.
