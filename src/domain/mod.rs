@@ -2,6 +2,7 @@
 //! One module per area; nothing here knows about MCP.
 
 pub mod datasource;
+pub mod governance;
 pub mod project;
 pub mod quality;
 pub mod scoring;

@@ -57,18 +57,28 @@ pub async fn resolve_schema(ds: &Datasource) -> Result<String> {
         Engine::Sqlite => return Ok("main".to_string()),
     };
     let rows = ds.run(sql.to_string(), &[], 1).await?;
-    rows.first("s").and_then(Cell::as_text).ok_or_else(|| Error::Datasource {
-        name: ds.name.clone(),
-        message: "the connection has no current schema/database; set `schema` in dana.toml".to_string(),
-    })
+    rows.first("s")
+        .and_then(Cell::as_text)
+        .ok_or_else(|| Error::Datasource {
+            name: ds.name.clone(),
+            message: "the connection has no current schema/database; set `schema` in dana.toml"
+                .to_string(),
+        })
 }
 
 fn text(rows: &Rows, row: usize, col: usize) -> String {
-    rows.rows.get(row).and_then(|r| r.get(col)).and_then(Cell::as_text).unwrap_or_default()
+    rows.rows
+        .get(row)
+        .and_then(|r| r.get(col))
+        .and_then(Cell::as_text)
+        .unwrap_or_default()
 }
 
 fn int(rows: &Rows, row: usize, col: usize) -> Option<i64> {
-    rows.rows.get(row).and_then(|r| r.get(col)).and_then(Cell::as_i64)
+    rows.rows
+        .get(row)
+        .and_then(|r| r.get(col))
+        .and_then(Cell::as_i64)
 }
 
 const NO_CAP: u64 = u64::MAX;
@@ -138,7 +148,9 @@ async fn postgres(ds: &Datasource, schema: &str) -> Result<BTreeMap<String, Tabl
         )
         .await?;
     for i in 0..keys.rows.len() {
-        let Some(t) = out.get_mut(&text(&keys, i, 0)) else { continue };
+        let Some(t) = out.get_mut(&text(&keys, i, 0)) else {
+            continue;
+        };
         let cols = split(&text(&keys, i, 2));
         match text(&keys, i, 1).as_str() {
             "p" => t.primary_key = cols,
@@ -213,11 +225,22 @@ async fn mysql(ds: &Datasource, schema: &str) -> Result<BTreeMap<String, TableSp
         )
         .await?;
     // (table, constraint) -> (type, columns, ref schema, ref table, ref columns)
-    let mut grouped: BTreeMap<(String, String), (String, Vec<String>, String, String, Vec<String>)> = BTreeMap::new();
+    let mut grouped: BTreeMap<
+        (String, String),
+        (String, Vec<String>, String, String, Vec<String>),
+    > = BTreeMap::new();
     for i in 0..keys.rows.len() {
         let entry = grouped
             .entry((text(&keys, i, 0), text(&keys, i, 1)))
-            .or_insert_with(|| (text(&keys, i, 2), Vec::new(), text(&keys, i, 4), text(&keys, i, 5), Vec::new()));
+            .or_insert_with(|| {
+                (
+                    text(&keys, i, 2),
+                    Vec::new(),
+                    text(&keys, i, 4),
+                    text(&keys, i, 5),
+                    Vec::new(),
+                )
+            });
         entry.1.push(text(&keys, i, 3));
         let referenced = text(&keys, i, 6);
         if !referenced.is_empty() {
@@ -225,7 +248,9 @@ async fn mysql(ds: &Datasource, schema: &str) -> Result<BTreeMap<String, TableSp
         }
     }
     for ((table, _), (kind, cols, ref_schema, ref_table, ref_cols)) in grouped {
-        let Some(t) = out.get_mut(&table) else { continue };
+        let Some(t) = out.get_mut(&table) else {
+            continue;
+        };
         match kind.as_str() {
             "PRIMARY KEY" => t.primary_key = cols,
             "UNIQUE" => t.unique_keys.push(cols),
@@ -263,7 +288,9 @@ async fn sqlite(ds: &Datasource) -> Result<BTreeMap<String, TableSpec>> {
         let name = text(&columns, i, 1);
         let pk = int(&columns, i, 4).unwrap_or(0);
         if pk > 0 {
-            pks.entry(table.clone()).or_default().push((pk, name.clone()));
+            pks.entry(table.clone())
+                .or_default()
+                .push((pk, name.clone()));
         }
         t.columns.push(ColumnSpec {
             name,
@@ -323,7 +350,10 @@ async fn sqlite(ds: &Datasource) -> Result<BTreeMap<String, TableSpec>> {
     for ((table, _), mut fk) in grouped {
         if fk.ref_columns.iter().any(String::is_empty) {
             // `REFERENCES parent` without columns means the parent's primary key.
-            fk.ref_columns = out.get(&fk.ref_table).map(|p| p.primary_key.clone()).unwrap_or_default();
+            fk.ref_columns = out
+                .get(&fk.ref_table)
+                .map(|p| p.primary_key.clone())
+                .unwrap_or_default();
         }
         if let Some(t) = out.get_mut(&table) {
             t.foreign_keys.push(fk);

@@ -158,7 +158,10 @@ pub struct Rows {
 impl Rows {
     /// The cell of the first row in the named column.
     pub fn first(&self, column: &str) -> Option<&Cell> {
-        let i = self.columns.iter().position(|c| c.eq_ignore_ascii_case(column))?;
+        let i = self
+            .columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(column))?;
         self.rows.first().and_then(|r| r.get(i))
     }
 }
@@ -293,7 +296,9 @@ impl Registry {
 fn error_text(e: &Error, name: &str) -> String {
     let text = format!("{e:#}");
     let prefix = format!("datasource `{name}`: ");
-    text.strip_prefix(&prefix).map(str::to_string).unwrap_or(text)
+    text.strip_prefix(&prefix)
+        .map(str::to_string)
+        .unwrap_or(text)
 }
 
 fn limits_of(config: &DatasourceConfig) -> Limits {
@@ -306,7 +311,10 @@ fn limits_of(config: &DatasourceConfig) -> Limits {
         exact_distinct_max_rows: config
             .exact_distinct_max_rows
             .unwrap_or(DEFAULT_EXACT_DISTINCT_MAX_ROWS),
-        sample_rows: config.sample_rows.filter(|n| *n > 0).unwrap_or(DEFAULT_SAMPLE_ROWS),
+        sample_rows: config
+            .sample_rows
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_SAMPLE_ROWS),
     }
 }
 
@@ -348,27 +356,42 @@ impl Datasource {
                 (format!("sqlite:{}", path.display()), Vec::new())
             }
             (Some(var), None) => {
-                let url = std::env::var(var).ok().filter(|u| !u.trim().is_empty()).ok_or_else(|| {
-                    fail(format!(
-                        "environment variable `{var}` (from `url_env`) is not set"
-                    ))
-                })?;
+                let url = std::env::var(var)
+                    .ok()
+                    .filter(|u| !u.trim().is_empty())
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "environment variable `{var}` (from `url_env`) is not set"
+                        ))
+                    })?;
                 let secrets = secrets_of(&url);
                 (url, secrets)
             }
         };
         let redact_all = |text: String| redact(&text, &secrets);
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let timeout_ms = limits.statement_timeout_ms;
         let (engine, pool) = match scheme.as_str() {
             "postgres" | "postgresql" => {
                 let options = PgConnectOptions::from_str(&url)
-                    .map_err(|e| fail(format!("invalid PostgreSQL URL: {}", redact_all(e.to_string()))))?
+                    .map_err(|e| {
+                        fail(format!(
+                            "invalid PostgreSQL URL: {}",
+                            redact_all(e.to_string())
+                        ))
+                    })?
                     .application_name("dana")
                     .options([
                         ("default_transaction_read_only", "on".to_string()),
                         ("statement_timeout", timeout_ms.to_string()),
-                        ("idle_in_transaction_session_timeout", timeout_ms.to_string()),
+                        (
+                            "idle_in_transaction_session_timeout",
+                            timeout_ms.to_string(),
+                        ),
                     ]);
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
@@ -382,8 +405,9 @@ impl Datasource {
                 } else {
                     url.clone()
                 };
-                let options = MySqlConnectOptions::from_str(&url)
-                    .map_err(|e| fail(format!("invalid MySQL URL: {}", redact_all(e.to_string()))))?;
+                let options = MySqlConnectOptions::from_str(&url).map_err(|e| {
+                    fail(format!("invalid MySQL URL: {}", redact_all(e.to_string())))
+                })?;
                 let pool = MySqlPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(connect_timeout)
@@ -395,7 +419,11 @@ impl Datasource {
                                 .await?;
                             // Integers only: the audited dynamic text of this module.
                             let limit = if version.to_ascii_lowercase().contains("mariadb") {
-                                format!("SET SESSION max_statement_time = {}.{:03}", timeout_ms / 1000, timeout_ms % 1000)
+                                format!(
+                                    "SET SESSION max_statement_time = {}.{:03}",
+                                    timeout_ms / 1000,
+                                    timeout_ms % 1000
+                                )
                             } else {
                                 format!("SET SESSION max_execution_time = {timeout_ms}")
                             };
@@ -456,7 +484,9 @@ impl Datasource {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
                 // 57014 query_canceled (PostgreSQL), 1969 (MariaDB), 3024 (MySQL).
-                code == "57014" || code == "70100" || code == "HY000" && db.message().contains("max_statement_time")
+                code == "57014"
+                    || code == "70100"
+                    || code == "HY000" && db.message().contains("max_statement_time")
                     || db.message().contains("maximum statement execution time")
                     || db.message().contains("max_statement_time")
             }
@@ -466,7 +496,9 @@ impl Datasource {
             return self.timeout_error();
         }
         let message = match &e {
-            sqlx::Error::PoolTimedOut => "could not get a connection in time (is the server up and reachable?)".to_string(),
+            sqlx::Error::PoolTimedOut => {
+                "could not get a connection in time (is the server up and reachable?)".to_string()
+            }
             sqlx::Error::Database(db) => match db.code() {
                 Some(code) => format!("{} (SQLSTATE {code})", db.message()),
                 None => db.message().to_string(),
@@ -497,10 +529,7 @@ impl Datasource {
             Engine::Sqlite => "SELECT 'SQLite ' || sqlite_version() AS v",
         };
         let rows = self.run(sql.to_string(), &[], 1).await?;
-        Ok(rows
-            .first("v")
-            .and_then(Cell::as_text)
-            .unwrap_or_default())
+        Ok(rows.first("v").and_then(Cell::as_text).unwrap_or_default())
     }
 
     /// Runs one query dana generated and returns at most `row_cap` rows. The text must
@@ -618,17 +647,25 @@ macro_rules! decoder {
             if let Some(cell) = extra(row, i) {
                 return Ok(cell);
             }
-            let column = row.columns().get(i).map(|c| c.name().to_string()).unwrap_or_default();
-            Err(format!("column `{column}` has a type dana cannot read; cast it to text"))
+            let column = row
+                .columns()
+                .get(i)
+                .map(|c| c.name().to_string())
+                .unwrap_or_default();
+            Err(format!(
+                "column `{column}` has a type dana cannot read; cast it to text"
+            ))
         }
     };
 }
 
 decoder!(decode_pg, PgRow, |_, _| None);
 decoder!(decode_sqlite, SqliteRow, |row, i| {
-    row.try_get::<Option<Vec<u8>>, _>(i)
-        .ok()
-        .map(|v| v.map_or(Cell::Null, |b| Cell::Text(String::from_utf8_lossy(&b).into_owned())))
+    row.try_get::<Option<Vec<u8>>, _>(i).ok().map(|v| {
+        v.map_or(Cell::Null, |b| {
+            Cell::Text(String::from_utf8_lossy(&b).into_owned())
+        })
+    })
 });
 decoder!(decode_mysql, MySqlRow, |row, i| {
     // DECIMAL and friends travel as text in the binary protocol.
@@ -647,12 +684,25 @@ pub fn ensure_single_query(engine: Engine, sql: &str) -> std::result::Result<(),
         Engine::Mysql => Parser::parse_sql(&MySqlDialect {}, sql),
         Engine::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
     }
-    .map_err(|e| format!("refused: the statement does not parse as {} SQL: {e}", engine.dialect()))?;
+    .map_err(|e| {
+        format!(
+            "refused: the statement does not parse as {} SQL: {e}",
+            engine.dialect()
+        )
+    })?;
     match parsed.as_slice() {
         [Statement::Query(_)] => Ok(()),
-        [Statement::Explain { statement, .. }] if matches!(**statement, Statement::Query(_)) => Ok(()),
-        [_] => Err("refused: only a query (SELECT/WITH) or an EXPLAIN of one runs on a datasource".to_string()),
-        _ => Err(format!("refused: exactly one statement runs at a time, got {}", parsed.len())),
+        [Statement::Explain { statement, .. }] if matches!(**statement, Statement::Query(_)) => {
+            Ok(())
+        }
+        [_] => Err(
+            "refused: only a query (SELECT/WITH) or an EXPLAIN of one runs on a datasource"
+                .to_string(),
+        ),
+        _ => Err(format!(
+            "refused: exactly one statement runs at a time, got {}",
+            parsed.len()
+        )),
     }
 }
 

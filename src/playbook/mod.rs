@@ -3,6 +3,7 @@
 //! parsed into typed structs and validated at startup; a bad override fails with the
 //! file, the line and what is wrong.
 
+mod governance;
 mod phases;
 mod prompts;
 mod rubric;
@@ -14,6 +15,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
+pub use governance::{
+    Affects, CatalogField, ChangeKind, ChangeRule, GovernanceBook, Level, OnBreaking, PiiDetector,
+    Policy, ValueCheck, Verdict, change_kind_name,
+};
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};
 pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};
@@ -23,6 +28,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("phases", include_str!("../../playbooks/phases.yaml")),
     ("rubric", include_str!("../../playbooks/rubric.yaml")),
     ("prompts", include_str!("../../playbooks/prompts.yaml")),
+    (
+        "governance",
+        include_str!("../../playbooks/governance.yaml"),
+    ),
 ];
 
 /// Where a playbook's text came from.
@@ -62,6 +71,8 @@ pub struct Playbooks {
     pub rubric: RubricBook,
     /// MCP prompts.
     pub prompts: PromptsBook,
+    /// Classification, PII detectors, change verdicts, policies, catalog fields.
+    pub governance: GovernanceBook,
     sources: BTreeMap<String, Source>,
 }
 
@@ -91,10 +102,12 @@ impl Playbooks {
         let phases: PhasesBook = parse(&sources, "phases")?;
         let rubric: RubricBook = parse(&sources, "rubric")?;
         let prompts: PromptsBook = parse(&sources, "prompts")?;
+        let governance: GovernanceBook = parse(&sources, "governance")?;
         let books = Playbooks {
             phases,
             rubric,
             prompts,
+            governance,
             sources,
         };
         books.validate()?;
@@ -136,6 +149,7 @@ impl Playbooks {
         check("phases", self.phases.validate())?;
         check("rubric", self.rubric.validate())?;
         check("prompts", self.prompts.validate())?;
+        check("governance", self.governance.validate())?;
         Ok(())
     }
 }

@@ -37,33 +37,59 @@ fn main() {
         let mut stdin = child.stdin.take().expect("stdin");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        let mut rpc = |stdin: &mut std::process::ChildStdin, msg: serde_json::Value, wait: bool| -> usize {
-            writeln!(stdin, "{msg}").expect("write");
-            stdin.flush().expect("flush");
-            if !wait {
-                return 0;
-            }
-            line.clear();
-            stdout.read_line(&mut line).expect("read");
-            assert!(line.contains("\"result\""), "unexpected answer: {line}");
-            line.len()
-        };
-        rpc(&mut stdin, serde_json::json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}), true);
+        let mut rpc =
+            |stdin: &mut std::process::ChildStdin, msg: serde_json::Value, wait: bool| -> usize {
+                writeln!(stdin, "{msg}").expect("write");
+                stdin.flush().expect("flush");
+                if !wait {
+                    return 0;
+                }
+                line.clear();
+                stdout.read_line(&mut line).expect("read");
+                assert!(line.contains("\"result\""), "unexpected answer: {line}");
+                line.len()
+            };
+        rpc(
+            &mut stdin,
+            serde_json::json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}),
+            true,
+        );
         init.push(started.elapsed());
-        rpc(&mut stdin, serde_json::json!({"jsonrpc":"2.0","method":"notifications/initialized"}), false);
+        rpc(
+            &mut stdin,
+            serde_json::json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+            false,
+        );
         let t = Instant::now();
-        list_bytes = rpc(&mut stdin, serde_json::json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}), true);
+        list_bytes = rpc(
+            &mut stdin,
+            serde_json::json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}),
+            true,
+        );
         list.push(t.elapsed());
         let t = Instant::now();
-        rpc(&mut stdin, serde_json::json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"score_infrastructure","arguments":score_args}}), true);
+        rpc(
+            &mut stdin,
+            serde_json::json!({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"score_infrastructure","arguments":score_args}}),
+            true,
+        );
         call.push(t.elapsed());
         drop(stdin);
         let _ = child.wait();
     }
     println!("dana stdio benchmark, {RUNS} runs (release build)");
-    println!("  spawn -> initialize answered  median {}", ms(median(&mut init)));
-    println!("  tools/list                    median {}  ({list_bytes} bytes)", ms(median(&mut list)));
-    println!("  score_infrastructure call     median {}", ms(median(&mut call)));
+    println!(
+        "  spawn -> initialize answered  median {}",
+        ms(median(&mut init))
+    );
+    println!(
+        "  tools/list                    median {}  ({list_bytes} bytes)",
+        ms(median(&mut list))
+    );
+    println!(
+        "  score_infrastructure call     median {}",
+        ms(median(&mut call))
+    );
 }
 
 fn median(samples: &mut [Duration]) -> Duration {

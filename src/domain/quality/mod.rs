@@ -4,4 +4,7 @@
 
 pub mod spec;
 
-pub use spec::{ColumnSpec, ForeignKeySpec, FreshnessSpec, Measure, ReconciliationSpec, TableSpec, TypeFamily, VolumeSpec};
+pub use spec::{
+    ColumnSpec, ForeignKeySpec, FreshnessSpec, Measure, ReconciliationSpec, TableSpec, TypeFamily,
+    VolumeSpec,
+};

@@ -177,9 +177,12 @@ impl TypeFamily {
             TypeFamily::Boolean
         } else if has(&["timestamp", "datetime", "date"]) {
             TypeFamily::Temporal
-        } else if has(&["int", "numeric", "decimal", "real", "double", "float", "number", "serial", "money"]) {
+        } else if has(&[
+            "int", "numeric", "decimal", "real", "double", "float", "number", "serial", "money",
+        ]) {
             TypeFamily::Numeric
-        } else if has(&["char", "text", "string", "clob", "enum", "uuid", "citext"]) || t.is_empty() {
+        } else if has(&["char", "text", "string", "clob", "enum", "uuid", "citext"]) || t.is_empty()
+        {
             TypeFamily::Text
         } else {
             TypeFamily::Other
@@ -195,7 +198,11 @@ impl TableSpec {
 
     /// Names of columns marked PII.
     pub fn pii_columns(&self) -> Vec<&str> {
-        self.columns.iter().filter(|c| c.pii).map(|c| c.name.as_str()).collect()
+        self.columns
+            .iter()
+            .filter(|c| c.pii)
+            .map(|c| c.name.as_str())
+            .collect()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Every tool, one file per toolset. Each tool is a few lines that hand over to
 //! `crate::domain`.
 
+mod governance;
 mod protocol;
 mod quality;
 mod scoring;
@@ -14,5 +15,9 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<protocol::ProjectStatusTool>(),
         entry::<scoring::ScoreInfrastructure>(),
         entry::<quality::ListDatasources>(),
+        entry::<governance::GenerateDataContract>(),
+        entry::<governance::DiffSchemas>(),
+        entry::<governance::ClassifyData>(),
+        entry::<governance::GenerateCatalogEntry>(),
     ]
 }

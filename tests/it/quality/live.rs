@@ -16,13 +16,20 @@ async fn unknown_datasource_lists_configured_names() {
     .await;
     let err = format!("{:#}", h.app.live.get("nope").await.expect_err("unknown"));
     assert!(err.contains("datasource `nope` not found"), "{err}");
-    assert!(err.contains("`lake`") && err.contains("`warehouse`"), "{err}");
+    assert!(
+        err.contains("`lake`") && err.contains("`warehouse`"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn sqlite_datasource_refuses_writes_at_the_database() {
     let dir = tempfile::tempdir().expect("dir");
-    sqlite_file(&dir.path().join("lite.db"), "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3);").await;
+    sqlite_file(
+        &dir.path().join("lite.db"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3);",
+    )
+    .await;
     let h = harness_in(dir, "[datasources.lite]\npath = \"lite.db\"\n").await;
     let ds = h.app.live.get("lite").await.expect("datasource");
     let err = ds
@@ -30,13 +37,25 @@ async fn sqlite_datasource_refuses_writes_at_the_database() {
         .await
         .expect_err("write must fail");
     let text = format!("{err:#}");
-    assert!(text.contains("readonly") || text.contains("read-only") || text.contains("read only"), "{text}");
-    let err = ds.execute_unguarded_for_tests("CREATE TABLE u (x INTEGER)").await.expect_err("ddl must fail");
-    assert!(format!("{err:#}").contains("readonly") || format!("{err:#}").contains("read"), "{err:#}");
+    assert!(
+        text.contains("readonly") || text.contains("read-only") || text.contains("read only"),
+        "{text}"
+    );
+    let err = ds
+        .execute_unguarded_for_tests("CREATE TABLE u (x INTEGER)")
+        .await
+        .expect_err("ddl must fail");
+    assert!(
+        format!("{err:#}").contains("readonly") || format!("{err:#}").contains("read"),
+        "{err:#}"
+    );
     // The guard refuses before sending, too.
     let err = ds.fetch("DELETE FROM t", &[]).await.expect_err("guard");
     assert!(format!("{err:#}").contains("refused"), "{err:#}");
-    let rows = ds.fetch("SELECT count(*) AS n FROM t", &[]).await.expect("read");
+    let rows = ds
+        .fetch("SELECT count(*) AS n FROM t", &[])
+        .await
+        .expect("read");
     assert_eq!(rows.first("n").and_then(|c| c.as_i64()), Some(3));
 }
 
@@ -63,19 +82,34 @@ async fn postgres_datasource_refuses_writes_and_times_out() {
         "UPDATE pg_settings SET setting = 'off' WHERE name = 'default_transaction_read_only'",
     ] {
         let write = write.replace("INTO t", &format!("INTO {schema}.t"));
-        let err = ds.execute_unguarded_for_tests(Box::leak(write.into_boxed_str())).await.expect_err("write must fail");
-        assert!(format!("{err:#}").contains("read-only transaction"), "{err:#}");
+        let err = ds
+            .execute_unguarded_for_tests(Box::leak(write.into_boxed_str()))
+            .await
+            .expect_err("write must fail");
+        assert!(
+            format!("{err:#}").contains("read-only transaction"),
+            "{err:#}"
+        );
     }
     let started = std::time::Instant::now();
-    let err = ds.fetch("SELECT pg_sleep(5) IS NULL AS slept", &[]).await.expect_err("timeout");
+    let err = ds
+        .fetch("SELECT pg_sleep(5) IS NULL AS slept", &[])
+        .await
+        .expect_err("timeout");
     assert!(format!("{err:#}").contains("timeout of 400 ms"), "{err:#}");
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
     // Still serving: the pool and the MCP server answer.
-    let rows = ds.fetch(&format!("SELECT count(*) AS n FROM {schema}.t"), &[]).await.expect("read after timeout");
+    let rows = ds
+        .fetch(&format!("SELECT count(*) AS n FROM {schema}.t"), &[])
+        .await
+        .expect("read after timeout");
     assert_eq!(rows.first("n").and_then(|c| c.as_i64()), Some(1));
     let list = h.ok("list_datasources", json!({})).await;
     assert_eq!(list["datasources"][0]["reachable"], json!(true), "{list}");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&admin).await.expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .expect("drop");
 }
 
 #[tokio::test]
@@ -88,7 +122,10 @@ async fn mysql_datasource_refuses_writes_and_times_out() {
         format!("CREATE TABLE {db}.t (id int primary key)"),
         format!("INSERT INTO {db}.t VALUES (1)"),
     ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(stmt)).execute(&admin).await.expect("seed");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(stmt))
+            .execute(&admin)
+            .await
+            .expect("seed");
     }
     let h = harness_with(
         &format!("[datasources.my]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\nstatement_timeout_ms = 500\n"),
@@ -97,18 +134,36 @@ async fn mysql_datasource_refuses_writes_and_times_out() {
     .await;
     let ds = h.app.live.get("my").await.expect("datasource");
     let insert = format!("INSERT INTO {db}.t VALUES (2)");
-    let err = ds.execute_unguarded_for_tests(Box::leak(insert.into_boxed_str())).await.expect_err("write must fail");
-    assert!(format!("{err:#}").to_lowercase().contains("read only"), "{err:#}");
+    let err = ds
+        .execute_unguarded_for_tests(Box::leak(insert.into_boxed_str()))
+        .await
+        .expect_err("write must fail");
+    assert!(
+        format!("{err:#}").to_lowercase().contains("read only"),
+        "{err:#}"
+    );
     let create = format!("CREATE TABLE {db}.u (x int)");
-    let err = ds.execute_unguarded_for_tests(Box::leak(create.into_boxed_str())).await.expect_err("ddl must fail");
-    assert!(format!("{err:#}").to_lowercase().contains("read only"), "{err:#}");
+    let err = ds
+        .execute_unguarded_for_tests(Box::leak(create.into_boxed_str()))
+        .await
+        .expect_err("ddl must fail");
+    assert!(
+        format!("{err:#}").to_lowercase().contains("read only"),
+        "{err:#}"
+    );
     // A statement heavy enough to pass 500 ms.
     let slow = "SELECT COUNT(*) AS n FROM information_schema.COLUMNS a, information_schema.COLUMNS b, information_schema.COLUMNS c";
     let err = ds.fetch(slow, &[]).await.expect_err("timeout");
     assert!(format!("{err:#}").contains("timeout of 500 ms"), "{err:#}");
-    let rows = ds.fetch(&format!("SELECT COUNT(*) AS n FROM {db}.t"), &[]).await.expect("read after timeout");
+    let rows = ds
+        .fetch(&format!("SELECT COUNT(*) AS n FROM {db}.t"), &[])
+        .await
+        .expect("read after timeout");
     assert_eq!(rows.first("n").and_then(|c| c.as_i64()), Some(1));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}"))).execute(&admin).await.expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+        .execute(&admin)
+        .await
+        .expect("drop");
 }
 
 /// Credentials never reach stdout, stderr (trace-level logs) or a tool result.
@@ -124,19 +179,42 @@ fn credentials_never_appear_in_results_errors_or_logs() {
     )
     .expect("toml");
     let bin = env!("CARGO_BIN_EXE_dana");
-    for (tool, args) in [
-        ("list_datasources", "{}"),
-    ] {
+    for (tool, args) in [("list_datasources", "{}")] {
         let output = Command::new(bin)
-            .args(["--workspace", dir.path().to_str().expect("utf8"), "--log", "trace", "call", tool, "--args", args])
-            .env("DANA_SECRET_URL_DOWN", format!("postgres://dana:{secret}@127.0.0.1:1/x?connect_timeout=2"))
-            .env("DANA_SECRET_URL_AUTH", format!("postgres://no_such_role_dana:{secret}@127.0.0.1:5432/test"))
-            .env("DANA_SECRET_URL_MY", format!("mysql://no_such_user_dana:{secret}@127.0.0.1:3306/test"))
+            .args([
+                "--workspace",
+                dir.path().to_str().expect("utf8"),
+                "--log",
+                "trace",
+                "call",
+                tool,
+                "--args",
+                args,
+            ])
+            .env(
+                "DANA_SECRET_URL_DOWN",
+                format!("postgres://dana:{secret}@127.0.0.1:1/x?connect_timeout=2"),
+            )
+            .env(
+                "DANA_SECRET_URL_AUTH",
+                format!("postgres://no_such_role_dana:{secret}@127.0.0.1:5432/test"),
+            )
+            .env(
+                "DANA_SECRET_URL_MY",
+                format!("mysql://no_such_user_dana:{secret}@127.0.0.1:3306/test"),
+            )
             .output()
             .expect("run dana");
-        let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         assert!(!all.contains(secret), "{tool} leaked the password:\n{all}");
-        assert!(!all.contains("127.0.0.1:1/x"), "{tool} leaked the URL:\n{all}");
+        assert!(
+            !all.contains("127.0.0.1:1/x"),
+            "{tool} leaked the URL:\n{all}"
+        );
         assert!(all.len() > 10, "{tool} printed nothing");
     }
 }

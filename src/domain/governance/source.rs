@@ -1,0 +1,274 @@
+//! Where governance tools get a table from: a table written out, a quality table spec
+//! (hand-written or introspected), an ODCS contract, or a live datasource table read
+//! through `crate::live`. Each becomes a [`Side`] holding [`TableSchema`]s and saying
+//! which facets it knows.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::contract::{self, ParsedContract};
+use super::diff::{Facets, Side};
+use super::schema::{ColumnSchema, TableSchema};
+use crate::App;
+use crate::dialect::{self, TableName};
+use crate::domain::quality::TableSpec;
+use crate::error::{Error, Result};
+use crate::live::Cell;
+
+/// A table (or tables) to govern: give exactly one of `spec`, `table_spec`, `contract`
+/// or `datasource`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableSource {
+    /// A table written out: name, columns (name, type, nullable, enum_values, pii, ...), primary_key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<TableSchema>,
+    /// A quality table spec (as `generate_quality_checks` takes or introspection returns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_spec: Option<TableSpec>,
+    /// An ODCS v3 data contract, as YAML text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+    /// A datasource named in dana.toml (read-only); pick the table with `table`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datasource: Option<String>,
+    /// Table name within the datasource or contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+}
+
+/// A resolved source: the side plus what a contract said.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Tables with provenance.
+    pub side: Side,
+    /// The contract, when the source was one.
+    pub contract: Option<ParsedContract>,
+    /// The datasource, when live.
+    pub datasource: Option<String>,
+}
+
+impl TableSource {
+    fn given(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.spec.is_some() {
+            v.push("spec");
+        }
+        if self.table_spec.is_some() {
+            v.push("table_spec");
+        }
+        if self.contract.is_some() {
+            v.push("contract");
+        }
+        if self.datasource.is_some() {
+            v.push("datasource");
+        }
+        v
+    }
+}
+
+/// Turns a quality table spec into the governance schema.
+pub fn from_table_spec(spec: &TableSpec) -> TableSchema {
+    let mut columns = Vec::new();
+    for c in &spec.columns {
+        let mut column = ColumnSchema::new(
+            c.name.clone(),
+            c.data_type.clone().unwrap_or_else(|| "text".to_string()),
+        );
+        column.nullable = c.nullable.unwrap_or(true);
+        column.primary_key = spec.primary_key.iter().any(|k| k == &c.name);
+        column.unique = c.unique
+            || spec
+                .unique_keys
+                .iter()
+                .any(|k| k.len() == 1 && k[0] == c.name);
+        column.enum_values = c.accepted_values.clone();
+        if c.pii {
+            column.pii = Some(true);
+        }
+        if let Some(fk) = spec
+            .foreign_keys
+            .iter()
+            .find(|fk| fk.columns.len() == 1 && fk.columns[0] == c.name)
+        {
+            if let Some(rc) = fk.ref_columns.first() {
+                column.references = Some(format!("{}.{rc}", fk.ref_table));
+            }
+        }
+        columns.push(column);
+    }
+    TableSchema {
+        name: spec.name.clone(),
+        description: None,
+        columns,
+        primary_key: spec.primary_key.clone(),
+        classification: None,
+        sources: Vec::new(),
+        downstream: Vec::new(),
+    }
+    .normalized()
+}
+
+/// Resolves a source; `field` names it in errors (`old`, `new`, `table`).
+pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Resolved> {
+    let given = source.given();
+    if given.len() != 1 {
+        return Err(Error::invalid(format!(
+            "{field}: give exactly one of `spec`, `table_spec`, `contract`, `datasource` (got {})",
+            if given.is_empty() {
+                "none".to_string()
+            } else {
+                given.join(", ")
+            }
+        )));
+    }
+    if let Some(spec) = &source.spec {
+        spec.validate(&format!("{field}.spec"))?;
+        return Ok(Resolved {
+            side: Side {
+                kind: "spec".into(),
+                label: format!("spec `{}`", spec.name),
+                version: None,
+                policy: None,
+                consumers: Vec::new(),
+                tables: vec![spec.clone().normalized()],
+                facets: Facets::ALL,
+            },
+            contract: None,
+            datasource: None,
+        });
+    }
+    if let Some(spec) = &source.table_spec {
+        let table = from_table_spec(spec);
+        table.validate(&format!("{field}.table_spec"))?;
+        return Ok(Resolved {
+            side: Side {
+                kind: "spec".into(),
+                label: format!("table spec `{}`", spec.name),
+                version: None,
+                policy: None,
+                consumers: Vec::new(),
+                tables: vec![table],
+                facets: Facets {
+                    enums: true,
+                    classification: false,
+                    descriptions: false,
+                    unique: true,
+                    references: true,
+                },
+            },
+            contract: None,
+            datasource: None,
+        });
+    }
+    if let Some(text) = &source.contract {
+        let parsed = contract::parse(text, &format!("{field}.contract"))?;
+        let mut tables = parsed.tables.clone();
+        if let Some(name) = &source.table {
+            tables.retain(|t| t.name.eq_ignore_ascii_case(name));
+            if tables.is_empty() {
+                return Err(Error::not_found(
+                    "table in contract",
+                    name.clone(),
+                    parsed.tables.iter().map(|t| t.name.clone()),
+                ));
+            }
+        }
+        return Ok(Resolved {
+            side: Side {
+                kind: "contract".into(),
+                label: format!("contract `{}` {}", parsed.id, parsed.version),
+                version: Some(parsed.version.clone()),
+                policy: parsed.policy.clone(),
+                consumers: parsed.consumers.clone(),
+                tables,
+                facets: Facets::ALL,
+            },
+            contract: Some(parsed),
+            datasource: None,
+        });
+    }
+    let name = source.datasource.clone().unwrap_or_default();
+    let ds = app.live.get(&name).await?;
+    let only = source.table.clone().map(|t| vec![t]);
+    let specs = crate::live::introspect(&ds, only.as_deref()).await?;
+    let tables: Vec<TableSchema> = specs.iter().map(from_table_spec).collect();
+    let label = match &source.table {
+        Some(t) => format!("live `{name}`.`{t}`"),
+        None => format!("live `{name}`"),
+    };
+    Ok(Resolved {
+        side: Side {
+            kind: "live".into(),
+            label,
+            version: None,
+            policy: None,
+            consumers: Vec::new(),
+            tables,
+            facets: Facets {
+                enums: false,
+                classification: false,
+                descriptions: false,
+                unique: true,
+                references: true,
+            },
+        },
+        contract: None,
+        datasource: Some(name),
+    })
+}
+
+/// The single table of a resolved source (tools that work on one table).
+pub fn single(resolved: &Resolved, field: &str) -> Result<TableSchema> {
+    match resolved.side.tables.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::invalid(format!("{field}: no table found"))),
+        many => Err(Error::invalid(format!(
+            "{field}: {} tables found ({}); name one with `table`",
+            many.len(),
+            many.iter()
+                .map(|t| format!("`{}`", t.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Reads up to `rows` values of every column of a live table, as text. Identifiers are
+/// quoted by the datasource's dialect; the statement is a single SELECT run read-only.
+pub async fn sample(
+    app: &App,
+    datasource: &str,
+    table: &TableSchema,
+    rows: u64,
+) -> Result<BTreeMap<String, Vec<String>>> {
+    let ds = app.live.get(datasource).await?;
+    let dialect = dialect::by_name(ds.engine.dialect())?;
+    let mut select = Vec::new();
+    for (i, c) in table.columns.iter().enumerate() {
+        let quoted = dialect.quote_ident(&c.name)?;
+        select.push(format!(
+            "{} AS {}",
+            dialect.cast_to_text(&quoted),
+            dialect.quote_ident(&format!("c{i}"))?
+        ));
+    }
+    let name = dialect.qualified_name(&TableName::new(ds.schema.as_deref(), &table.name))?;
+    let sql = format!(
+        "SELECT {} FROM {name} {}",
+        select.join(", "),
+        dialect.limit_clause(rows)
+    );
+    let result = ds.fetch_capped(&sql, &[], rows).await?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in &result.rows {
+        for (i, c) in table.columns.iter().enumerate() {
+            if let Some(text) = row.get(i).and_then(Cell::as_text) {
+                out.entry(c.name.clone()).or_default().push(text);
+            }
+        }
+    }
+    Ok(out)
+}
