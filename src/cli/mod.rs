@@ -3,6 +3,7 @@
 
 mod call;
 mod demo;
+mod diff;
 mod score;
 mod serve;
 
@@ -39,6 +40,8 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Show what dana does, on an embedded sample, in a folder it creates.
     Demo(demo::DemoArgs),
+    /// Diff two schemas (contract, table spec or live table) and gate on breaking changes.
+    Diff(diff::DiffArgs),
 }
 
 /// Output format of commands that print a result.
@@ -66,6 +69,7 @@ pub fn run() -> Result<ExitCode> {
             Command::Call(args) => call::run(&cli.workspace, args).await,
             Command::Score(args) => score::run(&cli.workspace, args).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Diff(args) => diff::run(&cli.workspace, args).await,
         }
     })
 }

@@ -97,6 +97,7 @@ pub(super) fn get(
     let playbooks = serde_json::json!({
         "rubric": books.rubric,
         "phases": books.phases,
+        "governance": books.governance,
     });
     if let serde_json::Value::Object(map) = playbooks {
         context.extend(map);

@@ -3,6 +3,7 @@
 
 mod common;
 mod content;
+mod governance;
 mod quality;
 mod scoring;
 mod server;
