@@ -3,6 +3,8 @@
 
 use std::sync::LazyLock;
 
+use sqlparser::dialect::{Dialect, DuckDbDialect};
+
 use super::ident::{Fold, IdentRules, LengthUnit};
 use super::{
     LayoutRequest, SqlDialect, SurrogateColumn, SurrogateKeyStyle, TableLayout, TableName,
@@ -63,7 +65,7 @@ impl SqlDialect for DuckDb {
         &["duck", "motherduck"]
     }
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
-        Box::new(sqlparser::dialect::DuckDbDialect {})
+        Box::new(DuckDbParser(DuckDbDialect {}))
     }
     fn ident_rules(&self) -> &'static IdentRules {
         &RULES
@@ -129,5 +131,60 @@ impl SqlDialect for DuckDb {
             "regexp_matches({expr}, {})",
             self.string_literal(pattern)?
         )))
+    }
+}
+
+/// sqlparser's DuckDB dialect plus `COMMENT ON`, which DuckDB has had since 0.10 and
+/// sqlparser 0.64 enables only for other dialects. Everything else is delegated.
+#[derive(Debug)]
+struct DuckDbParser(DuckDbDialect);
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) -> $ret { self.0.$name($($arg),*) })*
+    };
+}
+
+impl Dialect for DuckDbParser {
+    fn dialect(&self) -> std::any::TypeId {
+        self.0.dialect()
+    }
+    fn supports_comment_on(&self) -> bool {
+        true
+    }
+    delegate! {
+        supports_cte_materialization() -> bool;
+        supports_string_literal_column_alias(explicit: bool) -> bool;
+        supports_string_literal_table_alias(explicit: bool) -> bool;
+        supports_trailing_commas() -> bool;
+        is_identifier_start(ch: char) -> bool;
+        is_identifier_part(ch: char) -> bool;
+        identifier_quote_style(identifier: &str) -> Option<char>;
+        supports_filter_during_aggregation() -> bool;
+        supports_group_by_expr() -> bool;
+        supports_bitwise_shift_operators() -> bool;
+        supports_tilde_like_match_operator() -> bool;
+        supports_aggregate_order_by_with_empty_args() -> bool;
+        supports_comparison_in_between_low_bound() -> bool;
+        supports_named_fn_args_with_eq_operator() -> bool;
+        supports_named_fn_args_with_assignment_operator() -> bool;
+        supports_dictionary_syntax() -> bool;
+        support_map_literal_syntax() -> bool;
+        supports_lambda_functions() -> bool;
+        allow_extract_single_quotes() -> bool;
+        supports_explain_with_utility_options() -> bool;
+        supports_load_extension() -> bool;
+        supports_array_typedef_with_brackets() -> bool;
+        supports_from_first_select() -> bool;
+        supports_order_by_all() -> bool;
+        supports_select_wildcard_exclude() -> bool;
+        supports_notnull_operator() -> bool;
+        supports_install() -> bool;
+        supports_detach() -> bool;
+        supports_select_wildcard_replace() -> bool;
+        supports_comma_separated_trim() -> bool;
+        supports_numeric_literal_underscores() -> bool;
+        supports_nested_comments() -> bool;
+        supports_add_column_if_not_exists() -> bool;
     }
 }

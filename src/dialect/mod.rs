@@ -318,6 +318,14 @@ pub trait SqlDialect: Send + Sync + Debug {
 
     /// The engine's type for a logical type, with a note when it is an approximation.
     fn physical_type(&self, logical: &LogicalType) -> PhysicalType;
+    /// A DATE literal from an ISO date (`1900-01-01`).
+    fn date_literal(&self, iso: &str) -> Result<String> {
+        Ok(format!("DATE {}", self.string_literal(iso)?))
+    }
+    /// A TIMESTAMP literal from an ISO timestamp (`1900-01-01 00:00:00`).
+    fn timestamp_literal(&self, iso: &str) -> Result<String> {
+        Ok(format!("TIMESTAMP {}", self.string_literal(iso)?))
+    }
     /// Literal for a far-future timestamp that marks an open SCD2 row.
     fn max_timestamp_literal(&self) -> &'static str {
         "TIMESTAMP '9999-12-31 00:00:00'"
@@ -344,6 +352,10 @@ pub trait SqlDialect: Send + Sync + Debug {
     /// What the engine does with each kind of constraint.
     fn constraints(&self) -> ConstraintSupport {
         ConstraintSupport::ALL_ENFORCED
+    }
+    /// The table named in a FOREIGN KEY's REFERENCES clause (SQLite allows no schema there).
+    fn reference_name(&self, table: &TableName) -> Result<String> {
+        self.qualified_name(table)
     }
     /// Text after a declared-only PRIMARY KEY / FOREIGN KEY (BigQuery: ` NOT ENFORCED`).
     fn declared_constraint_suffix(&self) -> &'static str {

@@ -135,6 +135,12 @@ impl SqlDialect for Sqlite {
             LogicalType::Binary => PhysicalType::exact("BLOB"),
         }
     }
+    fn date_literal(&self, iso: &str) -> Result<String> {
+        self.string_literal(iso)
+    }
+    fn timestamp_literal(&self, iso: &str) -> Result<String> {
+        self.string_literal(iso)
+    }
     fn max_timestamp_literal(&self) -> &'static str {
         "'9999-12-31 00:00:00'"
     }
@@ -150,6 +156,9 @@ impl SqlDialect for Sqlite {
             before: Vec::new(),
             unknown_member_key: "-1".into(),
         })
+    }
+    fn reference_name(&self, table: &TableName) -> Result<String> {
+        self.quote_ident(&table.name)
     }
     fn constraints(&self) -> ConstraintSupport {
         ConstraintSupport {

@@ -3,6 +3,7 @@
 
 pub mod datasource;
 pub mod governance;
+pub mod modeling;
 pub mod project;
 pub mod quality;
 pub mod scoring;

@@ -4,6 +4,8 @@
 //! file, the line and what is wrong.
 
 mod governance;
+mod modeling;
+mod naming;
 mod phases;
 mod prompts;
 mod rubric;
@@ -19,6 +21,8 @@ pub use governance::{
     Affects, CatalogField, ChangeKind, ChangeRule, GovernanceBook, Level, OnBreaking, PiiDetector,
     Policy, ValueCheck, Verdict, change_kind_name,
 };
+pub use modeling::{GrainRules, ModelCheck, ModelingBook, ScdSteps, ScdText, Severity};
+pub use naming::{ColumnRule, GeneratedNames, LayerRule, NamingBook, UnknownMemberValues};
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};
 pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};
@@ -32,6 +36,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "governance",
         include_str!("../../playbooks/governance.yaml"),
     ),
+    ("naming", include_str!("../../playbooks/naming.yaml")),
+    ("modeling", include_str!("../../playbooks/modeling.yaml")),
 ];
 
 /// Where a playbook's text came from.
@@ -73,6 +79,10 @@ pub struct Playbooks {
     pub prompts: PromptsBook,
     /// Classification, PII detectors, change verdicts, policies, catalog fields.
     pub governance: GovernanceBook,
+    /// Naming conventions.
+    pub naming: NamingBook,
+    /// Dimensional model checks.
+    pub modeling: ModelingBook,
     sources: BTreeMap<String, Source>,
 }
 
@@ -103,11 +113,15 @@ impl Playbooks {
         let rubric: RubricBook = parse(&sources, "rubric")?;
         let prompts: PromptsBook = parse(&sources, "prompts")?;
         let governance: GovernanceBook = parse(&sources, "governance")?;
+        let naming: NamingBook = parse(&sources, "naming")?;
+        let modeling: ModelingBook = parse(&sources, "modeling")?;
         let books = Playbooks {
             phases,
             rubric,
             prompts,
             governance,
+            naming,
+            modeling,
             sources,
         };
         books.validate()?;
@@ -150,6 +164,8 @@ impl Playbooks {
         check("rubric", self.rubric.validate())?;
         check("prompts", self.prompts.validate())?;
         check("governance", self.governance.validate())?;
+        check("naming", self.naming.validate())?;
+        check("modeling", self.modeling.validate())?;
         Ok(())
     }
 }

@@ -98,6 +98,7 @@ pub(super) fn get(
         "rubric": books.rubric,
         "phases": books.phases,
         "governance": books.governance,
+        "naming": books.naming,
     });
     if let serde_json::Value::Object(map) = playbooks {
         context.extend(map);

@@ -4,6 +4,7 @@
 mod common;
 mod content;
 mod governance;
+mod modeling;
 mod quality;
 mod scoring;
 mod server;

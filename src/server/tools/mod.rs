@@ -2,6 +2,7 @@
 //! `crate::domain`.
 
 mod governance;
+mod modeling;
 mod protocol;
 mod quality;
 mod scoring;
@@ -19,5 +20,8 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<governance::DiffSchemas>(),
         entry::<governance::ClassifyData>(),
         entry::<governance::GenerateCatalogEntry>(),
+        entry::<modeling::DesignDimensionalModel>(),
+        entry::<modeling::GenerateDdl>(),
+        entry::<modeling::GenerateScdMerge>(),
     ]
 }

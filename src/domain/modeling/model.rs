@@ -1,0 +1,647 @@
+//! The normalized model: every table with its full column list (surrogate keys, SCD2
+//! housekeeping, Type 3 previous-value columns and foreign keys added), keys and
+//! physical hints, in dependency order (dimensions before the facts that reference
+//! them). DDL, SCD loads, contracts and schema diffs are all built from it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::spec::{
+    Additivity, Aggregation, BusRow, ColumnSpec, DimensionSpec, FactSpec, HierarchySpec, ModelSpec,
+    PhysicalHints,
+};
+use crate::dialect::LogicalType;
+use crate::error::{Error, Result};
+use crate::playbook::NamingBook;
+
+/// A normalized dimensional model.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Model {
+    /// Model name.
+    pub name: String,
+    /// Schema the tables live in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Tables in dependency order: dimensions, then facts.
+    pub tables: Vec<Table>,
+    /// The bus matrix as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bus_matrix: Vec<BusRow>,
+}
+
+/// Fact or dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TableKind {
+    /// A fact table.
+    Fact,
+    /// A dimension table.
+    Dimension,
+}
+
+/// One table of the model.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Table {
+    /// Table name.
+    pub name: String,
+    /// Fact or dimension.
+    pub kind: TableKind,
+    /// What the table holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Grain statement (facts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grain: Option<String>,
+    /// Highest SCD type among attributes (dimensions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scd_type: Option<u8>,
+    /// Every column, in DDL order.
+    pub columns: Vec<Column>,
+    /// Primary key columns.
+    #[serde(default)]
+    pub primary_key: Vec<String>,
+    /// Natural (business) key columns (dimensions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub natural_key: Vec<String>,
+    /// Unique keys besides the primary key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique_keys: Vec<Vec<String>>,
+    /// Foreign keys to dimensions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Hierarchies (dimensions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hierarchies: Vec<HierarchySpec>,
+    /// Whether an unknown-member row is added.
+    #[serde(default)]
+    pub unknown_member: bool,
+    /// Physical hints.
+    #[serde(default)]
+    pub physical: PhysicalHints,
+}
+
+/// What a column is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnRole {
+    /// Warehouse-generated key of a dimension.
+    SurrogateKey,
+    /// Business key from the source.
+    NaturalKey,
+    /// Descriptive attribute.
+    Attribute,
+    /// SCD Type 3 previous value of an attribute.
+    PreviousValue,
+    /// SCD2 row validity start.
+    ValidFrom,
+    /// SCD2 row validity end.
+    ValidTo,
+    /// SCD2 current-row flag.
+    IsCurrent,
+    /// Reference to a dimension's surrogate key.
+    ForeignKey,
+    /// Identifier kept on a fact.
+    DegenerateDimension,
+    /// Numeric measure.
+    Measure,
+    /// Any other column.
+    Column,
+}
+
+impl ColumnRole {
+    /// snake_case name (as used by naming rules).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnRole::SurrogateKey => "surrogate_key",
+            ColumnRole::NaturalKey => "natural_key",
+            ColumnRole::Attribute => "attribute",
+            ColumnRole::PreviousValue => "previous_value",
+            ColumnRole::ValidFrom => "valid_from",
+            ColumnRole::ValidTo => "valid_to",
+            ColumnRole::IsCurrent => "is_current",
+            ColumnRole::ForeignKey => "foreign_key",
+            ColumnRole::DegenerateDimension => "degenerate_dimension",
+            ColumnRole::Measure => "measure",
+            ColumnRole::Column => "column",
+        }
+    }
+
+    /// Whether dana generated the column (its name follows `naming.generated`).
+    pub fn is_generated(self) -> bool {
+        matches!(
+            self,
+            ColumnRole::SurrogateKey
+                | ColumnRole::PreviousValue
+                | ColumnRole::ValidFrom
+                | ColumnRole::ValidTo
+                | ColumnRole::IsCurrent
+                | ColumnRole::ForeignKey
+        )
+    }
+}
+
+/// One column.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Logical type.
+    #[serde(rename = "type")]
+    pub logical_type: LogicalType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// What the column is for.
+    pub role: ColumnRole,
+    /// SCD type of an attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scd_type: Option<u8>,
+    /// Additivity of a measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additivity: Option<Additivity>,
+    /// Aggregation of a measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<Aggregation>,
+    /// What the column holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Staging column it loads from (attributes and natural keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The attribute a previous-value column tracks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracks: Option<String>,
+    /// The dimension a foreign key references.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<String>,
+}
+
+impl Column {
+    fn new(name: &str, logical_type: LogicalType, nullable: bool, role: ColumnRole) -> Self {
+        Column {
+            name: name.to_string(),
+            logical_type,
+            nullable,
+            role,
+            scd_type: None,
+            additivity: None,
+            aggregation: None,
+            description: None,
+            source: None,
+            tracks: None,
+            references: None,
+        }
+    }
+
+    fn described(mut self, description: Option<&String>) -> Self {
+        self.description = description.cloned();
+        self
+    }
+
+    /// The staging column this column loads from.
+    pub fn source_name(&self) -> &str {
+        self.source.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ForeignKey {
+    /// Columns on this table.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub references: String,
+    /// Referenced columns.
+    pub referenced_columns: Vec<String>,
+}
+
+impl Table {
+    /// The column with this name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Columns with this role.
+    pub fn columns_with(&self, role: ColumnRole) -> impl Iterator<Item = &Column> {
+        self.columns.iter().filter(move |c| c.role == role)
+    }
+
+    /// Whether the dimension keeps history (has SCD2 housekeeping columns).
+    pub fn is_scd2(&self) -> bool {
+        self.columns.iter().any(|c| c.role == ColumnRole::IsCurrent)
+    }
+
+    /// The surrogate key column, if any.
+    pub fn surrogate_key(&self) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|c| c.role == ColumnRole::SurrogateKey)
+    }
+}
+
+impl Model {
+    /// The table with this name.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+/// A problem found while normalizing, before playbook text is attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFinding {
+    /// Check id.
+    pub id: &'static str,
+    /// Table concerned.
+    pub table: Option<String>,
+    /// Column concerned.
+    pub column: Option<String>,
+    /// Extra detail for the message.
+    pub detail: Option<String>,
+}
+
+impl RawFinding {
+    /// A finding about a table (and optionally a column).
+    pub fn new(
+        id: &'static str,
+        table: &str,
+        column: Option<&str>,
+        detail: Option<String>,
+    ) -> Self {
+        RawFinding {
+            id,
+            table: Some(table.to_string()),
+            column: column.map(str::to_string),
+            detail,
+        }
+    }
+}
+
+/// The default surrogate key name of a dimension: `dim_customers` → `customer_key`.
+pub fn default_surrogate_key(dimension: &str, naming: &NamingBook) -> String {
+    let prefix = naming.prefix("dimension").unwrap_or("dim_");
+    let entity = dimension.strip_prefix(prefix).unwrap_or(dimension);
+    let singular = if let Some(stem) = entity.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if entity.ends_with("ss") || entity.ends_with("us") || entity.ends_with("is") {
+        entity.to_string()
+    } else if let Some(stem) = entity.strip_suffix('s') {
+        stem.to_string()
+    } else {
+        entity.to_string()
+    };
+    format!("{singular}{}", naming.generated.surrogate_key_suffix)
+}
+
+fn check_name(field: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid(format!("{field}: name is empty")));
+    }
+    Ok(())
+}
+
+fn check_scd(field: &str, scd: Option<u8>) -> Result<()> {
+    match scd {
+        None | Some(1..=3) => Ok(()),
+        Some(other) => Err(Error::invalid(format!(
+            "{field}: scd_type `{other}` is not supported; allowed: 1 (overwrite), 2 (history), 3 (previous value)"
+        ))),
+    }
+}
+
+/// Normalizes a model spec. Input that cannot be read at all is an error naming the
+/// field; design problems (unknown dimensions, duplicates, …) become findings.
+pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<RawFinding>)> {
+    check_name("name", &spec.name)?;
+    let mut findings = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut tables = Vec::new();
+    let mut keys: HashMap<&str, String> = HashMap::new();
+    for (i, dim) in spec.dimensions.iter().enumerate() {
+        let table = normalize_dimension(dim, i, naming, &mut findings)?;
+        if let Some(key) = table.surrogate_key() {
+            keys.entry(dim.name.as_str())
+                .or_insert_with(|| key.name.clone());
+        }
+        if !seen.insert(table.name.clone()) {
+            findings.push(RawFinding::new(
+                "MOD-DUPLICATE-TABLE",
+                &table.name,
+                None,
+                None,
+            ));
+        }
+        tables.push(table);
+    }
+    for (i, fact) in spec.facts.iter().enumerate() {
+        let table = normalize_fact(fact, i, &keys, &mut findings)?;
+        if !seen.insert(table.name.clone()) {
+            findings.push(RawFinding::new(
+                "MOD-DUPLICATE-TABLE",
+                &table.name,
+                None,
+                None,
+            ));
+        }
+        tables.push(table);
+    }
+    for table in &tables {
+        check_columns(table, &mut findings);
+    }
+    Ok((
+        Model {
+            name: spec.name.clone(),
+            schema: spec.schema.clone(),
+            tables,
+            bus_matrix: spec.bus_matrix.clone(),
+        },
+        findings,
+    ))
+}
+
+fn plain(spec: &ColumnSpec, role: ColumnRole, force_not_null: bool) -> Column {
+    Column::new(
+        &spec.name,
+        spec.logical_type,
+        spec.nullable && !force_not_null,
+        role,
+    )
+    .described(spec.description.as_ref())
+}
+
+fn normalize_dimension(
+    dim: &DimensionSpec,
+    index: usize,
+    naming: &NamingBook,
+    findings: &mut Vec<RawFinding>,
+) -> Result<Table> {
+    let field = format!("dimensions[{index}]");
+    check_name(&format!("{field}.name"), &dim.name)?;
+    check_scd(&format!("{field}.scd_type"), dim.scd_type)?;
+    let default_scd = dim.scd_type.unwrap_or(1);
+    let generated = &naming.generated;
+    let key_name = dim
+        .surrogate_key
+        .clone()
+        .unwrap_or_else(|| default_surrogate_key(&dim.name, naming));
+    let mut columns = vec![
+        Column::new(
+            &key_name,
+            LogicalType::BigInt,
+            false,
+            ColumnRole::SurrogateKey,
+        )
+        .described(Some(&format!("Surrogate key of {}", dim.name))),
+    ];
+    if dim.natural_key.is_empty() {
+        findings.push(RawFinding::new(
+            "MOD-NATURAL-KEY-MISSING",
+            &dim.name,
+            None,
+            None,
+        ));
+    }
+    for (j, nk) in dim.natural_key.iter().enumerate() {
+        check_name(&format!("{field}.natural_key[{j}].name"), &nk.name)?;
+        columns.push(plain(nk, ColumnRole::NaturalKey, true));
+    }
+    let mut max_scd = 1;
+    for (j, attr) in dim.attributes.iter().enumerate() {
+        check_name(&format!("{field}.attributes[{j}].name"), &attr.name)?;
+        check_scd(&format!("{field}.attributes[{j}].scd_type"), attr.scd_type)?;
+        let scd = attr.scd_type.unwrap_or(default_scd);
+        max_scd = max_scd.max(scd);
+        let mut column = Column::new(
+            &attr.name,
+            attr.logical_type,
+            attr.nullable,
+            ColumnRole::Attribute,
+        )
+        .described(attr.description.as_ref());
+        column.scd_type = Some(scd);
+        column.source = attr.source.clone();
+        columns.push(column);
+        if scd == 3 {
+            let mut previous = Column::new(
+                &format!("{}{}", generated.previous_prefix, attr.name),
+                attr.logical_type,
+                true,
+                ColumnRole::PreviousValue,
+            );
+            previous.tracks = Some(attr.name.clone());
+            previous.description = Some(format!("Previous value of {}", attr.name));
+            columns.push(previous);
+        }
+    }
+    let has_type2 = dim
+        .attributes
+        .iter()
+        .any(|a| a.scd_type.unwrap_or(default_scd) == 2);
+    if default_scd == 2 && !has_type2 {
+        findings.push(RawFinding::new("MOD-SCD2-UNTRACKED", &dim.name, None, None));
+    }
+    if has_type2 {
+        columns.push(
+            Column::new(
+                &generated.valid_from,
+                LogicalType::TimestampTz,
+                false,
+                ColumnRole::ValidFrom,
+            )
+            .described(Some(&"When this version became current".to_string())),
+        );
+        columns.push(
+            Column::new(
+                &generated.valid_to,
+                LogicalType::TimestampTz,
+                false,
+                ColumnRole::ValidTo,
+            )
+            .described(Some(
+                &"When this version stopped being current (far future while current)".to_string(),
+            )),
+        );
+        columns.push(
+            Column::new(
+                &generated.is_current,
+                LogicalType::Boolean,
+                false,
+                ColumnRole::IsCurrent,
+            )
+            .described(Some(&"Whether this is the current version".to_string())),
+        );
+    }
+    let natural_key: Vec<String> = dim.natural_key.iter().map(|c| c.name.clone()).collect();
+    let unique_keys = if has_type2 || natural_key.is_empty() {
+        Vec::new()
+    } else {
+        vec![natural_key.clone()]
+    };
+    let attributes: BTreeSet<&str> = dim.attributes.iter().map(|a| a.name.as_str()).collect();
+    for h in &dim.hierarchies {
+        for level in &h.levels {
+            if !attributes.contains(level.as_str()) && !natural_key.contains(level) {
+                findings.push(RawFinding::new(
+                    "MOD-HIERARCHY-LEVEL",
+                    &dim.name,
+                    Some(level),
+                    None,
+                ));
+            }
+        }
+    }
+    let physical = dim.physical.clone().unwrap_or_default();
+    if physical.partition_by.is_some() {
+        findings.push(RawFinding::new(
+            "MOD-PARTITION-DIMENSION",
+            &dim.name,
+            None,
+            None,
+        ));
+    }
+    Ok(Table {
+        name: dim.name.clone(),
+        kind: TableKind::Dimension,
+        description: dim.description.clone(),
+        grain: None,
+        scd_type: Some(if has_type2 { 2 } else { max_scd }),
+        columns,
+        primary_key: vec![key_name],
+        natural_key,
+        unique_keys,
+        foreign_keys: Vec::new(),
+        hierarchies: dim.hierarchies.clone(),
+        unknown_member: dim.unknown_member,
+        physical,
+    })
+}
+
+fn normalize_fact(
+    fact: &FactSpec,
+    index: usize,
+    keys: &HashMap<&str, String>,
+    findings: &mut Vec<RawFinding>,
+) -> Result<Table> {
+    let field = format!("facts[{index}]");
+    check_name(&format!("{field}.name"), &fact.name)?;
+    let mut columns = Vec::new();
+    let mut foreign_keys = Vec::new();
+    for (j, fk) in fact.foreign_keys.iter().enumerate() {
+        check_name(
+            &format!("{field}.foreign_keys[{j}].dimension"),
+            &fk.dimension,
+        )?;
+        let Some(key) = keys.get(fk.dimension.as_str()) else {
+            findings.push(RawFinding::new(
+                "MOD-FK-UNKNOWN-DIMENSION",
+                &fact.name,
+                fk.column.as_deref(),
+                Some(fk.dimension.clone()),
+            ));
+            continue;
+        };
+        let name = fk.column.clone().unwrap_or_else(|| key.clone());
+        check_name(&format!("{field}.foreign_keys[{j}].column"), &name)?;
+        let mut column = Column::new(&name, LogicalType::BigInt, false, ColumnRole::ForeignKey);
+        column.references = Some(fk.dimension.clone());
+        column.description = fk
+            .description
+            .clone()
+            .or_else(|| Some(format!("References {}", fk.dimension)));
+        columns.push(column);
+        foreign_keys.push(ForeignKey {
+            columns: vec![name],
+            references: fk.dimension.clone(),
+            referenced_columns: vec![key.clone()],
+        });
+    }
+    for (j, dd) in fact.degenerate_dimensions.iter().enumerate() {
+        check_name(
+            &format!("{field}.degenerate_dimensions[{j}].name"),
+            &dd.name,
+        )?;
+        columns.push(plain(dd, ColumnRole::DegenerateDimension, false));
+    }
+    for (j, m) in fact.measures.iter().enumerate() {
+        check_name(&format!("{field}.measures[{j}].name"), &m.name)?;
+        let mut column = Column::new(&m.name, m.logical_type, true, ColumnRole::Measure)
+            .described(m.description.as_ref());
+        column.additivity = Some(m.additivity);
+        column.aggregation = Some(m.aggregation);
+        columns.push(column);
+    }
+    for (j, c) in fact.columns.iter().enumerate() {
+        check_name(&format!("{field}.columns[{j}].name"), &c.name)?;
+        columns.push(plain(c, ColumnRole::Column, false));
+    }
+    let physical = fact.physical.clone().unwrap_or_default();
+    let table = Table {
+        name: fact.name.clone(),
+        kind: TableKind::Fact,
+        description: fact.description.clone(),
+        grain: fact.grain.clone(),
+        scd_type: None,
+        columns,
+        primary_key: fact.primary_key.clone(),
+        natural_key: Vec::new(),
+        unique_keys: Vec::new(),
+        foreign_keys,
+        hierarchies: Vec::new(),
+        unknown_member: false,
+        physical,
+    };
+    if table.columns.is_empty() {
+        findings.push(RawFinding::new(
+            "MOD-TABLE-NO-COLUMNS",
+            &table.name,
+            None,
+            None,
+        ));
+    }
+    for column in &table.primary_key {
+        if table.column(column).is_none() {
+            findings.push(RawFinding::new(
+                "MOD-HINT-COLUMN",
+                &table.name,
+                Some(column),
+                Some("primary key".into()),
+            ));
+        }
+    }
+    Ok(table)
+}
+
+fn check_columns(table: &Table, findings: &mut Vec<RawFinding>) {
+    let mut seen: HashMap<&str, ColumnRole> = HashMap::new();
+    for c in &table.columns {
+        if let Some(first) = seen.insert(c.name.as_str(), c.role) {
+            let detail = format!("{} and {}", first.as_str(), c.role.as_str());
+            findings.push(RawFinding::new(
+                "MOD-DUPLICATE-COLUMN",
+                &table.name,
+                Some(&c.name),
+                Some(detail),
+            ));
+        }
+    }
+    let p = &table.physical;
+    let mut hinted: Vec<(&str, &str)> = Vec::new();
+    if let Some(c) = &p.partition_by {
+        hinted.push((c, "partition"));
+    }
+    hinted.extend(p.cluster_by.iter().map(|c| (c.as_str(), "cluster")));
+    if let Some(c) = &p.dist_key {
+        hinted.push((c, "distribution key"));
+    }
+    hinted.extend(p.sort_key.iter().map(|c| (c.as_str(), "sort key")));
+    for (column, what) in hinted {
+        if table.column(column).is_none() {
+            findings.push(RawFinding::new(
+                "MOD-HINT-COLUMN",
+                &table.name,
+                Some(column),
+                Some(what.to_string()),
+            ));
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! What the agent sends: a Kimball model as facts, dimensions and an optional bus
+//! matrix. [`super::model`] turns it into the normalized [`super::Model`].
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::dialect::{LogicalType, TimeGrain};
+
+/// A dimensional model.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Model (business domain) name, e.g. `retail`.
+    pub name: String,
+    /// Schema, dataset or database the tables live in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Fact tables.
+    #[serde(default)]
+    pub facts: Vec<FactSpec>,
+    /// Dimension tables.
+    #[serde(default)]
+    pub dimensions: Vec<DimensionSpec>,
+    /// Business processes and the dimensions each uses (conformed-dimension check).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bus_matrix: Vec<BusRow>,
+}
+
+/// A fact table.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactSpec {
+    /// Table name (`fct_<business_process>`).
+    pub name: String,
+    /// What the fact records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Grain: "One row per <event> per <time grain>".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grain: Option<String>,
+    /// Numeric measures.
+    #[serde(default)]
+    pub measures: Vec<MeasureSpec>,
+    /// Identifiers kept on the fact without a dimension (order_number, invoice_id).
+    #[serde(default)]
+    pub degenerate_dimensions: Vec<ColumnSpec>,
+    /// Links to dimensions.
+    #[serde(default)]
+    pub foreign_keys: Vec<ForeignKeySpec>,
+    /// Other columns (e.g. loaded_at).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnSpec>,
+    /// Primary key columns, if the grain has one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub primary_key: Vec<String>,
+    /// Physical hints: partitioning, clustering, distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical: Option<PhysicalHints>,
+}
+
+/// A measure of a fact.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureSpec {
+    /// Column name (`order_amount`, `quantity_count`).
+    pub name: String,
+    /// Logical type, e.g. `decimal(12,2)`.
+    #[serde(rename = "type")]
+    pub logical_type: LogicalType,
+    /// Whether the measure adds up across all dimensions, all but time, or none.
+    pub additivity: Additivity,
+    /// The aggregation analysts should use.
+    pub aggregation: Aggregation,
+    /// Business definition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Additivity of a measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Additivity {
+    /// Sums across every dimension (sales amount).
+    Additive,
+    /// Sums across some dimensions but not time (account balance).
+    #[serde(alias = "semi-additive")]
+    SemiAdditive,
+    /// Never sums (unit price, ratio).
+    #[serde(alias = "non-additive")]
+    NonAdditive,
+}
+
+/// Aggregation of a measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// SUM.
+    #[serde(alias = "SUM")]
+    Sum,
+    /// AVG.
+    #[serde(alias = "AVG")]
+    Avg,
+    /// COUNT.
+    #[serde(alias = "COUNT")]
+    Count,
+    /// COUNT DISTINCT.
+    #[serde(alias = "COUNT DISTINCT", alias = "count distinct")]
+    CountDistinct,
+    /// MIN.
+    #[serde(alias = "MIN")]
+    Min,
+    /// MAX.
+    #[serde(alias = "MAX")]
+    Max,
+}
+
+impl Aggregation {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aggregation::Sum => "sum",
+            Aggregation::Avg => "avg",
+            Aggregation::Count => "count",
+            Aggregation::CountDistinct => "count_distinct",
+            Aggregation::Min => "min",
+            Aggregation::Max => "max",
+        }
+    }
+}
+
+/// A plain column.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Column name.
+    pub name: String,
+    /// Logical type, e.g. `string(50)`.
+    #[serde(rename = "type")]
+    pub logical_type: LogicalType,
+    /// Whether NULL is allowed (default true; keys are always NOT NULL).
+    #[serde(default = "yes")]
+    pub nullable: bool,
+    /// What the column holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A fact's link to a dimension.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignKeySpec {
+    /// Dimension name.
+    pub dimension: String,
+    /// Column on the fact (default: the dimension's surrogate key name; set it for role-playing, e.g. ship_date_key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// What the link means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A dimension table.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionSpec {
+    /// Table name (`dim_<entity>`).
+    pub name: String,
+    /// What the dimension describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Default SCD type of attributes: 1 overwrite, 2 history, 3 previous value (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scd_type: Option<u8>,
+    /// Business key columns from the source.
+    #[serde(default)]
+    pub natural_key: Vec<ColumnSpec>,
+    /// Surrogate key name (default `<entity>_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surrogate_key: Option<String>,
+    /// Descriptive attributes.
+    #[serde(default)]
+    pub attributes: Vec<AttributeSpec>,
+    /// Drill paths, top level first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hierarchies: Vec<HierarchySpec>,
+    /// Add a placeholder row (key -1, 'Unknown') for missing references.
+    #[serde(default)]
+    pub unknown_member: bool,
+    /// Physical hints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical: Option<PhysicalHints>,
+}
+
+/// A dimension attribute.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeSpec {
+    /// Column name.
+    pub name: String,
+    /// Logical type.
+    #[serde(rename = "type")]
+    pub logical_type: LogicalType,
+    /// SCD type 1, 2 or 3 (default: the dimension's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scd_type: Option<u8>,
+    /// Staging column it loads from (default: same name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Whether NULL is allowed (default true).
+    #[serde(default = "yes")]
+    pub nullable: bool,
+    /// What the attribute holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A hierarchy of attributes.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HierarchySpec {
+    /// Hierarchy name.
+    pub name: String,
+    /// Attribute names, top level first.
+    pub levels: Vec<String>,
+}
+
+/// Physical design hints; each dialect honours what it can and notes the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhysicalHints {
+    /// Partition column (a date or timestamp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// Partition granularity (default day).
+    #[serde(default)]
+    pub partition_grain: TimeGrain,
+    /// Clustering columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cluster_by: Vec<String>,
+    /// Distribution key (Redshift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist_key: Option<String>,
+    /// Sort key columns (Redshift).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sort_key: Vec<String>,
+}
+
+/// A bus matrix row.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BusRow {
+    /// Business process.
+    pub process: String,
+    /// Fact implementing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// Dimensions it uses.
+    pub dimensions: Vec<String>,
+}

@@ -1,0 +1,89 @@
+//! Toolset `modeling`: dimensional models, their DDL and their SCD loads.
+
+use crate::domain::modeling::{
+    self, DdlOutput, DesignDimensionalModelParams, DesignOutput, GenerateDdlParams,
+    GenerateScdMergeParams, ScdMergeOutput,
+};
+use crate::server::tool::{DanaTool, Hints, ToolCtx, ToolError};
+
+/// `design_dimensional_model`.
+pub struct DesignDimensionalModel;
+
+impl DanaTool for DesignDimensionalModel {
+    const NAME: &'static str = "design_dimensional_model";
+    const TOOLSET: &'static str = "modeling";
+    const TITLE: &'static str = "Design a dimensional model";
+    const DESCRIPTION: &'static str = "Check a Kimball model (facts with grain, measures, degenerate dimensions, foreign keys; dimensions with natural key, SCD 1/2/3 attributes, hierarchies; optional bus matrix). Returns the normalized model (surrogate keys, SCD2 and previous_ columns added), findings with stable IDs (grain, additivity, unknown dimensions, naming conventions) and a Mermaid ERD.";
+    const HINTS: Hints = Hints::GENERATOR;
+    type Params = DesignDimensionalModelParams;
+    type Output = DesignOutput;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(modeling::design(
+            &params.model,
+            &ctx.app.playbooks,
+            &ctx.app.templates,
+        )?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app
+            .templates
+            .render("modeling/model.md.j2", output)
+            .ok()
+    }
+}
+
+/// `generate_ddl`.
+pub struct GenerateDdl;
+
+impl DanaTool for GenerateDdl {
+    const NAME: &'static str = "generate_ddl";
+    const TOOLSET: &'static str = "modeling";
+    const TITLE: &'static str = "Generate DDL";
+    const DESCRIPTION: &'static str = "CREATE statements for a dimensional model in one dialect (postgres, mysql/mariadb, sqlite, duckdb, snowflake, bigquery, redshift, databricks), dimensions before facts: keys, SCD columns, constraints (enforced or declared as the engine allows), partitioning/clustering hints, comments, unknown-member rows. Returns the script, each statement, and notes on what the dialect cannot express.";
+    const HINTS: Hints = Hints::GENERATOR;
+    type Params = GenerateDdlParams;
+    type Output = DdlOutput;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        let dialect = modeling::resolve_dialect(&ctx.app, params.dialect.as_deref())?;
+        Ok(modeling::generate_ddl(
+            &params,
+            dialect,
+            &ctx.app.playbooks,
+            &ctx.app.templates,
+        )?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app.templates.render("modeling/ddl.md.j2", output).ok()
+    }
+}
+
+/// `generate_scd_merge`.
+pub struct GenerateScdMerge;
+
+impl DanaTool for GenerateScdMerge {
+    const NAME: &'static str = "generate_scd_merge";
+    const TOOLSET: &'static str = "modeling";
+    const TITLE: &'static str = "Generate an SCD load";
+    const DESCRIPTION: &'static str = "The load of one dimension from a staging table in one dialect: SCD Type 2 (overwrite Type 1 attributes, shift Type 3, close changed versions, insert new versions and members) or Type 1 upsert (MERGE / ON CONFLICT / ON DUPLICATE KEY). Every statement is idempotent: re-running a load changes nothing.";
+    const HINTS: Hints = Hints::GENERATOR;
+    type Params = GenerateScdMergeParams;
+    type Output = ScdMergeOutput;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        let dialect = modeling::resolve_dialect(&ctx.app, params.dialect.as_deref())?;
+        Ok(modeling::generate_scd_merge(
+            &params,
+            dialect,
+            &ctx.app.playbooks,
+            &ctx.app.templates,
+        )?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app.templates.render("modeling/scd.md.j2", output).ok()
+    }
+}
