@@ -2,8 +2,10 @@
 //! over the same domain functions the MCP tools call.
 
 mod call;
+mod check;
 mod demo;
 mod diff;
+mod profile;
 mod score;
 mod serve;
 
@@ -42,6 +44,10 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Diff two schemas (contract, table spec or live table) and gate on breaking changes.
     Diff(diff::DiffArgs),
+    /// Profile a named datasource (progress on stderr).
+    Profile(profile::ProfileArgs),
+    /// Run quality checks from a file on a named datasource; exit 1 when one fails.
+    Check(check::CheckArgs),
 }
 
 /// Output format of commands that print a result.
@@ -70,6 +76,8 @@ pub fn run() -> Result<ExitCode> {
             Command::Score(args) => score::run(&cli.workspace, args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Diff(args) => diff::run(&cli.workspace, args).await,
+            Command::Profile(args) => profile::run(&cli.workspace, args).await,
+            Command::Check(args) => check::run(&cli.workspace, args).await,
         }
     })
 }

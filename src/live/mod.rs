@@ -13,7 +13,7 @@
 //! timeout. The agent passes names, never URLs; a URL (and its password) never appears in
 //! a result, an error or a log line: every database message is redacted here.
 
-mod introspect;
+pub mod introspect;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -427,7 +427,8 @@ impl Datasource {
                             } else {
                                 format!("SET SESSION max_execution_time = {timeout_ms}")
                             };
-                            conn.execute(sqlx::AssertSqlSafe(limit)).await?;
+                            conn.execute(crate::dialect::ident::assert_sql_safe(limit))
+                                .await?;
                             Ok(())
                         })
                     })
@@ -450,8 +451,7 @@ impl Datasource {
                     .read_only(true)
                     .create_if_missing(false)
                     .pragma("query_only", "ON")
-                    .busy_timeout(Duration::from_millis(timeout_ms.min(5_000)))
-                    .with_regexp();
+                    .busy_timeout(Duration::from_millis(timeout_ms.min(5_000)));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(connect_timeout)
@@ -568,9 +568,9 @@ impl Datasource {
     async fn run_inner(&self, sql: String, binds: &[Bind], cap: u64) -> Result<Rows> {
         macro_rules! fetch {
             ($pool:expr, $decode:ident) => {{
-                // The one place live wraps text: dana-generated SQL checked by
-                // `ensure_single_query`, identifiers quoted by the dialect layer.
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                // dana-generated SQL (identifiers and literals from the dialect layer),
+                // checked by `ensure_single_query` or static introspection text.
+                let mut query = sqlx::query(crate::dialect::ident::assert_sql_safe(sql));
                 for bind in binds {
                     query = match bind {
                         Bind::Text(t) => query.bind(t.clone()),
@@ -643,6 +643,22 @@ macro_rules! decoder {
             if let Ok(v) = row.try_get::<Option<String>, _>(i) {
                 return Ok(v.map_or(Cell::Null, Cell::Text));
             }
+            if let Ok(v) = row.try_get::<Option<chrono::DateTime<chrono::Utc>>, _>(i) {
+                return Ok(v.map_or(Cell::Null, |v| {
+                    Cell::Text(v.format("%Y-%m-%d %H:%M:%S%.f+00").to_string())
+                }));
+            }
+            if let Ok(v) = row.try_get::<Option<chrono::NaiveDateTime>, _>(i) {
+                return Ok(v.map_or(Cell::Null, |v| {
+                    Cell::Text(v.format("%Y-%m-%d %H:%M:%S%.f").to_string())
+                }));
+            }
+            if let Ok(v) = row.try_get::<Option<chrono::NaiveDate>, _>(i) {
+                return Ok(v.map_or(Cell::Null, |v| Cell::Text(v.to_string())));
+            }
+            if let Ok(v) = row.try_get::<Option<chrono::NaiveTime>, _>(i) {
+                return Ok(v.map_or(Cell::Null, |v| Cell::Text(v.to_string())));
+            }
             let extra: fn(&$row, usize) -> Option<Cell> = $extra;
             if let Some(cell) = extra(row, i) {
                 return Ok(cell);
@@ -674,17 +690,12 @@ decoder!(decode_mysql, MySqlRow, |row, i| {
         .map(|v| v.map_or(Cell::Null, Cell::Text))
 });
 
-/// Refuses anything but one query (or one EXPLAIN of a query).
+/// Refuses anything but one query (or one EXPLAIN of a query), parsed with the engine's
+/// dialect.
 pub fn ensure_single_query(engine: Engine, sql: &str) -> std::result::Result<(), String> {
     use sqlparser::ast::Statement;
-    use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-    use sqlparser::parser::Parser;
-    let parsed = match engine {
-        Engine::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
-        Engine::Mysql => Parser::parse_sql(&MySqlDialect {}, sql),
-        Engine::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
-    }
-    .map_err(|e| {
+    let dialect = crate::dialect::by_name(engine.dialect()).map_err(|e| e.to_string())?;
+    let parsed = crate::dialect::parse::parse(dialect, sql).map_err(|e| {
         format!(
             "refused: the statement does not parse as {} SQL: {e}",
             engine.dialect()

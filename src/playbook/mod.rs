@@ -8,6 +8,7 @@ mod modeling;
 mod naming;
 mod phases;
 mod prompts;
+mod quality;
 mod rubric;
 
 use std::collections::{BTreeMap, HashSet};
@@ -25,6 +26,10 @@ pub use modeling::{GrainRules, ModelCheck, ModelingBook, ScdSteps, ScdText, Seve
 pub use naming::{ColumnRule, GeneratedNames, LayerRule, NamingBook, UnknownMemberValues};
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};
+pub use quality::{
+    Anomaly, Bounds, CheckKind, ProfileSettings, QualityBook, QualityDimension, Shape,
+    SuggestSettings,
+};
 pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};
 
 /// The playbooks compiled into the binary: (name, YAML text).
@@ -38,6 +43,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("naming", include_str!("../../playbooks/naming.yaml")),
     ("modeling", include_str!("../../playbooks/modeling.yaml")),
+    ("quality", include_str!("../../playbooks/quality.yaml")),
 ];
 
 /// Where a playbook's text came from.
@@ -83,6 +89,8 @@ pub struct Playbooks {
     pub naming: NamingBook,
     /// Dimensional model checks.
     pub modeling: ModelingBook,
+    /// Data quality: dimensions, severities, check kinds, profiling thresholds.
+    pub quality: QualityBook,
     sources: BTreeMap<String, Source>,
 }
 
@@ -115,6 +123,7 @@ impl Playbooks {
         let governance: GovernanceBook = parse(&sources, "governance")?;
         let naming: NamingBook = parse(&sources, "naming")?;
         let modeling: ModelingBook = parse(&sources, "modeling")?;
+        let quality: QualityBook = parse(&sources, "quality")?;
         let books = Playbooks {
             phases,
             rubric,
@@ -122,6 +131,7 @@ impl Playbooks {
             governance,
             naming,
             modeling,
+            quality,
             sources,
         };
         books.validate()?;
@@ -166,6 +176,7 @@ impl Playbooks {
         check("governance", self.governance.validate())?;
         check("naming", self.naming.validate())?;
         check("modeling", self.modeling.validate())?;
+        check("quality", self.quality.validate())?;
         Ok(())
     }
 }

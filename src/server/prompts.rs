@@ -99,6 +99,7 @@ pub(super) fn get(
         "phases": books.phases,
         "governance": books.governance,
         "naming": books.naming,
+        "quality": books.quality,
     });
     if let serde_json::Value::Object(map) = playbooks {
         context.extend(map);

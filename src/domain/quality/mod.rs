@@ -2,9 +2,141 @@
 //! quality checks generated from either, and their execution on a named datasource.
 //! The types here are public and reused by contracts and PII classification.
 
+pub mod checks;
+pub mod outputs;
+pub mod profile;
+pub mod run;
 pub mod spec;
 
+use std::future::Future;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use checks::{CheckOrigin, CheckParams, QualityCheck, Threshold};
+pub use profile::{ColumnProfile, DatasourceProfile, ProfileDatasourceParams, TableProfile};
+pub use run::{CheckResult, QualityRun, RunQualityChecksParams, Status};
 pub use spec::{
     ColumnSpec, ForeignKeySpec, FreshnessSpec, Measure, ReconciliationSpec, TableSpec, TypeFamily,
     VolumeSpec,
 };
+
+use crate::App;
+use crate::error::{Error, Result};
+
+/// Progress and cancellation of long live work (MCP progress, a CLI bar, or nothing).
+pub trait Progress: Send + Sync {
+    /// Reports `done` of `total` steps.
+    fn report(&self, done: usize, total: usize, message: String)
+    -> impl Future<Output = ()> + Send;
+    /// Whether the caller gave up.
+    fn cancelled(&self) -> bool;
+}
+
+/// No progress reporting, never cancelled.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    async fn report(&self, _done: usize, _total: usize, _message: String) {}
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Params of `generate_quality_checks`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateQualityChecksParams {
+    /// Table spec: columns with expectations (nullable, unique, accepted_values, min/max, pattern, max_share_pct, pii), keys, freshness, volume, reconciliations.
+    #[serde(default)]
+    pub table: Option<TableSpec>,
+    /// A table profile (from profile_datasource): checks are suggested from the observed data.
+    #[serde(default)]
+    pub profile: Option<TableProfile>,
+    /// SQL dialect: postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks (default from dana.toml, else postgres).
+    #[serde(default)]
+    pub dialect: Option<String>,
+    /// Project id: record the result as an artifact of the project.
+    #[serde(default)]
+    pub project: Option<String>,
+}
+
+/// Generated checks and their three renderings.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct QualityChecks {
+    /// Table checked.
+    pub table: String,
+    /// Dialect of the SQL.
+    pub dialect: String,
+    /// The checks (pass them to run_quality_checks).
+    pub checks: Vec<QualityCheck>,
+    /// Every check's SQL, one statement each (one row, column `observed`).
+    pub sql: String,
+    /// dbt schema.yml with the checks as tests.
+    pub dbt_schema_yml: String,
+    /// dbt generic tests the schema.yml uses (save as tests/generic/dana_tests.sql).
+    pub dbt_generic_tests: String,
+    /// The `quality` section of an ODCS v3 contract.
+    pub odcs_quality: String,
+    /// What could not be generated, and why.
+    pub notes: Vec<String>,
+}
+
+/// Generates checks from a spec (declared) and/or a profile (suggested).
+pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<QualityChecks> {
+    let book = &app.playbooks.quality;
+    let dialect_name = params
+        .dialect
+        .clone()
+        .or_else(|| app.workspace.config.default_dialect.clone())
+        .unwrap_or_else(|| "postgres".to_string());
+    let dialect = crate::dialect::by_name(&dialect_name)
+        .map_err(|e| Error::invalid(format!("dialect: {e}")))?;
+    let (spec, mut checks) = match (&params.table, &params.profile) {
+        (None, None) => {
+            return Err(Error::invalid(
+                "give `table` (a table spec) or `profile` (from profile_datasource), or both",
+            ));
+        }
+        (Some(spec), profile) => {
+            let mut checks = checks::from_spec(book, spec, CheckOrigin::Declared)?;
+            if let Some(profile) = profile {
+                for s in profile::suggest(book, profile)? {
+                    if !checks.iter().any(|c| c.id == s.id) {
+                        checks.push(s);
+                    }
+                }
+            }
+            (spec.clone(), checks)
+        }
+        (None, Some(profile)) => (profile.table.clone(), profile::suggest(book, profile)?),
+    };
+    checks::attach_sql(&app.templates, book, dialect, &mut checks)?;
+    for check in &checks {
+        if let Some(sql) = &check.sql {
+            crate::dialect::parse::check(dialect, sql)?;
+        }
+    }
+    let notes: Vec<String> = checks
+        .iter()
+        .filter_map(|c| c.unsupported.as_ref().map(|why| format!("{}: {why}", c.id)))
+        .collect();
+    let origin = if params.table.is_some() {
+        "declared"
+    } else {
+        "suggested"
+    };
+    Ok(QualityChecks {
+        table: spec.name.clone(),
+        dialect: dialect.name().to_string(),
+        sql: outputs::sql_script(&checks),
+        dbt_schema_yml: outputs::dbt_schema(app, book, dialect, &spec, &checks, origin)?,
+        dbt_generic_tests: app
+            .templates
+            .render("checks/dbt_generic_tests.sql.j2", serde_json::json!({}))?,
+        odcs_quality: outputs::odcs_quality(app, book, dialect, &spec, &checks)?,
+        checks,
+        notes,
+    })
+}

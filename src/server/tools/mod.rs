@@ -23,5 +23,8 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<modeling::DesignDimensionalModel>(),
         entry::<modeling::GenerateDdl>(),
         entry::<modeling::GenerateScdMerge>(),
+        entry::<quality::ProfileDatasource>(),
+        entry::<quality::GenerateQualityChecks>(),
+        entry::<quality::RunQualityChecks>(),
     ]
 }

@@ -1,6 +1,10 @@
 //! Toolsets `quality` and `discovery` (live side): datasources, profiling, quality checks.
 
 use crate::domain::datasource::{self, DatasourceList, ListDatasourcesParams};
+use crate::domain::quality::{
+    self, DatasourceProfile, GenerateQualityChecksParams, ProfileDatasourceParams, Progress,
+    QualityChecks, QualityRun, RunQualityChecksParams, profile, run,
+};
 use crate::server::tool::{DanaTool, Hints, ToolCtx, ToolError};
 
 /// Reads a live datasource: no writes anywhere, talks to an outside system.
@@ -25,5 +29,86 @@ impl DanaTool for ListDatasources {
 
     async fn call(ctx: ToolCtx, _params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(datasource::list(&ctx.app).await)
+    }
+}
+
+impl Progress for ToolCtx {
+    async fn report(&self, done: usize, total: usize, message: String) {
+        self.progress(done as f64, Some(total as f64), message)
+            .await;
+    }
+    fn cancelled(&self) -> bool {
+        self.ct.is_cancelled()
+    }
+}
+
+/// `profile_datasource`.
+pub struct ProfileDatasource;
+
+impl DanaTool for ProfileDatasource {
+    const NAME: &'static str = "profile_datasource";
+    const TOOLSET: &'static str = "discovery";
+    const TITLE: &'static str = "Profile a datasource";
+    const DESCRIPTION: &'static str = "Introspect a named datasource (tables, columns, types, keys) and profile each table in one scan: row count, nulls, distinct counts (exact or estimated, said per table), min/max, mean, lengths, top values, freshness; flags anomalies (PROF-*). Progress per table; cancellable. Feed a table profile to generate_quality_checks.";
+    const HINTS: Hints = Hints {
+        read_only: false,
+        ..LIVE_READ
+    };
+    type Params = ProfileDatasourceParams;
+    type Output = DatasourceProfile;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(profile::profile(&ctx.app, &params, &ctx).await?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app
+            .templates
+            .render("reports/profile.md.j2", output)
+            .ok()
+    }
+}
+
+/// `generate_quality_checks`.
+pub struct GenerateQualityChecks;
+
+impl DanaTool for GenerateQualityChecks {
+    const NAME: &'static str = "generate_quality_checks";
+    const TOOLSET: &'static str = "quality";
+    const TITLE: &'static str = "Generate quality checks";
+    const DESCRIPTION: &'static str = "Quality checks for a table from a spec (declared expectations) and/or a profile (suggested from the data): stable ids, dimension, severity P0-P3, threshold. Kinds: resource dana://playbooks/quality. Returns the checks, their SQL for the dialect (one row, `observed`), dbt schema.yml tests and an ODCS quality section.";
+    const HINTS: Hints = Hints::GENERATOR;
+    type Params = GenerateQualityChecksParams;
+    type Output = QualityChecks;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(quality::generate(&ctx.app, &params)?)
+    }
+}
+
+/// `run_quality_checks`.
+pub struct RunQualityChecks;
+
+impl DanaTool for RunQualityChecks {
+    const NAME: &'static str = "run_quality_checks";
+    const TOOLSET: &'static str = "quality";
+    const TITLE: &'static str = "Run quality checks";
+    const DESCRIPTION: &'static str = "Run checks (from generate_quality_checks, or the declared checks of table specs) on a named read-only datasource, one shared scan per table where SQL allows. Per check: pass/fail, observed value, threshold, severity, duration, and offending keys for failures (PII masked).";
+    const HINTS: Hints = Hints {
+        read_only: false,
+        ..LIVE_READ
+    };
+    type Params = RunQualityChecksParams;
+    type Output = QualityRun;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(run::run(&ctx.app, &params, &ctx).await?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app
+            .templates
+            .render("reports/quality_run.md.j2", output)
+            .ok()
     }
 }

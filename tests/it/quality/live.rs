@@ -218,3 +218,41 @@ fn credentials_never_appear_in_results_errors_or_logs() {
         assert!(all.len() > 10, "{tool} printed nothing");
     }
 }
+
+/// A check that runs past the timeout gets a clear error through the tool; the server
+/// keeps serving the next calls.
+#[tokio::test]
+async fn slow_check_times_out_and_the_server_keeps_serving() {
+    let Some(url) = postgres_url() else { return };
+    let schema = unique_name("live_slow");
+    let admin = sqlx::PgPool::connect(&url).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA {schema}; CREATE VIEW {schema}.slow AS SELECT g AS id FROM generate_series(1, 3) g, LATERAL pg_sleep(1) s;"
+    )))
+    .execute(&admin)
+    .await
+    .expect("seed");
+    let h = harness_with(
+        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nstatement_timeout_ms = 300\n"),
+        |_| {},
+    )
+    .await;
+    let run = h
+        .ok("run_quality_checks", json!({"datasource": "pg", "tables": [{"name": "slow", "columns": [{"name": "id", "nullable": false}]}]}))
+        .await;
+    let result = &run["results"][0];
+    assert_eq!(result["status"], json!("error"), "{run:#}");
+    assert!(
+        result["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("timeout of 300 ms")),
+        "{run:#}"
+    );
+    assert_eq!(run["passed"], json!(false));
+    let list = h.ok("list_datasources", json!({})).await;
+    assert_eq!(list["datasources"][0]["reachable"], json!(true), "{list}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .expect("drop");
+}

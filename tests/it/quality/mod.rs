@@ -1,6 +1,8 @@
 //! Live datasources, profiling and quality checks on the real engines.
 
+mod cli;
 mod engines;
+mod generate;
 mod live;
 
 use std::sync::Arc;

@@ -1,0 +1,802 @@
+//! Quality checks: declared from a table spec or suggested from a profile, each with a
+//! stable id, a dimension, a severity and a threshold from the `quality` playbook, and
+//! rendered to SQL for a dialect through `templates/checks/` (identifiers and literals
+//! from the dialect layer), to dbt `schema.yml` tests and to an ODCS quality section.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::spec::{Measure, TableSpec, TypeFamily};
+use crate::dialect::{IntervalUnit, LogicalType, SqlDialect, TableName};
+use crate::error::{Error, Result};
+use crate::playbook::{CheckKind, QualityBook, Shape};
+use crate::render::Templates;
+
+/// Kind-specific parameters of a check (only those of its kind are set).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckParams {
+    /// Allowed values (accepted values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    /// Minimum (range).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Maximum (range).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Regular expression (pattern).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// SLA in hours (freshness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_hours: Option<f64>,
+    /// Partition column (volume).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_column: Option<String>,
+    /// Partition value (volume).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_value: Option<String>,
+    /// Referenced or other table (relationships, reconciliation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_table: Option<String>,
+    /// Its schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_schema: Option<String>,
+    /// Referenced columns, or the other table's summed column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_columns: Option<Vec<String>>,
+    /// `count` or `sum` (reconciliation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Measure>,
+}
+
+/// Pass range of the observed number (inclusive).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    /// Lowest passing value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Highest passing value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+impl Threshold {
+    /// Whether `observed` passes.
+    pub fn passes(&self, observed: f64) -> bool {
+        self.min.is_none_or(|m| observed >= m) && self.max.is_none_or(|m| observed <= m)
+    }
+
+    /// `<= 0`, `>= 1`, `between 10 and 20`.
+    pub fn describe(&self) -> String {
+        match (self.min, self.max) {
+            (Some(a), Some(b)) => format!("between {a} and {b}"),
+            (Some(a), None) => format!(">= {a}"),
+            (None, Some(b)) => format!("<= {b}"),
+            (None, None) => "any".to_string(),
+        }
+    }
+}
+
+/// Where a check came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckOrigin {
+    /// Declared in a table spec.
+    #[default]
+    Declared,
+    /// Suggested from a profile of the real data.
+    Suggested,
+}
+
+/// One quality check. Self-contained: `run_quality_checks` regenerates its SQL for the
+/// datasource's engine from these fields (`sql` is informational and ignored there).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualityCheck {
+    /// Stable id: `<kind>:<table>.<columns>` (`DQ-NOT-NULL:orders.customer_id`).
+    pub id: String,
+    /// Check kind id (`DQ-NOT-NULL`; list: resource dana://playbooks/quality).
+    pub kind: String,
+    /// Quality dimension.
+    #[serde(default)]
+    pub dimension: String,
+    /// Severity P0-P3.
+    #[serde(default)]
+    pub severity: String,
+    /// Table checked.
+    pub table: String,
+    /// Its schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Columns checked (empty for table-level kinds).
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Kind-specific parameters.
+    #[serde(default)]
+    pub params: CheckParams,
+    /// Pass range of the observed number.
+    #[serde(default)]
+    pub threshold: Threshold,
+    /// What is checked, in words.
+    #[serde(default)]
+    pub description: String,
+    /// Declared or suggested.
+    #[serde(default)]
+    pub origin: CheckOrigin,
+    /// Columns shown in failing-row samples (the table's key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sample_columns: Vec<String>,
+    /// PII columns: never selected into samples, shown as `***`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pii_columns: Vec<String>,
+    /// The check's SQL for the requested dialect (one row, column `observed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// Why the check cannot run on the dialect, when it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<String>,
+}
+
+/// The SQL pieces of one check for one dialect.
+#[derive(Debug, Clone)]
+pub struct CheckSql {
+    /// How it is computed.
+    pub shape: Shape,
+    /// Row-level violation test (predicate kinds, referential samples).
+    pub predicate: Option<String>,
+    /// Aggregate over the shared scan (predicate and expression kinds).
+    pub expression: Option<String>,
+    /// Standalone statement returning `observed`.
+    pub standalone: String,
+    /// Statement returning failing keys, when the kind has them.
+    pub sample: Option<String>,
+}
+
+impl QualityCheck {
+    /// A check of `kind` on `spec`'s table with the kind's defaults from the playbook.
+    fn new(kind: &CheckKind, spec: &TableSpec, columns: Vec<String>, origin: CheckOrigin) -> Self {
+        let mut id = format!("{}:{}", kind.id, spec.name);
+        if !columns.is_empty() {
+            id.push('.');
+            id.push_str(&columns.join("+"));
+        }
+        let sample_columns = if spec.primary_key.is_empty() {
+            columns.clone()
+        } else {
+            spec.primary_key.clone()
+        };
+        QualityCheck {
+            id,
+            kind: kind.id.clone(),
+            dimension: kind.dimension.clone(),
+            severity: kind.severity.clone(),
+            table: spec.name.clone(),
+            schema: spec.schema.clone(),
+            columns,
+            params: CheckParams::default(),
+            threshold: Threshold {
+                min: kind.threshold.min,
+                max: kind.threshold.max,
+            },
+            description: String::new(),
+            origin,
+            sample_columns,
+            pii_columns: spec.pii_columns().into_iter().map(str::to_string).collect(),
+            sql: None,
+            unsupported: None,
+        }
+    }
+}
+
+fn kind<'a>(book: &'a QualityBook, id: &str) -> Result<&'a CheckKind> {
+    book.kind(id)
+        .ok_or_else(|| Error::not_found("check kind", id, book.kinds.iter().map(|k| k.id.as_str())))
+}
+
+/// The checks a table spec declares. Column names are validated against the spec.
+pub fn from_spec(
+    book: &QualityBook,
+    spec: &TableSpec,
+    origin: CheckOrigin,
+) -> Result<Vec<QualityCheck>> {
+    if spec.name.trim().is_empty() {
+        return Err(Error::invalid("table.name: must not be empty"));
+    }
+    let known = |field: &str, name: &str| -> Result<()> {
+        if spec.columns.is_empty() || spec.column(name).is_some() {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "{field}: no column `{name}` in table `{}`; columns: {}",
+                spec.name,
+                spec.columns
+                    .iter()
+                    .map(|c| format!("`{}`", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
+    };
+    let mut out = Vec::new();
+    let push = |check: QualityCheck, out: &mut Vec<QualityCheck>| {
+        if !out.iter().any(|c: &QualityCheck| c.id == check.id) {
+            out.push(check);
+        }
+    };
+    // Keys first: the primary key is unique and not null.
+    if !spec.primary_key.is_empty() {
+        for (i, c) in spec.primary_key.iter().enumerate() {
+            known(&format!("table.primary_key[{i}]"), c)?;
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-NOT-NULL")?, spec, vec![c.clone()], origin);
+            check.description = format!("primary key column `{c}` is never NULL");
+            push(check, &mut out);
+        }
+        push(
+            unique_check(book, spec, &spec.primary_key, origin, "primary key")?,
+            &mut out,
+        );
+    }
+    for (i, key) in spec.unique_keys.iter().enumerate() {
+        for (j, c) in key.iter().enumerate() {
+            known(&format!("table.unique_keys[{i}][{j}]"), c)?;
+        }
+        if key.is_empty() {
+            return Err(Error::invalid(format!(
+                "table.unique_keys[{i}]: a key needs at least one column"
+            )));
+        }
+        push(
+            unique_check(book, spec, key, origin, "unique key")?,
+            &mut out,
+        );
+    }
+    for (i, col) in spec.columns.iter().enumerate() {
+        let field = format!("table.columns[{i}]");
+        if col.name.trim().is_empty() {
+            return Err(Error::invalid(format!("{field}.name: must not be empty")));
+        }
+        let one = vec![col.name.clone()];
+        if col.nullable == Some(false) {
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-NOT-NULL")?, spec, one.clone(), origin);
+            check.description = format!("`{}` is never NULL", col.name);
+            push(check, &mut out);
+        }
+        if col.unique {
+            push(unique_check(book, spec, &one, origin, "column")?, &mut out);
+        }
+        if let Some(values) = &col.accepted_values {
+            if values.is_empty() {
+                return Err(Error::invalid(format!(
+                    "{field}.accepted_values: give at least one value"
+                )));
+            }
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-ACCEPTED-VALUES")?, spec, one.clone(), origin);
+            check.params.values = Some(values.clone());
+            check.description = format!("`{}` is one of {}", col.name, values.join(", "));
+            push(check, &mut out);
+        }
+        if col.min.is_some() || col.max.is_some() {
+            if let (Some(a), Some(b)) = (col.min, col.max) {
+                if a > b {
+                    return Err(Error::invalid(format!(
+                        "{field}: min `{a}` is above max `{b}`"
+                    )));
+                }
+            }
+            let mut check = QualityCheck::new(kind(book, "DQ-RANGE")?, spec, one.clone(), origin);
+            check.params.min = col.min;
+            check.params.max = col.max;
+            check.description = format!(
+                "`{}` is {}",
+                col.name,
+                Threshold {
+                    min: col.min,
+                    max: col.max
+                }
+                .describe()
+            );
+            push(check, &mut out);
+        }
+        if let Some(pattern) = &col.pattern {
+            regex::Regex::new(pattern).map_err(|e| {
+                Error::invalid(format!(
+                    "{field}.pattern: not a valid regular expression: {e}"
+                ))
+            })?;
+            let mut check = QualityCheck::new(kind(book, "DQ-PATTERN")?, spec, one.clone(), origin);
+            check.params.pattern = Some(pattern.clone());
+            check.description = format!("`{}` matches `{pattern}`", col.name);
+            push(check, &mut out);
+        }
+        if let Some(share) = col.max_share_pct {
+            if !(0.0..=100.0).contains(&share) {
+                return Err(Error::invalid(format!(
+                    "{field}.max_share_pct: must be between 0 and 100, got `{share}`"
+                )));
+            }
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-DISTRIBUTION")?, spec, one.clone(), origin);
+            check.threshold.max = Some(share);
+            check.description = format!(
+                "no value of `{}` holds more than {share}% of rows",
+                col.name
+            );
+            push(check, &mut out);
+        }
+    }
+    if let Some(f) = &spec.freshness {
+        known("table.freshness.column", &f.column)?;
+        if f.max_age_hours.is_nan() || f.max_age_hours <= 0.0 {
+            return Err(Error::invalid(
+                "table.freshness.max_age_hours: must be above 0",
+            ));
+        }
+        let mut check = QualityCheck::new(
+            kind(book, "DQ-FRESHNESS")?,
+            spec,
+            vec![f.column.clone()],
+            origin,
+        );
+        check.params.max_age_hours = Some(f.max_age_hours);
+        check.description = format!(
+            "the latest `{}` is at most {} hours old",
+            f.column, f.max_age_hours
+        );
+        push(check, &mut out);
+    }
+    if let Some(v) = &spec.volume {
+        if v.min_rows.is_none() && v.max_rows.is_none() {
+            return Err(Error::invalid(
+                "table.volume: give `min_rows`, `max_rows` or both",
+            ));
+        }
+        if v.partition_column.is_some() != v.partition_value.is_some() {
+            return Err(Error::invalid(
+                "table.volume: `partition_column` and `partition_value` go together",
+            ));
+        }
+        let mut columns = Vec::new();
+        if let Some(p) = &v.partition_column {
+            known("table.volume.partition_column", p)?;
+            columns.push(p.clone());
+        }
+        let mut check = QualityCheck::new(kind(book, "DQ-VOLUME")?, spec, columns, origin);
+        check.params.partition_column = v.partition_column.clone();
+        check.params.partition_value = v.partition_value.clone();
+        check.threshold = Threshold {
+            min: v.min_rows.map(|n| n as f64),
+            max: v.max_rows.map(|n| n as f64),
+        };
+        check.description = match (&v.partition_column, &v.partition_value) {
+            (Some(c), Some(val)) => format!(
+                "rows where `{c}` = `{val}` are {}",
+                check.threshold.describe()
+            ),
+            _ => format!("row count is {}", check.threshold.describe()),
+        };
+        check.sample_columns.clear();
+        push(check, &mut out);
+    }
+    for (i, fk) in spec.foreign_keys.iter().enumerate() {
+        if fk.columns.is_empty() || fk.columns.len() != fk.ref_columns.len() {
+            return Err(Error::invalid(format!(
+                "table.foreign_keys[{i}]: `columns` and `ref_columns` must be non-empty and the same length"
+            )));
+        }
+        for (j, c) in fk.columns.iter().enumerate() {
+            known(&format!("table.foreign_keys[{i}].columns[{j}]"), c)?;
+        }
+        let mut check = QualityCheck::new(
+            kind(book, "DQ-REFERENTIAL")?,
+            spec,
+            fk.columns.clone(),
+            origin,
+        );
+        check.id.push_str(&format!("->{}", fk.ref_table));
+        check.params.ref_table = Some(fk.ref_table.clone());
+        check.params.ref_schema = fk.ref_schema.clone().or_else(|| spec.schema.clone());
+        check.params.ref_columns = Some(fk.ref_columns.clone());
+        check.description = format!(
+            "every `{}` has a parent in `{}`",
+            fk.columns.join(", "),
+            fk.ref_table
+        );
+        push(check, &mut out);
+    }
+    for (i, r) in spec.reconciliations.iter().enumerate() {
+        let field = format!("table.reconciliations[{i}]");
+        if r.tolerance_pct.is_nan() || r.tolerance_pct < 0.0 {
+            return Err(Error::invalid(format!(
+                "{field}.tolerance_pct: must be 0 or more"
+            )));
+        }
+        let columns = match (r.measure, &r.column) {
+            (Measure::Sum, None) => {
+                return Err(Error::invalid(format!(
+                    "{field}.column: `sum` needs the column to sum"
+                )));
+            }
+            (Measure::Sum, Some(c)) => {
+                known(&format!("{field}.column"), c)?;
+                vec![c.clone()]
+            }
+            (Measure::Count, _) => Vec::new(),
+        };
+        let mut check = QualityCheck::new(kind(book, "DQ-RECONCILE")?, spec, columns, origin);
+        check.id.push_str(&format!("={}", r.other_table));
+        check.params.measure = Some(r.measure);
+        check.params.ref_table = Some(r.other_table.clone());
+        check.params.ref_schema = r.other_schema.clone().or_else(|| spec.schema.clone());
+        if r.measure == Measure::Sum {
+            check.params.ref_columns = Some(vec![
+                r.other_column
+                    .clone()
+                    .or_else(|| r.column.clone())
+                    .unwrap_or_default(),
+            ]);
+        }
+        check.threshold = Threshold {
+            min: None,
+            max: Some(r.tolerance_pct),
+        };
+        check.description = format!(
+            "{} of `{}` is within {}% of `{}`",
+            match r.measure {
+                Measure::Count => "the row count".to_string(),
+                Measure::Sum => format!("the sum of `{}`", r.column.as_deref().unwrap_or_default()),
+            },
+            spec.name,
+            r.tolerance_pct,
+            r.other_table
+        );
+        check.sample_columns.clear();
+        push(check, &mut out);
+    }
+    Ok(out)
+}
+
+fn unique_check(
+    book: &QualityBook,
+    spec: &TableSpec,
+    key: &[String],
+    origin: CheckOrigin,
+    what: &str,
+) -> Result<QualityCheck> {
+    let id = if key.len() == 1 {
+        "DQ-UNIQUE"
+    } else {
+        "DQ-UNIQUE-COMBINATION"
+    };
+    let mut check = QualityCheck::new(kind(book, id)?, spec, key.to_vec(), origin);
+    check.sample_columns = key.to_vec();
+    check.description = format!("{what} ({}) is unique", key.join(", "));
+    Ok(check)
+}
+
+/// Fills in a check read from input: dimension, severity and threshold defaults from the
+/// playbook when left empty; an unknown kind is an error naming the field.
+pub fn complete(book: &QualityBook, check: &mut QualityCheck, field: &str) -> Result<()> {
+    let kind = book.kind(&check.kind).ok_or_else(|| {
+        Error::invalid(format!(
+            "{field}.kind: unknown check kind `{}`; valid: {}",
+            check.kind,
+            book.kinds
+                .iter()
+                .map(|k| format!("`{}`", k.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    if check.dimension.is_empty() {
+        check.dimension = kind.dimension.clone();
+    }
+    if check.severity.is_empty() {
+        check.severity = kind.severity.clone();
+    }
+    if !book.severities.iter().any(|s| s.id == check.severity) {
+        return Err(Error::invalid(format!(
+            "{field}.severity: unknown severity `{}`; valid: P0, P1, P2, P3",
+            check.severity
+        )));
+    }
+    if check.threshold == Threshold::default() {
+        check.threshold = Threshold {
+            min: kind.threshold.min,
+            max: kind.threshold.max,
+        };
+    }
+    Ok(())
+}
+
+/// The SQL of `check` for `dialect`; `Ok(None)` when the dialect cannot express it
+/// (the reason goes to `check.unsupported`).
+pub fn render(
+    templates: &Templates,
+    book: &QualityBook,
+    dialect: &dyn SqlDialect,
+    check: &QualityCheck,
+    sample_rows: u64,
+) -> Result<std::result::Result<CheckSql, String>> {
+    let kind = kind(book, &check.kind)?;
+    let q = |name: &str| dialect.quote_ident(name);
+    let table = dialect.qualified_name(&TableName::new(check.schema.as_deref(), &check.table))?;
+    let cols: Vec<String> = check.columns.iter().map(|c| q(c)).collect::<Result<_>>()?;
+    let col = cols.first().cloned();
+    let need_col = || {
+        col.clone().ok_or_else(|| {
+            Error::invalid(format!(
+                "check `{}`: kind `{}` needs a column",
+                check.id, check.kind
+            ))
+        })
+    };
+    let double = dialect.physical_type(&LogicalType::Float).sql;
+    let limit = dialect.limit_clause(sample_rows);
+    let mut ctx = serde_json::Map::new();
+    ctx.insert("table".into(), json!(table));
+    ctx.insert("cols".into(), json!(cols));
+    ctx.insert("col".into(), json!(col));
+    ctx.insert("double".into(), json!(double));
+    ctx.insert("limit".into(), json!(limit));
+    ctx.insert("dialect".into(), json!(dialect.name()));
+    let number = |v: f64| -> String {
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            format!("{}", v as i64)
+        } else {
+            format!("{v}")
+        }
+    };
+    match kind.name.as_str() {
+        "not_null" | "unique" | "unique_combination" => {
+            need_col()?;
+        }
+        "accepted_values" => {
+            need_col()?;
+            let values = check.params.values.as_deref().unwrap_or_default();
+            if values.is_empty() {
+                return Err(Error::invalid(format!(
+                    "check `{}`: params.values is empty",
+                    check.id
+                )));
+            }
+            let literals: Vec<String> = values
+                .iter()
+                .map(|v| dialect.string_literal(v))
+                .collect::<Result<_>>()?;
+            ctx.insert("values".into(), json!(literals));
+        }
+        "range" => {
+            need_col()?;
+            if check.params.min.is_none() && check.params.max.is_none() {
+                return Err(Error::invalid(format!(
+                    "check `{}`: params needs `min` or `max`",
+                    check.id
+                )));
+            }
+            ctx.insert("min".into(), json!(check.params.min.map(number)));
+            ctx.insert("max".into(), json!(check.params.max.map(number)));
+        }
+        "pattern" => {
+            let c = need_col()?;
+            let pattern = check.params.pattern.as_deref().unwrap_or_default();
+            match dialect.regex_match(&c, pattern)? {
+                Some(matches) => {
+                    ctx.insert("matches".into(), json!(matches));
+                }
+                None => {
+                    return Ok(Err(format!(
+                        "{} has no built-in regular expressions: pattern check not generated",
+                        dialect.title()
+                    )));
+                }
+            }
+        }
+        "freshness" => {
+            need_col()?;
+            let hours = check.params.max_age_hours.unwrap_or(24.0);
+            let minutes = (hours * 60.0).round().clamp(1.0, f64::from(u32::MAX)) as u32;
+            ctx.insert(
+                "since".into(),
+                json!(dialect.timestamp_ago(minutes, IntervalUnit::Minute)),
+            );
+        }
+        "volume" => {
+            match (
+                &check.params.partition_column,
+                &check.params.partition_value,
+            ) {
+                (Some(c), Some(v)) => {
+                    ctx.insert("pcol".into(), json!(q(c)?));
+                    ctx.insert("pval".into(), json!(dialect.string_literal(v)?));
+                }
+                _ => {
+                    ctx.insert("pcol".into(), serde_json::Value::Null);
+                }
+            }
+        }
+        "relationships" => {
+            let ref_table = check.params.ref_table.as_deref().unwrap_or_default();
+            let ref_cols = check.params.ref_columns.clone().unwrap_or_default();
+            if cols.is_empty() || ref_cols.len() != cols.len() {
+                return Err(Error::invalid(format!(
+                    "check `{}`: `columns` and `params.ref_columns` must pair up",
+                    check.id
+                )));
+            }
+            ctx.insert(
+                "ref_table".into(),
+                json!(dialect.qualified_name(&TableName::new(
+                    check.params.ref_schema.as_deref(),
+                    ref_table
+                ))?),
+            );
+            let quoted: Vec<String> = ref_cols.iter().map(|c| q(c)).collect::<Result<_>>()?;
+            ctx.insert("ref_cols".into(), json!(quoted));
+            ctx.insert("fk_cols".into(), json!(cols));
+        }
+        "distribution" => {
+            need_col()?;
+        }
+        "reconciliation" => {
+            let other = check.params.ref_table.as_deref().unwrap_or_default();
+            ctx.insert(
+                "other_table".into(),
+                json!(
+                    dialect.qualified_name(&TableName::new(
+                        check.params.ref_schema.as_deref(),
+                        other
+                    ))?
+                ),
+            );
+            let (this_expr, other_expr) = match check.params.measure.unwrap_or_default() {
+                Measure::Count => ("COUNT(*)".to_string(), "COUNT(*)".to_string()),
+                Measure::Sum => {
+                    let c = need_col()?;
+                    let oc = check
+                        .params
+                        .ref_columns
+                        .as_ref()
+                        .and_then(|v| v.first())
+                        .cloned()
+                        .unwrap_or_default();
+                    (
+                        format!("COALESCE(SUM({c}), 0)"),
+                        format!("COALESCE(SUM({}), 0)", q(&oc)?),
+                    )
+                }
+            };
+            ctx.insert("this_expr".into(), json!(this_expr));
+            ctx.insert("other_expr".into(), json!(other_expr));
+        }
+        other => {
+            return Err(Error::invalid(format!(
+                "check kind `{}` (`{other}`) has no SQL renderer",
+                kind.id
+            )));
+        }
+    }
+    let part = |ctx: &serde_json::Map<String, serde_json::Value>, part: &str| -> Result<String> {
+        let mut ctx = ctx.clone();
+        ctx.insert("part".into(), json!(part));
+        Ok(templates.render(&kind.template, &ctx)?.trim().to_string())
+    };
+    let standalone_of = |expr: &str| -> Result<String> {
+        Ok(templates
+            .render(
+                "checks/standalone.sql.j2",
+                json!({"expr": expr, "table": table}),
+            )?
+            .trim()
+            .to_string())
+    };
+    let sample_keys: Vec<String> = check
+        .sample_columns
+        .iter()
+        .filter(|c| !check.pii_columns.contains(c))
+        .map(|c| q(c))
+        .collect::<Result<_>>()?;
+    let sample_of = |predicate: &str| -> Result<Option<String>> {
+        if sample_keys.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            templates
+                .render(
+                    "checks/sample.sql.j2",
+                    json!({"keys": sample_keys, "table": table, "predicate": predicate, "limit": limit, "dialect": dialect.name()}),
+                )?
+                .trim()
+                .to_string(),
+        ))
+    };
+    // Key samples of unique checks show the key itself: none when a key part is PII.
+    let pii_key = check.columns.iter().any(|c| check.pii_columns.contains(c));
+    let sql = match kind.shape {
+        Shape::Predicate => {
+            let predicate = part(&ctx, "predicate")?;
+            let expression = templates
+                .render("checks/count_when.sql.j2", json!({"predicate": predicate}))?
+                .trim()
+                .to_string();
+            CheckSql {
+                shape: kind.shape,
+                standalone: standalone_of(&expression)?,
+                sample: sample_of(&predicate)?,
+                predicate: Some(predicate),
+                expression: Some(expression),
+            }
+        }
+        Shape::Expression => {
+            let expression = part(&ctx, "expression")?;
+            let sample = if kind.name == "unique" && !pii_key {
+                Some(part(&ctx, "sample")?)
+            } else {
+                None
+            };
+            CheckSql {
+                shape: kind.shape,
+                standalone: standalone_of(&expression)?,
+                sample,
+                predicate: None,
+                expression: Some(expression),
+            }
+        }
+        Shape::Query => {
+            let standalone = part(&ctx, "query")?;
+            let (predicate, sample) = match kind.name.as_str() {
+                "relationships" => {
+                    let predicate = part(&ctx, "predicate")?;
+                    let sample = sample_of(&predicate)?;
+                    (Some(predicate), sample)
+                }
+                "unique_combination" if !pii_key => (None, Some(part(&ctx, "sample")?)),
+                _ => (None, None),
+            };
+            CheckSql {
+                shape: kind.shape,
+                standalone,
+                sample,
+                predicate,
+                expression: None,
+            }
+        }
+    };
+    Ok(Ok(sql))
+}
+
+/// Renders each check's standalone SQL for `dialect` into `check.sql` (or
+/// `check.unsupported`).
+pub fn attach_sql(
+    templates: &Templates,
+    book: &QualityBook,
+    dialect: &dyn SqlDialect,
+    checks: &mut [QualityCheck],
+) -> Result<()> {
+    for check in checks.iter_mut() {
+        match render(templates, book, dialect, check, 10)? {
+            Ok(sql) => {
+                check.sql = Some(sql.standalone);
+                check.unsupported = None;
+            }
+            Err(reason) => {
+                check.sql = None;
+                check.unsupported = Some(reason);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The family of a column, when the spec knows its type.
+pub fn family_of(spec: &TableSpec, column: &str) -> Option<TypeFamily> {
+    spec.column(column)
+        .and_then(|c| c.data_type.as_deref())
+        .map(TypeFamily::of)
+}

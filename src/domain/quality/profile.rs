@@ -1,0 +1,530 @@
+//! Profiling a live datasource: schema introspection plus, per table, ONE full scan
+//! (row count, per column nulls, distinct count when exact, min/max, mean, lengths,
+//! future timestamps) and one bounded sample read (top values; distinct counts estimated
+//! when the table is above `exact_distinct_max_rows`). Anomalies are flagged with the
+//! playbook's IDs and checks are suggested from what the data shows.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Progress;
+use super::checks::{self, CheckOrigin, QualityCheck};
+use super::spec::{FreshnessSpec, TableSpec, TypeFamily, VolumeSpec};
+use crate::App;
+use crate::dialect::{LogicalType, TableName};
+use crate::error::{Error, Result};
+use crate::live::{Cell, Datasource};
+use crate::playbook::QualityBook;
+
+/// Params of `profile_datasource`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileDatasourceParams {
+    /// Datasource name from dana.toml (list: list_datasources).
+    pub datasource: String,
+    /// Tables to profile (default: every table of the datasource's schema).
+    #[serde(default)]
+    pub tables: Option<Vec<String>>,
+    /// Project id: record the result as an artifact of the project.
+    #[serde(default)]
+    pub project: Option<String>,
+}
+
+/// A value and how often it occurs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TopValue {
+    /// The value as text (`null` for NULL).
+    pub value: Option<String>,
+    /// Rows holding it (in the sample when the table was sampled).
+    pub count: u64,
+    /// Percent of rows read.
+    pub share_pct: f64,
+}
+
+/// Statistics of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ColumnProfile {
+    /// Column name.
+    pub name: String,
+    /// Declared type.
+    pub data_type: String,
+    /// Type family.
+    pub family: TypeFamily,
+    /// NULL rows.
+    pub null_count: u64,
+    /// NULL rows / rows.
+    pub null_ratio: f64,
+    /// Distinct non-NULL values.
+    pub distinct_count: Option<u64>,
+    /// Whether `distinct_count` is estimated from the sample.
+    pub distinct_estimated: bool,
+    /// Smallest value (text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<String>,
+    /// Largest value (text); for timestamps the freshness (latest value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<String>,
+    /// Mean of numeric columns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    /// Shortest text, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u64>,
+    /// Longest text, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    /// Rows with a timestamp after now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub future_count: Option<u64>,
+    /// Most frequent values (low-cardinality columns only).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub top_values: Vec<TopValue>,
+    /// Every distinct value, when the whole table was read and there are few.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_values: Option<Vec<String>>,
+}
+
+/// An anomaly found while profiling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// Anomaly id (`PROF-CONSTANT`).
+    pub id: String,
+    /// Severity P0-P3.
+    pub severity: String,
+    /// Column, when it concerns one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// What was seen.
+    pub message: String,
+}
+
+/// Profile of one table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TableProfile {
+    /// The introspected table (columns, types, keys).
+    pub table: TableSpec,
+    /// Exact row count.
+    pub row_count: u64,
+    /// `exact` (COUNT DISTINCT in the scan) or `estimated` (from the sample).
+    pub distinct_method: String,
+    /// `full` (every row), `block_sample` (a fraction of pages) or `first_rows`.
+    pub sample_method: String,
+    /// Rows read for top values.
+    pub sample_rows: u64,
+    /// Per column.
+    pub columns: Vec<ColumnProfile>,
+    /// Anomalies.
+    pub anomalies: Vec<Finding>,
+    /// Milliseconds spent on this table.
+    pub duration_ms: u64,
+}
+
+/// Profile of a datasource.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DatasourceProfile {
+    /// Datasource name.
+    pub datasource: String,
+    /// Engine.
+    pub engine: String,
+    /// Schema or database profiled.
+    pub schema: String,
+    /// RFC 3339 UTC.
+    pub profiled_at: String,
+    /// Tables.
+    pub tables: Vec<TableProfile>,
+    /// Total milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Profiles `params.tables` (or all tables) of the datasource, reporting progress per table.
+pub async fn profile<P: Progress>(
+    app: &App,
+    params: &ProfileDatasourceParams,
+    progress: &P,
+) -> Result<DatasourceProfile> {
+    let ds = app.live.get(&params.datasource).await?;
+    let started = Instant::now();
+    let profiled_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let schema = crate::live::introspect::resolve_schema(&ds).await?;
+    let specs = crate::live::introspect(&ds, params.tables.as_deref()).await?;
+    let total = specs.len();
+    let mut tables = Vec::with_capacity(total);
+    for (i, spec) in specs.into_iter().enumerate() {
+        if progress.cancelled() {
+            return Err(Error::invalid("cancelled by the client"));
+        }
+        progress
+            .report(
+                i,
+                total,
+                format!("profiling `{}` ({}/{total})", spec.name, i + 1),
+            )
+            .await;
+        tables.push(profile_table(app, &ds, spec).await?);
+    }
+    progress.report(total, total, "done".to_string()).await;
+    Ok(DatasourceProfile {
+        datasource: ds.name.clone(),
+        engine: ds.engine.dialect().to_string(),
+        schema,
+        profiled_at,
+        tables,
+        duration_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+fn family_name(f: TypeFamily) -> &'static str {
+    match f {
+        TypeFamily::Numeric => "numeric",
+        TypeFamily::Text => "text",
+        TypeFamily::Temporal => "temporal",
+        TypeFamily::Boolean => "boolean",
+        TypeFamily::Other => "other",
+    }
+}
+
+/// Profiles one table: one scan, one bounded sample read.
+pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Result<TableProfile> {
+    let started = Instant::now();
+    let book = &app.playbooks.quality;
+    let dialect = crate::dialect::by_name(ds.engine.dialect())?;
+    let table = dialect.qualified_name(&TableName::new(spec.schema.as_deref(), &spec.name))?;
+    let double = dialect.physical_type(&LogicalType::Float).sql;
+    let exact = spec
+        .estimated_rows
+        .is_none_or(|n| n <= 0 || (n as u64) <= ds.limits.exact_distinct_max_rows);
+    // 1. The scan.
+    let mut exprs: Vec<(String, String)> = Vec::new();
+    let mut quoted = Vec::new();
+    for (i, col) in spec.columns.iter().enumerate() {
+        let q = dialect.quote_ident(&col.name)?;
+        let stats = app.templates.render(
+            "profile/column_stats.j2",
+            json!({
+                "col": q, "family": family_name(col.family()), "exact": exact, "double": double,
+                "dialect": dialect.name(), "now": dialect.current_timestamp(),
+            }),
+        )?;
+        for line in stats.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if let Some((name, sql)) = line.split_once('=') {
+                exprs.push((format!("c{i}_{name}"), sql.to_string()));
+            }
+        }
+        quoted.push(q);
+    }
+    let sql = app.templates.render(
+        "profile/scan.sql.j2",
+        json!({"table": table, "exprs": exprs}),
+    )?;
+    let scan = ds.fetch(sql.trim(), &[]).await?;
+    let get = |alias: &str| scan.first(alias).cloned().unwrap_or(Cell::Null);
+    let rows = get("dana_rows").as_i64().unwrap_or(0).max(0) as u64;
+    // 2. The sample.
+    let sample_cap = ds.limits.sample_rows;
+    let (sample_method, pct) = if rows <= sample_cap {
+        ("full", None)
+    } else if dialect.name() == "postgres" {
+        let pct = ((sample_cap as f64 / rows as f64) * 150.0).clamp(0.0001, 100.0);
+        ("block_sample", Some(format!("{pct:.4}")))
+    } else {
+        ("first_rows", None)
+    };
+    let mut sample: Vec<Vec<Cell>> = Vec::new();
+    if rows > 0 && !quoted.is_empty() {
+        let sql = app.templates.render(
+            "profile/sample.sql.j2",
+            json!({"cols": quoted, "table": table, "pct": pct, "dialect": dialect.name(), "limit": dialect.limit_clause(sample_cap)}),
+        )?;
+        sample = ds.fetch_capped(sql.trim(), &[], sample_cap).await?.rows;
+    }
+    let sample_method = if sample_method == "block_sample" && sample.is_empty() {
+        "block_sample (empty)"
+    } else {
+        sample_method
+    };
+    let n = sample.len() as u64;
+    let settings = &book.profile;
+    let mut columns = Vec::new();
+    let mut anomalies = Vec::new();
+    for (i, col) in spec.columns.iter().enumerate() {
+        let nonnull = get(&format!("c{i}_nonnull")).as_i64().unwrap_or(0).max(0) as u64;
+        let null_count = rows.saturating_sub(nonnull);
+        // Counts of the sample's values.
+        let mut counts: HashMap<Option<String>, u64> = HashMap::new();
+        for row in &sample {
+            *counts
+                .entry(row.get(i).and_then(Cell::as_text))
+                .or_default() += 1;
+        }
+        let sample_distinct = counts.keys().filter(|k| k.is_some()).count() as u64;
+        let (distinct_count, distinct_estimated) = if exact {
+            (
+                get(&format!("c{i}_distinct"))
+                    .as_i64()
+                    .map(|d| d.max(0) as u64),
+                false,
+            )
+        } else {
+            // Haas-Stokes (Duj1) estimator over the non-NULL sample values.
+            let n_nonnull: u64 = counts
+                .iter()
+                .filter(|(k, _)| k.is_some())
+                .map(|(_, c)| c)
+                .sum();
+            let f1 = counts
+                .iter()
+                .filter(|(k, c)| k.is_some() && **c == 1)
+                .count() as f64;
+            let est = if n_nonnull == 0 {
+                0.0
+            } else {
+                let nn = n_nonnull as f64;
+                let big_n = nonnull.max(1) as f64;
+                let d = sample_distinct as f64;
+                (nn * d / (nn - f1 + f1 * nn / big_n)).min(big_n).max(d)
+            };
+            (Some(est.round() as u64), true)
+        };
+        let low_card = distinct_count.is_some_and(|d| d <= settings.low_cardinality_max_distinct);
+        let mut top: Vec<(Option<String>, u64)> = counts.clone().into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let top_values = if low_card && n > 0 {
+            top.iter()
+                .take(settings.top_values)
+                .map(|(v, c)| TopValue {
+                    value: v.clone(),
+                    count: *c,
+                    share_pct: round2(*c as f64 * 100.0 / n as f64),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let all_values = (sample_method == "full" && low_card).then(|| {
+            let mut v: Vec<String> = counts.keys().flatten().cloned().collect();
+            v.sort();
+            v
+        });
+        let text = |name: &str| get(&format!("c{i}_{name}")).as_text();
+        let uint = |name: &str| {
+            get(&format!("c{i}_{name}"))
+                .as_i64()
+                .map(|v| v.max(0) as u64)
+        };
+        let profile = ColumnProfile {
+            name: col.name.clone(),
+            data_type: col.data_type.clone().unwrap_or_default(),
+            family: col.family(),
+            null_count,
+            null_ratio: if rows == 0 {
+                0.0
+            } else {
+                round4(null_count as f64 / rows as f64)
+            },
+            distinct_count,
+            distinct_estimated,
+            min: text("min"),
+            max: text("max"),
+            mean: get(&format!("c{i}_mean")).as_f64(),
+            min_length: uint("minlen"),
+            max_length: uint("maxlen"),
+            future_count: uint("future"),
+            top_values,
+            all_values,
+        };
+        flag(book, &spec, &profile, rows, &counts, &mut anomalies);
+        columns.push(profile);
+    }
+    if rows == 0 {
+        anomalies.insert(
+            0,
+            finding(
+                book,
+                "PROF-EMPTY-TABLE",
+                None,
+                format!("`{}` has no rows", spec.name),
+            ),
+        );
+    }
+    Ok(TableProfile {
+        table: spec,
+        row_count: rows,
+        distinct_method: if exact { "exact" } else { "estimated" }.to_string(),
+        sample_method: sample_method.to_string(),
+        sample_rows: n,
+        columns,
+        anomalies,
+        duration_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn round4(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
+fn finding(book: &QualityBook, id: &str, column: Option<&str>, message: String) -> Finding {
+    Finding {
+        id: id.to_string(),
+        severity: book
+            .anomaly(id)
+            .map(|a| a.severity.clone())
+            .unwrap_or_else(|| "P3".to_string()),
+        column: column.map(str::to_string),
+        message,
+    }
+}
+
+/// Whether a column looks like a key: declared, `id`, `<table>_id` or a key suffix.
+pub fn suspected_key(book: &QualityBook, spec: &TableSpec, column: &str) -> bool {
+    let lower = column.to_ascii_lowercase();
+    let table = spec.name.to_ascii_lowercase();
+    let singular = table.strip_suffix('s').unwrap_or(&table);
+    spec.primary_key.len() == 1 && spec.primary_key[0] == column
+        || spec
+            .unique_keys
+            .iter()
+            .any(|k| k.len() == 1 && k[0] == column)
+        || lower == "id"
+        || lower == format!("{table}_id")
+        || lower == format!("{singular}_id")
+        || book
+            .profile
+            .key_suffixes
+            .iter()
+            .any(|s| lower.ends_with(s.as_str()))
+}
+
+fn flag(
+    book: &QualityBook,
+    spec: &TableSpec,
+    p: &ColumnProfile,
+    rows: u64,
+    sample_counts: &HashMap<Option<String>, u64>,
+    out: &mut Vec<Finding>,
+) {
+    let name = p.name.as_str();
+    if rows > 0 && p.null_count == rows {
+        out.push(finding(
+            book,
+            "PROF-ALL-NULL",
+            Some(name),
+            format!("`{name}` is NULL in all {rows} rows"),
+        ));
+    } else if rows > 1 && p.distinct_count == Some(1) && p.null_count == 0 {
+        let value = p
+            .min
+            .clone()
+            .or_else(|| p.top_values.first().and_then(|t| t.value.clone()))
+            .unwrap_or_default();
+        out.push(finding(
+            book,
+            "PROF-CONSTANT",
+            Some(name),
+            format!("`{name}` holds the single value `{value}`"),
+        ));
+    }
+    if suspected_key(book, spec, name) && rows > 0 {
+        let nonnull = rows - p.null_count;
+        let repeats = match (p.distinct_estimated, p.distinct_count) {
+            (false, Some(d)) if d < nonnull => Some(format!(
+                "{} of {nonnull} non-NULL values repeat",
+                nonnull - d
+            )),
+            (true, _) => {
+                let dup = sample_counts
+                    .iter()
+                    .filter(|(k, c)| k.is_some() && **c > 1)
+                    .count();
+                (dup > 0).then(|| format!("{dup} values repeat within the sample"))
+            }
+            _ => None,
+        };
+        if let Some(what) = repeats {
+            out.push(finding(
+                book,
+                "PROF-KEY-NOT-UNIQUE",
+                Some(name),
+                format!("`{name}` looks like a key but {what}"),
+            ));
+        }
+    }
+    if let Some(f) = p.future_count.filter(|f| *f > 0) {
+        out.push(finding(
+            book,
+            "PROF-FUTURE-TIMESTAMP",
+            Some(name),
+            format!(
+                "`{name}` has {f} rows after now (latest `{}`)",
+                p.max.clone().unwrap_or_default()
+            ),
+        ));
+    }
+}
+
+/// Checks suggested by a profile: declared keys and foreign keys, columns never NULL,
+/// unique suspected keys, small enums (when the whole table was read), non-negative
+/// numbers, freshness of the latest timestamp column and a volume floor.
+pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<QualityCheck>> {
+    let settings = &book.profile.suggest;
+    let mut spec = profile.table.clone();
+    let enough = profile.row_count >= settings.min_rows;
+    let mut latest: Option<(String, String)> = None;
+    for col in &mut spec.columns {
+        let Some(p) = profile.columns.iter().find(|p| p.name == col.name) else {
+            continue;
+        };
+        if enough && p.null_count == 0 {
+            col.nullable = Some(false);
+        }
+        let nonnull = profile.row_count - p.null_count;
+        let key = suspected_key(book, &profile.table, &col.name);
+        if enough && key && !p.distinct_estimated && p.distinct_count == Some(nonnull) {
+            col.unique = true;
+        }
+        if enough && p.family == TypeFamily::Text && !key {
+            if let Some(values) = &p.all_values {
+                if !values.is_empty()
+                    && values.len() as u64 <= settings.accepted_values_max_distinct
+                {
+                    col.accepted_values = Some(values.clone());
+                }
+            }
+        }
+        if enough && p.family == TypeFamily::Numeric && !key {
+            if let Some(min) = p.min.as_deref().and_then(|m| m.parse::<f64>().ok()) {
+                if min >= 0.0 {
+                    col.min = Some(0.0);
+                }
+            }
+        }
+        if p.family == TypeFamily::Temporal && p.future_count == Some(0) {
+            if let Some(max) = &p.max {
+                if latest.as_ref().is_none_or(|(_, m)| max > m) {
+                    latest = Some((col.name.clone(), max.clone()));
+                }
+            }
+        }
+    }
+    // A declared single-column primary key is covered by DQ-UNIQUE from the key itself.
+    if let Some((column, _)) = latest {
+        spec.freshness = Some(FreshnessSpec {
+            column,
+            max_age_hours: f64::from(settings.freshness_hours),
+        });
+    }
+    if enough {
+        spec.volume = Some(VolumeSpec {
+            min_rows: Some(profile.row_count * u64::from(settings.volume_floor_pct) / 100),
+            ..VolumeSpec::default()
+        });
+    }
+    checks::from_spec(book, &spec, CheckOrigin::Suggested)
+}

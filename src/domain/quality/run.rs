@@ -1,0 +1,532 @@
+//! Runs quality checks on a named datasource. The checks of one table that are row
+//! predicates or aggregates share ONE scan (`templates/checks/scan.sql.j2`); grouping,
+//! join and cross-table kinds get one statement each. Failing predicate and key checks
+//! get a small sample of offending keys, PII columns never selected.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Progress;
+use super::checks::{self, CheckSql, QualityCheck, Threshold};
+use super::spec::TableSpec;
+use crate::App;
+use crate::error::{Error, Result};
+use crate::live::{Cell, Datasource};
+use crate::playbook::Shape;
+
+/// Masked value shown instead of a PII column.
+pub const MASK: &str = "***";
+
+/// Params of `run_quality_checks`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunQualityChecksParams {
+    /// Datasource name from dana.toml (list: list_datasources).
+    pub datasource: String,
+    /// Checks to run, as returned by generate_quality_checks (their `sql` is ignored: SQL is regenerated for the engine).
+    #[serde(default)]
+    pub checks: Vec<QualityCheck>,
+    /// Table specs whose declared checks run too (same shape as generate_quality_checks `table`).
+    #[serde(default)]
+    pub tables: Vec<TableSpec>,
+    /// Failing keys sampled per failed check (default 5, at most 100).
+    #[serde(default)]
+    pub sample_rows: Option<u32>,
+    /// Project id: record the run as an artifact of the project.
+    #[serde(default)]
+    pub project: Option<String>,
+}
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Observed value within the threshold.
+    Pass,
+    /// Observed value outside the threshold.
+    Fail,
+    /// The statement failed (message in `error`).
+    Error,
+    /// The engine cannot express the check.
+    Unsupported,
+}
+
+/// Offending keys of a failed check.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FailingSample {
+    /// Column names (key columns; PII columns show `***`).
+    pub columns: Vec<String>,
+    /// Up to `sample_rows` rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Result of one check.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CheckResult {
+    /// Check id.
+    pub id: String,
+    /// Check kind.
+    pub kind: String,
+    /// Quality dimension.
+    pub dimension: String,
+    /// Severity P0-P3.
+    pub severity: String,
+    /// Table.
+    pub table: String,
+    /// Whether the check passed (false for errors and unsupported checks).
+    pub passed: bool,
+    /// pass, fail, error or unsupported.
+    pub status: Status,
+    /// The observed number.
+    pub observed: Option<f64>,
+    /// Pass range.
+    pub threshold: Threshold,
+    /// Milliseconds of the statement that computed it (shared by a table's scan checks).
+    pub duration_ms: u64,
+    /// `scan` (shared table scan) or `own` (its own statement).
+    pub statement: String,
+    /// Extra figures (reconciliation: both sides).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Offending keys, for failed row-level and key checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing_sample: Option<FailingSample>,
+    /// Why it errored or is unsupported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct RunSummary {
+    /// Checks run.
+    pub total: usize,
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Errored.
+    pub errors: usize,
+    /// Not expressible on the engine.
+    pub unsupported: usize,
+    /// Failed or errored checks per severity.
+    pub failing_by_severity: BTreeMap<String, usize>,
+}
+
+/// A quality-check run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct QualityRun {
+    /// Datasource name.
+    pub datasource: String,
+    /// Engine.
+    pub engine: String,
+    /// RFC 3339 UTC start.
+    pub started_at: String,
+    /// Total milliseconds.
+    pub duration_ms: u64,
+    /// Whether every check passed.
+    pub passed: bool,
+    /// Counts.
+    pub summary: RunSummary,
+    /// Statements sent (scans + own statements + samples).
+    pub statements: usize,
+    /// One entry per check, in input order.
+    pub results: Vec<CheckResult>,
+    /// Tables checked.
+    pub tables: Vec<String>,
+}
+
+/// Resolves the checks of `params` (explicit checks, then the tables' declared ones).
+pub fn collect_checks(app: &App, params: &RunQualityChecksParams) -> Result<Vec<QualityCheck>> {
+    let book = &app.playbooks.quality;
+    let mut out: Vec<QualityCheck> = Vec::new();
+    for (i, check) in params.checks.iter().enumerate() {
+        let mut check = check.clone();
+        checks::complete(book, &mut check, &format!("checks[{i}]"))?;
+        out.push(check);
+    }
+    for (i, spec) in params.tables.iter().enumerate() {
+        let generated = checks::from_spec(book, spec, checks::CheckOrigin::Declared)
+            .map_err(|e| Error::invalid(format!("tables[{i}]: {e}").replace(": table.", ".")))?;
+        for check in generated {
+            if !out.iter().any(|c| c.id == check.id) {
+                out.push(check);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::invalid(
+            "checks: nothing to run; give `checks` (from generate_quality_checks) or `tables` (table specs)",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for check in &out {
+        if !seen.insert(check.id.as_str()) {
+            return Err(Error::invalid(format!(
+                "checks: duplicate check id `{}`",
+                check.id
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `params` on its datasource.
+pub async fn run<P: Progress>(
+    app: &App,
+    params: &RunQualityChecksParams,
+    progress: &P,
+) -> Result<QualityRun> {
+    let mut checks = collect_checks(app, params)?;
+    let ds = app.live.get(&params.datasource).await?;
+    // Unqualified tables live in the datasource's configured schema.
+    if let Some(schema) = &ds.schema {
+        for check in &mut checks {
+            check.schema.get_or_insert_with(|| schema.clone());
+            if check.params.ref_table.is_some() {
+                check
+                    .params
+                    .ref_schema
+                    .get_or_insert_with(|| schema.clone());
+            }
+        }
+    }
+    let sample_rows = u64::from(params.sample_rows.unwrap_or(5).clamp(1, 100));
+    run_checks(app, &ds, &checks, sample_rows, progress).await
+}
+
+struct Planned<'a> {
+    index: usize,
+    check: &'a QualityCheck,
+    sql: std::result::Result<CheckSql, String>,
+}
+
+/// Runs `checks` on `ds`, one shared scan per table plus one statement per query check.
+pub async fn run_checks<P: Progress>(
+    app: &App,
+    ds: &Datasource,
+    checks: &[QualityCheck],
+    sample_rows: u64,
+    progress: &P,
+) -> Result<QualityRun> {
+    let book = &app.playbooks.quality;
+    let dialect = crate::dialect::by_name(ds.engine.dialect())?;
+    let started = Instant::now();
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // Group by table, keeping input order of tables.
+    let mut order: Vec<(Option<String>, String)> = Vec::new();
+    let mut by_table: BTreeMap<(Option<String>, String), Vec<Planned<'_>>> = BTreeMap::new();
+    for (index, check) in checks.iter().enumerate() {
+        let sql = checks::render(&app.templates, book, dialect, check, sample_rows)
+            .map_err(|e| Error::invalid(format!("checks[{index}] (`{}`): {e}", check.id)))?;
+        let key = (check.schema.clone(), check.table.clone());
+        if !by_table.contains_key(&key) {
+            order.push(key.clone());
+        }
+        by_table
+            .entry(key)
+            .or_default()
+            .push(Planned { index, check, sql });
+    }
+    let mut results: Vec<Option<CheckResult>> = vec![None; checks.len()];
+    let mut statements = 0usize;
+    let total_tables = order.len();
+    for (t, key) in order.iter().enumerate() {
+        if progress.cancelled() {
+            return Err(Error::invalid("cancelled by the client"));
+        }
+        progress
+            .report(t, total_tables, format!("checking `{}`", key.1))
+            .await;
+        let planned = by_table.remove(key).unwrap_or_default();
+        // Unsupported first.
+        for p in &planned {
+            if let Err(reason) = &p.sql {
+                results[p.index] = Some(result_of(
+                    p.check,
+                    Status::Unsupported,
+                    None,
+                    0,
+                    "none",
+                    None,
+                    Some(reason.clone()),
+                ));
+            }
+        }
+        // The shared scan.
+        let scan: Vec<&Planned<'_>> = planned
+            .iter()
+            .filter(|p| matches!(&p.sql, Ok(s) if s.shape != Shape::Query))
+            .collect();
+        if !scan.is_empty() {
+            let table_sql = dialect
+                .qualified_name(&crate::dialect::TableName::new(key.0.as_deref(), &key.1))?;
+            let exprs: Vec<(String, String)> = scan
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    p.sql
+                        .as_ref()
+                        .ok()
+                        .and_then(|s| s.expression.clone())
+                        .map(|e| (format!("dana_c{i}"), e))
+                })
+                .collect();
+            let sql = app
+                .templates
+                .render(
+                    "checks/scan.sql.j2",
+                    json!({"table": table_sql, "exprs": exprs}),
+                )?
+                .trim()
+                .to_string();
+            let t0 = Instant::now();
+            let outcome = ds.fetch(&sql, &[]).await;
+            statements += 1;
+            let ms = t0.elapsed().as_millis() as u64;
+            match outcome {
+                Ok(rows) => {
+                    for (i, p) in scan.iter().enumerate() {
+                        let observed = rows.first(&format!("dana_c{i}")).and_then(Cell::as_f64);
+                        results[p.index] = Some(judge(p.check, observed, ms, "scan", None));
+                    }
+                }
+                Err(e) if scan.len() > 1 && !is_timeout(&e) => {
+                    // Isolate the failing check: each on its own.
+                    tracing::debug!(table = %key.1, error = %e, "shared scan failed; running checks one by one");
+                    for p in &scan {
+                        let Ok(sql) = &p.sql else { continue };
+                        let t0 = Instant::now();
+                        let outcome = ds.fetch(&sql.standalone, &[]).await;
+                        statements += 1;
+                        let ms = t0.elapsed().as_millis() as u64;
+                        results[p.index] = Some(match outcome {
+                            Ok(rows) => judge(
+                                p.check,
+                                rows.first("observed").and_then(Cell::as_f64),
+                                ms,
+                                "own",
+                                None,
+                            ),
+                            Err(e) => result_of(
+                                p.check,
+                                Status::Error,
+                                None,
+                                ms,
+                                "own",
+                                None,
+                                Some(error_message(&e)),
+                            ),
+                        });
+                    }
+                }
+                Err(e) => {
+                    let message = error_message(&e);
+                    for p in &scan {
+                        results[p.index] = Some(result_of(
+                            p.check,
+                            Status::Error,
+                            None,
+                            ms,
+                            "scan",
+                            None,
+                            Some(message.clone()),
+                        ));
+                    }
+                }
+            }
+        }
+        // Own statements.
+        for p in planned
+            .iter()
+            .filter(|p| matches!(&p.sql, Ok(s) if s.shape == Shape::Query))
+        {
+            if progress.cancelled() {
+                return Err(Error::invalid("cancelled by the client"));
+            }
+            let Ok(sql) = &p.sql else { continue };
+            let t0 = Instant::now();
+            let outcome = ds.fetch(&sql.standalone, &[]).await;
+            statements += 1;
+            let ms = t0.elapsed().as_millis() as u64;
+            results[p.index] = Some(match outcome {
+                Ok(rows) => {
+                    let detail = match (rows.first("this_value"), rows.first("other_value")) {
+                        (Some(a), Some(b)) => Some(format!(
+                            "this table: {}, other table: {}",
+                            a.as_text().unwrap_or_else(|| "NULL".into()),
+                            b.as_text().unwrap_or_else(|| "NULL".into())
+                        )),
+                        _ => None,
+                    };
+                    judge(
+                        p.check,
+                        rows.first("observed").and_then(Cell::as_f64),
+                        ms,
+                        "own",
+                        detail,
+                    )
+                }
+                Err(e) => result_of(
+                    p.check,
+                    Status::Error,
+                    None,
+                    ms,
+                    "own",
+                    None,
+                    Some(error_message(&e)),
+                ),
+            });
+        }
+        // Samples of failing keys.
+        for p in &planned {
+            let Ok(sql) = &p.sql else { continue };
+            let Some(sample_sql) = &sql.sample else {
+                continue;
+            };
+            let Some(result) = results[p.index].as_mut() else {
+                continue;
+            };
+            if result.status != Status::Fail {
+                continue;
+            }
+            if progress.cancelled() {
+                return Err(Error::invalid("cancelled by the client"));
+            }
+            statements += 1;
+            match ds.fetch_capped(sample_sql, &[], sample_rows).await {
+                Ok(rows) => {
+                    result.failing_sample = Some(mask(p.check, rows.columns, rows.rows));
+                }
+                Err(e) => {
+                    result.detail =
+                        Some(format!("failing keys not sampled: {}", error_message(&e)));
+                }
+            }
+        }
+    }
+    progress
+        .report(total_tables, total_tables, "done".to_string())
+        .await;
+    let results: Vec<CheckResult> = results.into_iter().flatten().collect();
+    let mut summary = RunSummary {
+        total: results.len(),
+        ..RunSummary::default()
+    };
+    for r in &results {
+        match r.status {
+            Status::Pass => summary.passed += 1,
+            Status::Fail => summary.failed += 1,
+            Status::Error => summary.errors += 1,
+            Status::Unsupported => summary.unsupported += 1,
+        }
+        if matches!(r.status, Status::Fail | Status::Error) {
+            *summary
+                .failing_by_severity
+                .entry(r.severity.clone())
+                .or_default() += 1;
+        }
+    }
+    Ok(QualityRun {
+        datasource: ds.name.clone(),
+        engine: ds.engine.dialect().to_string(),
+        started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        passed: summary.passed == summary.total,
+        summary,
+        statements,
+        results,
+        tables: order.into_iter().map(|(_, t)| t).collect(),
+    })
+}
+
+fn is_timeout(e: &Error) -> bool {
+    format!("{e}").contains("after the timeout of")
+}
+
+fn error_message(e: &Error) -> String {
+    match e {
+        Error::Datasource { message, .. } => message.clone(),
+        other => format!("{other:#}"),
+    }
+}
+
+/// Sample rows with PII columns (never selected) shown as `***` in key order.
+fn mask(check: &QualityCheck, fetched_columns: Vec<String>, rows: Vec<Vec<Cell>>) -> FailingSample {
+    let keys: Vec<&String> = check.sample_columns.iter().collect();
+    let mut columns: Vec<String> = Vec::new();
+    let mut out_rows: Vec<Vec<Cell>> = rows.iter().map(|_| Vec::new()).collect();
+    for key in &keys {
+        columns.push((*key).clone());
+        let fetched = fetched_columns.iter().position(|c| c == *key);
+        for (row, out) in rows.iter().zip(out_rows.iter_mut()) {
+            let cell = if check.pii_columns.contains(key) {
+                Cell::Text(MASK.to_string())
+            } else {
+                fetched
+                    .and_then(|i| row.get(i).cloned())
+                    .unwrap_or(Cell::Null)
+            };
+            out.push(cell);
+        }
+    }
+    // Extra figures the sample query returns (repeat counts).
+    if let Some(i) = fetched_columns.iter().position(|c| c == "dana_rows") {
+        columns.push("rows".to_string());
+        for (row, out) in rows.iter().zip(out_rows.iter_mut()) {
+            out.push(row.get(i).cloned().unwrap_or(Cell::Null));
+        }
+    }
+    FailingSample {
+        columns,
+        rows: out_rows,
+    }
+}
+
+fn judge(
+    check: &QualityCheck,
+    observed: Option<f64>,
+    ms: u64,
+    statement: &str,
+    detail: Option<String>,
+) -> CheckResult {
+    // No row, or NULL: an empty table has no freshest row (0 inside the window).
+    let value = observed.unwrap_or(0.0);
+    let status = if check.threshold.passes(value) {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    result_of(check, status, Some(value), ms, statement, detail, None)
+}
+
+fn result_of(
+    check: &QualityCheck,
+    status: Status,
+    observed: Option<f64>,
+    duration_ms: u64,
+    statement: &str,
+    detail: Option<String>,
+    error: Option<String>,
+) -> CheckResult {
+    CheckResult {
+        id: check.id.clone(),
+        kind: check.kind.clone(),
+        dimension: check.dimension.clone(),
+        severity: check.severity.clone(),
+        table: check.table.clone(),
+        passed: status == Status::Pass,
+        status,
+        observed,
+        threshold: check.threshold,
+        duration_ms,
+        statement: statement.to_string(),
+        detail,
+        failing_sample: None,
+        error,
+    }
+}
