@@ -122,7 +122,9 @@ pub(super) async fn run(workspace: &Path, args: DiffArgs) -> Result<ExitCode> {
     };
     let diff = governance::diff_schemas(&app, &params).await?;
     let text = match args.format {
-        Format::Json => json(&serde_json::to_value(&diff).map_err(|e| Error::invalid(e.to_string()))?),
+        Format::Json => {
+            json(&serde_json::to_value(&diff).map_err(|e| Error::invalid(e.to_string()))?)
+        }
         Format::Md => app.templates.render("governance/diff.md.j2", &diff)?,
         Format::Table => table(&diff),
     };

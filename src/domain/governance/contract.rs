@@ -93,6 +93,8 @@ pub struct ContractMeta {
     pub sla: Sla,
     /// Quality rules (dana's own from the schema, plus any given).
     pub quality: Vec<QualityRule>,
+    /// ODCS rules imported as they are (from generate_quality_checks), table-level.
+    pub imported_quality: Vec<Value>,
 }
 
 /// A contract read back from YAML.
@@ -182,6 +184,48 @@ pub fn schema_rules(table: &TableSchema) -> Vec<QualityRule> {
         }
     }
     rules
+}
+
+/// Reads the `quality:` list of an ODCS quality section (as generate_quality_checks
+/// writes it) and checks each rule has what ODCS needs.
+pub fn import_quality(text: &str, field: &str) -> Result<Vec<Value>> {
+    let doc: Value = serde_norway::from_str(text)
+        .map_err(|e| Error::invalid(format!("{field}: not valid YAML: {e}")))?;
+    let rules = doc
+        .get("quality")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            Error::invalid(format!("{field}: expected a `quality:` list of ODCS rules"))
+        })?;
+    let mut out = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let Some(obj) = rule.as_object() else {
+            return Err(Error::invalid(format!(
+                "{field}.quality[{i}]: must be a mapping"
+            )));
+        };
+        let kind = obj.get("type").and_then(Value::as_str).unwrap_or("library");
+        match kind {
+            "sql" if obj.get("query").and_then(Value::as_str).is_some() => {}
+            "library" if obj.get("metric").and_then(Value::as_str).is_some() => {}
+            "text" | "custom" => {}
+            other => {
+                return Err(Error::invalid(format!(
+                    "{field}.quality[{i}]: rule of type `{other}` lacks its `query` or `metric`"
+                )));
+            }
+        }
+        if let Some(d) = obj.get("dimension").and_then(Value::as_str) {
+            if !DIMENSIONS.contains(&d) {
+                return Err(Error::invalid(format!(
+                    "{field}.quality[{i}].dimension: unknown `{d}`; allowed: {}",
+                    DIMENSIONS.join(", ")
+                )));
+            }
+        }
+        out.push(rule.clone());
+    }
+    Ok(out)
 }
 
 /// Makes a StableId (`^[A-Za-z0-9_-]+$`) from any text.
@@ -466,6 +510,7 @@ pub fn build(book: &GovernanceBook, table: &TableSchema, meta: &ContractMeta) ->
         .iter()
         .filter(|r| r.column.is_none())
         .map(rule_json)
+        .chain(meta.imported_quality.iter().cloned())
         .collect();
     if !table_rules.is_empty() {
         object.insert("quality".into(), Value::Array(table_rules));
@@ -705,8 +750,8 @@ fn parse_object(object: &Value, path: &str) -> Result<(TableSchema, Vec<QualityR
             });
         let mut column_rules = Vec::new();
         if let Some(q) = p.get("quality").and_then(Value::as_array) {
-            for (k, rule) in q.iter().enumerate() {
-                if let Some(r) = parse_rule(rule, Some(&cname), &format!("{ppath}.quality[{k}]")) {
+            for rule in q {
+                if let Some(r) = parse_rule(rule, Some(&cname)) {
                     if enum_values.is_none() && r.metric.as_deref() == Some("invalidValues") {
                         enum_values = r
                             .arguments
@@ -754,8 +799,8 @@ fn parse_object(object: &Value, path: &str) -> Result<(TableSchema, Vec<QualityR
         });
     }
     if let Some(q) = object.get("quality").and_then(Value::as_array) {
-        for (k, rule) in q.iter().enumerate() {
-            if let Some(r) = parse_rule(rule, None, &format!("{path}.quality[{k}]")) {
+        for rule in q {
+            if let Some(r) = parse_rule(rule, None) {
                 rules.push(r);
             }
         }
@@ -830,24 +875,31 @@ fn property_type(p: &Value, path: &str) -> Result<String> {
     Ok(t)
 }
 
-fn parse_rule(rule: &Value, column: Option<&str>, path: &str) -> Option<QualityRule> {
-    let (operator, threshold) = OPERATORS.iter().find_map(|op| {
-        rule.get(*op)
-            .and_then(Value::as_f64)
-            .map(|v| (op.to_string(), v))
-    })?;
-    let _ = path;
+fn parse_rule(rule: &Value, column: Option<&str>) -> Option<QualityRule> {
+    let (operator, threshold) = OPERATORS
+        .iter()
+        .find_map(|op| {
+            rule.get(*op)
+                .and_then(Value::as_f64)
+                .map(|v| (op.to_string(), v))
+        })
+        .or_else(|| {
+            let between = rule.get("mustBeBetween")?.as_array()?;
+            Some(("mustBeBetween".to_string(), between.first()?.as_f64()?))
+        })?;
     Some(QualityRule {
-        id: str_at(rule, "id").map_or_else(
-            || {
-                stable_id(&format!(
-                    "{}_{}",
-                    column.unwrap_or("table"),
-                    str_at(rule, "metric").unwrap_or("rule")
-                ))
-            },
-            str::to_string,
-        ),
+        id: str_at(rule, "id")
+            .or_else(|| str_at(rule, "name"))
+            .map_or_else(
+                || {
+                    stable_id(&format!(
+                        "{}_{}",
+                        column.unwrap_or("table"),
+                        str_at(rule, "metric").unwrap_or("rule")
+                    ))
+                },
+                stable_id,
+            ),
         column: column.map(str::to_string),
         description: str_at(rule, "description").unwrap_or_default().to_string(),
         dimension: str_at(rule, "dimension")

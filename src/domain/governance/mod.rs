@@ -58,9 +58,12 @@ pub struct GenerateDataContractParams {
     /// SLA; missing parts take the playbook defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla: Option<Sla>,
-    /// Extra quality rules (e.g. the ODCS section of generate_quality_checks).
+    /// Extra quality rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quality: Vec<QualityRule>,
+    /// The `odcs_quality` YAML of generate_quality_checks, merged into the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub odcs_quality: Option<String>,
     /// Project id: record the result as an artifact of the project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -252,6 +255,10 @@ pub async fn generate_contract(
         }
         quality.push(rule.clone());
     }
+    let imported = match &params.odcs_quality {
+        Some(text) => contract::import_quality(text, "odcs_quality")?,
+        None => Vec::new(),
+    };
     let owner = params
         .owner
         .clone()
@@ -276,6 +283,7 @@ pub async fn generate_contract(
         notification_channel: params.notification_channel.clone(),
         sla,
         quality: quality.clone(),
+        imported_quality: imported.clone(),
     };
     let doc = contract::build(book, &table, &meta)?;
     let yaml = contract::to_yaml(&doc)?;
@@ -300,7 +308,7 @@ pub async fn generate_contract(
         policy,
         classification: result.level,
         pii_columns: result.pii_columns,
-        quality_rules: quality.len(),
+        quality_rules: quality.len() + imported.len(),
         yaml,
         contract: doc,
         questions,
@@ -405,12 +413,23 @@ pub async fn classify_data(app: &App, params: &ClassifyDataParams) -> Result<Cla
         }
         (None, None) => (BTreeMap::new(), None),
     };
+    let mut referenced_by: Vec<(String, String)> = params
+        .referenced_by
+        .iter()
+        .map(|r| (r.table.clone(), r.column.clone()))
+        .collect();
+    for known in resolved
+        .referenced_by
+        .get(&table.name)
+        .into_iter()
+        .flatten()
+    {
+        if !referenced_by.contains(known) {
+            referenced_by.push(known.clone());
+        }
+    }
     let lineage = classify::Lineage {
-        referenced_by: params
-            .referenced_by
-            .iter()
-            .map(|r| (r.table.clone(), r.column.clone()))
-            .collect(),
+        referenced_by,
         downstream: params.downstream.clone(),
     };
     classify::classify(book, &table, &samples, origin, &lineage, today())

@@ -13,12 +13,13 @@ use super::diff::{Facets, Side};
 use super::schema::{ColumnSchema, TableSchema};
 use crate::App;
 use crate::dialect::{self, TableName};
-use crate::domain::quality::TableSpec;
+use crate::domain::modeling::{self, ModelSpec};
+use crate::domain::quality::{TableProfile, TableSpec};
 use crate::error::{Error, Result};
 use crate::live::Cell;
 
-/// A table (or tables) to govern: give exactly one of `spec`, `table_spec`, `contract`
-/// or `datasource`.
+/// A table (or tables) to govern: give exactly one of `spec`, `table_spec`, `profile`,
+/// `model`, `contract` or `datasource`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableSource {
@@ -28,13 +29,19 @@ pub struct TableSource {
     /// A quality table spec (as `generate_quality_checks` takes or introspection returns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_spec: Option<TableSpec>,
+    /// A table profile from profile_datasource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<TableProfile>,
+    /// A dimensional model (design_dimensional_model's `model` input); pick the table with `table`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelSpec>,
     /// An ODCS v3 data contract, as YAML text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<String>,
     /// A datasource named in dana.toml (read-only); pick the table with `table`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datasource: Option<String>,
-    /// Table name within the datasource or contract.
+    /// Table name within the model, datasource or contract.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
 }
@@ -48,6 +55,8 @@ pub struct Resolved {
     pub contract: Option<ParsedContract>,
     /// The datasource, when live.
     pub datasource: Option<String>,
+    /// Foreign keys into each table known from a model: table → (referencing table, column).
+    pub referenced_by: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl TableSource {
@@ -59,6 +68,12 @@ impl TableSource {
         if self.table_spec.is_some() {
             v.push("table_spec");
         }
+        if self.profile.is_some() {
+            v.push("profile");
+        }
+        if self.model.is_some() {
+            v.push("model");
+        }
         if self.contract.is_some() {
             v.push("contract");
         }
@@ -67,6 +82,59 @@ impl TableSource {
         }
         v
     }
+}
+
+/// What an introspected table knows: types, nullability, keys; no enums, levels or docs.
+const LIVE_FACETS: Facets = Facets {
+    enums: false,
+    classification: false,
+    descriptions: false,
+    unique: true,
+    references: true,
+};
+
+/// Turns a normalized model table into the governance schema.
+pub fn from_model_table(table: &modeling::Table) -> TableSchema {
+    let columns = table
+        .columns
+        .iter()
+        .map(|c| {
+            let mut column = ColumnSchema::new(c.name.clone(), c.logical_type.to_string());
+            column.nullable = c.nullable;
+            column.primary_key = table.primary_key.contains(&c.name);
+            column.unique = table
+                .unique_keys
+                .iter()
+                .any(|k| k.len() == 1 && k[0] == c.name);
+            column.description = c.description.clone();
+            column.references = table
+                .foreign_keys
+                .iter()
+                .find(|fk| fk.columns.len() == 1 && fk.columns[0] == c.name)
+                .and_then(|fk| {
+                    fk.referenced_columns
+                        .first()
+                        .map(|rc| format!("{}.{rc}", fk.references))
+                });
+            column
+        })
+        .collect();
+    let description = match (&table.description, &table.grain) {
+        (Some(d), Some(g)) => Some(format!("{d} Grain: {g}")),
+        (Some(d), None) => Some(d.clone()),
+        (None, Some(g)) => Some(format!("Grain: {g}")),
+        (None, None) => None,
+    };
+    TableSchema {
+        name: table.name.clone(),
+        description,
+        columns,
+        primary_key: table.primary_key.clone(),
+        classification: None,
+        sources: Vec::new(),
+        downstream: Vec::new(),
+    }
+    .normalized()
 }
 
 /// Turns a quality table spec into the governance schema.
@@ -116,7 +184,7 @@ pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Res
     let given = source.given();
     if given.len() != 1 {
         return Err(Error::invalid(format!(
-            "{field}: give exactly one of `spec`, `table_spec`, `contract`, `datasource` (got {})",
+            "{field}: give exactly one of `spec`, `table_spec`, `profile`, `model`, `contract`, `datasource` (got {})",
             if given.is_empty() {
                 "none".to_string()
             } else {
@@ -138,6 +206,7 @@ pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Res
             },
             contract: None,
             datasource: None,
+            referenced_by: BTreeMap::new(),
         });
     }
     if let Some(spec) = &source.table_spec {
@@ -161,6 +230,71 @@ pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Res
             },
             contract: None,
             datasource: None,
+            referenced_by: BTreeMap::new(),
+        });
+    }
+    if let Some(profile) = &source.profile {
+        let table = from_table_spec(&profile.table);
+        table.validate(&format!("{field}.profile.table"))?;
+        return Ok(Resolved {
+            side: Side {
+                kind: "profile".into(),
+                label: format!("profile of `{}`", profile.table.name),
+                version: None,
+                policy: None,
+                consumers: Vec::new(),
+                tables: vec![table],
+                facets: LIVE_FACETS,
+            },
+            contract: None,
+            datasource: None,
+            referenced_by: BTreeMap::new(),
+        });
+    }
+    if let Some(spec) = &source.model {
+        let model = modeling::buildable_model(spec, &app.playbooks)
+            .map_err(|e| Error::invalid(format!("{field}.model: {e}")))?;
+        let mut tables: Vec<TableSchema> = model.tables.iter().map(from_model_table).collect();
+        let mut referenced_by: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for t in &model.tables {
+            for fk in &t.foreign_keys {
+                if let Some(col) = fk.columns.first() {
+                    referenced_by
+                        .entry(fk.references.clone())
+                        .or_default()
+                        .push((t.name.clone(), col.clone()));
+                }
+            }
+        }
+        if let Some(name) = &source.table {
+            tables.retain(|t| t.name.eq_ignore_ascii_case(name));
+            if tables.is_empty() {
+                return Err(Error::not_found(
+                    "table in model",
+                    name.clone(),
+                    model.tables.iter().map(|t| t.name.clone()),
+                ));
+            }
+        }
+        return Ok(Resolved {
+            side: Side {
+                kind: "model".into(),
+                label: format!("model `{}`", model.name),
+                version: None,
+                policy: None,
+                consumers: Vec::new(),
+                tables,
+                facets: Facets {
+                    enums: false,
+                    classification: false,
+                    descriptions: true,
+                    unique: true,
+                    references: true,
+                },
+            },
+            contract: None,
+            datasource: None,
+            referenced_by,
         });
     }
     if let Some(text) = &source.contract {
@@ -188,6 +322,7 @@ pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Res
             },
             contract: Some(parsed),
             datasource: None,
+            referenced_by: BTreeMap::new(),
         });
     }
     let name = source.datasource.clone().unwrap_or_default();
@@ -207,16 +342,11 @@ pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Res
             policy: None,
             consumers: Vec::new(),
             tables,
-            facets: Facets {
-                enums: false,
-                classification: false,
-                descriptions: false,
-                unique: true,
-                references: true,
-            },
+            facets: LIVE_FACETS,
         },
         contract: None,
         datasource: Some(name),
+        referenced_by: BTreeMap::new(),
     })
 }
 

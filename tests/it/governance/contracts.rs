@@ -14,7 +14,10 @@ use crate::common::{Harness, postgres_url, unique_name};
 /// Validates contract YAML files with the ODCS package; skipped when
 /// `DANA_TEST_ODCS_PYTHON` is unset (`.ci/run` sets it).
 fn validate_odcs(files: &[std::path::PathBuf]) {
-    let Some(python) = std::env::var("DANA_TEST_ODCS_PYTHON").ok().filter(|p| !p.is_empty()) else {
+    let Some(python) = std::env::var("DANA_TEST_ODCS_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+    else {
         eprintln!("DANA_TEST_ODCS_PYTHON unset: ODCS validation skipped");
         return;
     };
@@ -63,21 +66,35 @@ async fn retail_contracts_validate_and_round_trip() {
             )
             .await;
         let yaml = contract["yaml"].as_str().expect("yaml").to_string();
-        assert!(yaml.contains("apiVersion: v3.2.0") && yaml.contains("kind: DataContract"), "{yaml}");
+        assert!(
+            yaml.contains("apiVersion: v3.2.0") && yaml.contains("kind: DataContract"),
+            "{yaml}"
+        );
         assert!(yaml.contains(&format!("value: {policy}")), "{yaml}");
-        assert!(contract["questions"].as_array().expect("questions").is_empty());
+        assert!(
+            contract["questions"]
+                .as_array()
+                .expect("questions")
+                .is_empty()
+        );
         files.push(save(out.path(), &format!("{name}.yaml"), &yaml));
 
         // Round trip: the contract against itself reports no change.
         let same = h
-            .ok("diff_schemas", json!({"old": {"contract": yaml}, "new": {"contract": yaml}}))
+            .ok(
+                "diff_schemas",
+                json!({"old": {"contract": yaml}, "new": {"contract": yaml}}),
+            )
             .await;
         assert_eq!(same["verdict"], "no_change", "{name}: {same:#}");
         assert_eq!(same["policy"]["policy"], policy);
         assert_eq!(same["policy"]["source"], "old contract");
         // ... and against the spec it came from (the contract adds PII flags and levels only).
         let vs_spec = h
-            .ok("diff_schemas", json!({"old": {"contract": yaml}, "new": {"spec": retail()[i]}}))
+            .ok(
+                "diff_schemas",
+                json!({"old": {"contract": yaml}, "new": {"spec": retail()[i]}}),
+            )
             .await;
         assert_eq!(vs_spec["verdict"], "no_change", "{name}: {vs_spec:#}");
     }
@@ -91,34 +108,77 @@ async fn retail_contracts_validate_and_round_trip() {
         )
         .await;
     let doc = &fact["contract"];
-    let props = doc["schema"][0]["properties"].as_array().expect("properties");
-    let amount = props.iter().find(|p| p["name"] == "net_amount").expect("net_amount");
+    let props = doc["schema"][0]["properties"]
+        .as_array()
+        .expect("properties");
+    let amount = props
+        .iter()
+        .find(|p| p["name"] == "net_amount")
+        .expect("net_amount");
     assert_eq!(amount["physicalType"], "decimal(12,2)");
     assert_eq!(amount["logicalType"], "number");
     assert_eq!(amount["required"], true);
-    assert_eq!(amount["customProperties"][1]["property"], "businessDefinition");
-    let status = props.iter().find(|p| p["name"] == "order_status").expect("status");
+    assert_eq!(
+        amount["customProperties"][1]["property"],
+        "businessDefinition"
+    );
+    let status = props
+        .iter()
+        .find(|p| p["name"] == "order_status")
+        .expect("status");
     assert_eq!(status["enum"].as_array().map(Vec::len), Some(4));
     assert_eq!(status["logicalTypeOptions"]["maxLength"], 20);
-    let key = props.iter().find(|p| p["name"] == "line_number").expect("key");
-    assert_eq!((key["primaryKey"].clone(), key["primaryKeyPosition"].clone()), (json!(true), json!(2)));
-    let customer = props.iter().find(|p| p["name"] == "customer_key").expect("fk");
-    assert_eq!(customer["relationships"][0]["to"], "dim_customers.customer_key");
+    let key = props
+        .iter()
+        .find(|p| p["name"] == "line_number")
+        .expect("key");
+    assert_eq!(
+        (key["primaryKey"].clone(), key["primaryKeyPosition"].clone()),
+        (json!(true), json!(2))
+    );
+    let customer = props
+        .iter()
+        .find(|p| p["name"] == "customer_key")
+        .expect("fk");
+    assert_eq!(
+        customer["relationships"][0]["to"],
+        "dim_customers.customer_key"
+    );
     assert_eq!(fact["policy"], "version-bump", "playbook default");
     assert_eq!(fact["version"], "1.0.0");
     assert_eq!(fact["classification"], "internal");
-    assert!(fact["questions"][0].as_str().expect("q").contains("notification_channel"));
+    assert!(
+        fact["questions"][0]
+            .as_str()
+            .expect("q")
+            .contains("notification_channel")
+    );
 
     // The customer dimension: PII from names, with levels and tags.
     let dim = h
-        .ok("generate_data_contract", json!({"table": {"spec": retail()[1]}}))
+        .ok(
+            "generate_data_contract",
+            json!({"table": {"spec": retail()[1]}}),
+        )
         .await;
-    let pii: Vec<&str> = dim["pii_columns"].as_array().expect("pii").iter().filter_map(Value::as_str).collect();
+    let pii: Vec<&str> = dim["pii_columns"]
+        .as_array()
+        .expect("pii")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert_eq!(pii, ["email", "full_name", "phone_number", "birth_date"]);
     assert_eq!(dim["classification"], "confidential");
     let yaml = dim["yaml"].as_str().expect("yaml");
-    assert!(yaml.contains("pii:email") && yaml.contains("classification: confidential"), "{yaml}");
-    assert_eq!(dim["questions"].as_array().map(Vec::len), Some(3), "owner, consumers, channel asked");
+    assert!(
+        yaml.contains("pii:email") && yaml.contains("classification: confidential"),
+        "{yaml}"
+    );
+    assert_eq!(
+        dim["questions"].as_array().map(Vec::len),
+        Some(3),
+        "owner, consumers, channel asked"
+    );
 }
 
 const SEED: &str = "
@@ -149,8 +209,16 @@ async fn live_contract(h: &Harness, datasource: &str, dir: &Path, file: &str) ->
     let yaml = contract["yaml"].as_str().expect("yaml").to_string();
     validate_odcs(&[save(dir, file, &yaml)]);
     let text = contract.to_string();
-    for raw in ["amelie.roux@example.org", "Amelie Roux", "Dara Okafor", "chen.wei"] {
-        assert!(!text.contains(raw), "raw sampled value `{raw}` in the contract");
+    for raw in [
+        "amelie.roux@example.org",
+        "Amelie Roux",
+        "Dara Okafor",
+        "chen.wei",
+    ] {
+        assert!(
+            !text.contains(raw),
+            "raw sampled value `{raw}` in the contract"
+        );
     }
     // The contract and the live table it came from: no change.
     let same = h
@@ -170,13 +238,24 @@ async fn live_sqlite_contract_validates_and_matches_the_table() {
     let h = harness_in(dir, "[datasources.crm]\npath = \"crm.db\"\n").await;
     let out = tempfile::tempdir().expect("dir");
     let contract = live_contract(&h, "crm", out.path(), "crm_sqlite.yaml").await;
-    let pii: Vec<&str> = contract["pii_columns"].as_array().expect("pii").iter().filter_map(Value::as_str).collect();
+    let pii: Vec<&str> = contract["pii_columns"]
+        .as_array()
+        .expect("pii")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert_eq!(pii, ["email", "full_name"]);
-    let props = contract["contract"]["schema"][0]["properties"].as_array().expect("props").clone();
+    let props = contract["contract"]["schema"][0]["properties"]
+        .as_array()
+        .expect("props")
+        .clone();
     let email = props.iter().find(|p| p["name"] == "email").expect("email");
     assert_eq!(email["physicalType"], "varchar(255)");
     assert_eq!(email["required"], true);
-    let id = props.iter().find(|p| p["name"] == "customer_id").expect("id");
+    let id = props
+        .iter()
+        .find(|p| p["name"] == "customer_id")
+        .expect("id");
     assert_eq!(id["primaryKey"], true);
 
     // A schema change on the live table against the never-break contract is refused.
@@ -184,7 +263,10 @@ async fn live_sqlite_contract_validates_and_matches_the_table() {
     let mut narrowed: dana::domain::governance::TableSchema =
         serde_json::from_value(json!({"name": "customers", "columns": []})).expect("spec");
     let parsed = h
-        .ok("diff_schemas", json!({"old": {"contract": yaml}, "new": {"contract": yaml}}))
+        .ok(
+            "diff_schemas",
+            json!({"old": {"contract": yaml}, "new": {"contract": yaml}}),
+        )
         .await;
     assert_eq!(parsed["verdict"], "no_change");
     narrowed.columns = serde_json::from_value(json!([
@@ -197,12 +279,23 @@ async fn live_sqlite_contract_validates_and_matches_the_table() {
     .expect("columns");
     narrowed.primary_key = vec!["customer_id".into()];
     let refused = h
-        .ok("diff_schemas", json!({"old": {"contract": yaml}, "new": {"spec": narrowed}}))
+        .ok(
+            "diff_schemas",
+            json!({"old": {"contract": yaml}, "new": {"spec": narrowed}}),
+        )
         .await;
     assert_eq!(refused["verdict"], "breaking");
     assert_eq!(refused["policy"]["decision"], "refused");
-    let rules: Vec<&str> = refused["changes"].as_array().expect("changes").iter().filter_map(|c| c["rule"].as_str()).collect();
-    assert!(rules.contains(&"CHG-TYPE-NARROWED") && rules.contains(&"CHG-COL-REMOVED"), "{rules:?}");
+    let rules: Vec<&str> = refused["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["rule"].as_str())
+        .collect();
+    assert!(
+        rules.contains(&"CHG-TYPE-NARROWED") && rules.contains(&"CHG-COL-REMOVED"),
+        "{rules:?}"
+    );
 }
 
 #[tokio::test]
@@ -210,10 +303,12 @@ async fn live_postgres_contract_validates_and_matches_the_table() {
     let Some(url) = postgres_url() else { return };
     let schema = unique_name("gov_pg");
     let admin = sqlx::PgPool::connect(&url).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}; SET search_path TO {schema}; {SEED}")))
-        .execute(&admin)
-        .await
-        .expect("seed");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA {schema}; SET search_path TO {schema}; {SEED}"
+    )))
+    .execute(&admin)
+    .await
+    .expect("seed");
     let dir = tempfile::tempdir().expect("dir");
     let h = harness_in(
         dir,
@@ -222,8 +317,14 @@ async fn live_postgres_contract_validates_and_matches_the_table() {
     .await;
     let out = tempfile::tempdir().expect("dir");
     let contract = live_contract(&h, "pg", out.path(), "crm_pg.yaml").await;
-    let props = contract["contract"]["schema"][0]["properties"].as_array().expect("props").clone();
-    let limit = props.iter().find(|p| p["name"] == "credit_limit").expect("credit_limit");
+    let props = contract["contract"]["schema"][0]["properties"]
+        .as_array()
+        .expect("props")
+        .clone();
+    let limit = props
+        .iter()
+        .find(|p| p["name"] == "credit_limit")
+        .expect("credit_limit");
     assert_eq!(limit["physicalType"], "decimal(10,2)");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&admin)
@@ -236,46 +337,107 @@ async fn bad_input_gets_clear_errors() {
     let h = Harness::new().await;
     let spec = retail()[2].clone();
     let err = h
-        .err("generate_data_contract", json!({"table": {"spec": spec}, "policy": "break-on-fridays"}))
+        .err(
+            "generate_data_contract",
+            json!({"table": {"spec": spec}, "policy": "break-on-fridays"}),
+        )
         .await;
-    assert!(err.contains("policy: unknown breaking-change policy `break-on-fridays`") && err.contains("`version-bump`"), "{err}");
+    assert!(
+        err.contains("policy: unknown breaking-change policy `break-on-fridays`")
+            && err.contains("`version-bump`"),
+        "{err}"
+    );
     let err = h
-        .err("generate_data_contract", json!({"table": {"spec": spec}, "version": "v1"}))
+        .err(
+            "generate_data_contract",
+            json!({"table": {"spec": spec}, "version": "v1"}),
+        )
         .await;
-    assert!(err.contains("version: `v1` is not a semantic version"), "{err}");
+    assert!(
+        err.contains("version: `v1` is not a semantic version"),
+        "{err}"
+    );
     let err = h
-        .err("diff_schemas", json!({"old": {"spec": spec}, "new": {"spec": spec}, "policy": "nope"}))
+        .err(
+            "diff_schemas",
+            json!({"old": {"spec": spec}, "new": {"spec": spec}, "policy": "nope"}),
+        )
         .await;
-    assert!(err.contains("`nope`") && err.contains("`never-break`"), "{err}");
+    assert!(
+        err.contains("`nope`") && err.contains("`never-break`"),
+        "{err}"
+    );
 
     // Not ODCS.
     let dbt = "version: 2\nmodels:\n  - name: orders\n    columns: [{name: id}]\n";
-    let err = h.err("diff_schemas", json!({"old": {"contract": dbt}, "new": {"spec": spec}})).await;
-    assert!(err.contains("old.contract.kind: not an ODCS data contract"), "{err}");
+    let err = h
+        .err(
+            "diff_schemas",
+            json!({"old": {"contract": dbt}, "new": {"spec": spec}}),
+        )
+        .await;
+    assert!(
+        err.contains("old.contract.kind: not an ODCS data contract"),
+        "{err}"
+    );
     let odcs2 = "apiVersion: v2.2.2\nkind: DataContract\nid: x\nversion: 1.0.0\nschema: []\n";
-    let err = h.err("diff_schemas", json!({"old": {"contract": odcs2}, "new": {"spec": spec}})).await;
+    let err = h
+        .err(
+            "diff_schemas",
+            json!({"old": {"contract": odcs2}, "new": {"spec": spec}}),
+        )
+        .await;
     assert!(err.contains("`v2.2.2` is not ODCS v3"), "{err}");
-    let err = h.err("diff_schemas", json!({"old": {"contract": "a: [unclosed"}, "new": {"spec": spec}})).await;
+    let err = h
+        .err(
+            "diff_schemas",
+            json!({"old": {"contract": "a: [unclosed"}, "new": {"spec": spec}}),
+        )
+        .await;
     assert!(err.contains("old.contract: not valid YAML"), "{err}");
     let no_type = "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nschema:\n  - name: t\n    properties:\n      - name: a\n";
-    let err = h.err("diff_schemas", json!({"old": {"contract": no_type}, "new": {"spec": spec}})).await;
-    assert!(err.contains("old.contract.schema[0].properties[0]: give `physicalType` or `logicalType`"), "{err}");
+    let err = h
+        .err(
+            "diff_schemas",
+            json!({"old": {"contract": no_type}, "new": {"spec": spec}}),
+        )
+        .await;
+    assert!(
+        err.contains("old.contract.schema[0].properties[0]: give `physicalType` or `logicalType`"),
+        "{err}"
+    );
 
     // Table missing: in a contract, in a datasource, or no source at all.
-    let contract = h.ok("generate_data_contract", json!({"table": {"spec": spec}})).await;
+    let contract = h
+        .ok("generate_data_contract", json!({"table": {"spec": spec}}))
+        .await;
     let yaml = contract["yaml"].as_str().expect("yaml");
     let err = h
-        .err("diff_schemas", json!({"old": {"contract": yaml, "table": "dim_nothing"}, "new": {"spec": spec}}))
+        .err(
+            "diff_schemas",
+            json!({"old": {"contract": yaml, "table": "dim_nothing"}, "new": {"spec": spec}}),
+        )
         .await;
-    assert!(err.contains("`dim_nothing` not found") && err.contains("`dim_products`"), "{err}");
-    let err = h.err("diff_schemas", json!({"old": {}, "new": {"spec": spec}})).await;
+    assert!(
+        err.contains("`dim_nothing` not found") && err.contains("`dim_products`"),
+        "{err}"
+    );
+    let err = h
+        .err("diff_schemas", json!({"old": {}, "new": {"spec": spec}}))
+        .await;
     assert!(err.contains("old: give exactly one of"), "{err}");
     let err = h
-        .err("diff_schemas", json!({"old": {"spec": spec, "contract": yaml}, "new": {"spec": spec}}))
+        .err(
+            "diff_schemas",
+            json!({"old": {"spec": spec, "contract": yaml}, "new": {"spec": spec}}),
+        )
         .await;
     assert!(err.contains("(got spec, contract)"), "{err}");
     let err = h
-        .err("classify_data", json!({"table": {"datasource": "warehouse", "table": "x"}}))
+        .err(
+            "classify_data",
+            json!({"table": {"datasource": "warehouse", "table": "x"}}),
+        )
         .await;
     assert!(err.contains("datasource `warehouse` not found"), "{err}");
     let err = h
@@ -283,9 +445,15 @@ async fn bad_input_gets_clear_errors() {
         .await;
     assert!(err.contains("table.spec.columns[0].type"), "{err}");
     let err = h
-        .err("generate_data_contract", json!({"table": {"spec": spec}, "sla": {"support_hours": "whenever"}}))
+        .err(
+            "generate_data_contract",
+            json!({"table": {"spec": spec}, "sla": {"support_hours": "whenever"}}),
+        )
         .await;
-    assert!(err.contains("sla.support_hours: unknown `whenever`"), "{err}");
+    assert!(
+        err.contains("sla.support_hours: unknown `whenever`"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -294,7 +462,141 @@ async fn missing_live_table_is_a_clear_error() {
     sqlite_file(&dir.path().join("crm.db"), SEED).await;
     let h = harness_in(dir, "[datasources.crm]\npath = \"crm.db\"\n").await;
     let err = h
-        .err("generate_data_contract", json!({"table": {"datasource": "crm", "table": "orders"}}))
+        .err(
+            "generate_data_contract",
+            json!({"table": {"datasource": "crm", "table": "orders"}}),
+        )
         .await;
-    assert!(err.contains("no table `orders`") && err.contains("`customers`"), "{err}");
+    assert!(
+        err.contains("no table `orders`") && err.contains("`customers`"),
+        "{err}"
+    );
+}
+
+fn retail_model() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/modeling/fixtures/retail.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("retail fixture")).expect("json")
+}
+
+#[tokio::test]
+async fn retail_model_contracts_validate_and_match_the_model() {
+    let h = Harness::new().await;
+    let model = retail_model();
+    let design = h
+        .ok("design_dimensional_model", json!({"model": model}))
+        .await;
+    let tables: Vec<String> = design["model"]["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .filter_map(|t| t["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(tables.len() >= 4, "{tables:?}");
+    let out = tempfile::tempdir().expect("dir");
+    let mut files = Vec::new();
+    for table in &tables {
+        let contract = h
+            .ok(
+                "generate_data_contract",
+                json!({"table": {"model": model, "table": table}, "owner": "analytics-eng", "consumers": ["bi"], "notification_channel": "#dw"}),
+            )
+            .await;
+        let yaml = contract["yaml"].as_str().expect("yaml").to_string();
+        files.push(save(out.path(), &format!("{table}.yaml"), &yaml));
+        let same = h
+            .ok(
+                "diff_schemas",
+                json!({"old": {"contract": yaml}, "new": {"model": model, "table": table}}),
+            )
+            .await;
+        assert_eq!(same["verdict"], "no_change", "{table}: {same:#}");
+    }
+    validate_odcs(&files);
+
+    // A whole-model diff: drop a dimension attribute in v2 of the model.
+    let mut v2 = model.clone();
+    let dims = v2["dimensions"].as_array_mut().expect("dimensions");
+    let customers = dims
+        .iter_mut()
+        .find(|d| d["name"] == "dim_customers")
+        .expect("dim_customers");
+    let attrs = customers["attributes"].as_array_mut().expect("attributes");
+    let dropped = attrs.remove(0)["name"].as_str().expect("name").to_string();
+    let diff = h
+        .ok(
+            "diff_schemas",
+            json!({"old": {"model": model}, "new": {"model": v2}}),
+        )
+        .await;
+    assert_eq!(diff["verdict"], "breaking");
+    assert!(
+        diff["changes"]
+            .to_string()
+            .contains(&format!("column `{dropped}` removed")),
+        "{diff:#}"
+    );
+    assert_eq!(diff["policy"]["source"], "default");
+
+    // Classification of the customer dimension follows the model's foreign keys.
+    let class = h
+        .ok(
+            "classify_data",
+            json!({"table": {"model": model, "table": "dim_customers"}}),
+        )
+        .await;
+    let targets = class["deletion"]["propagate_to"].to_string();
+    assert!(targets.contains("fct_"), "{class:#}");
+}
+
+#[tokio::test]
+async fn quality_checks_flow_into_the_contract() {
+    let dir = tempfile::tempdir().expect("dir");
+    sqlite_file(&dir.path().join("crm.db"), SEED).await;
+    let h = harness_in(dir, "[datasources.crm]\npath = \"crm.db\"\n").await;
+    let checks = h
+        .ok(
+            "generate_quality_checks",
+            json!({"table": {"name": "customers", "primary_key": ["customer_id"], "columns": [
+                {"name": "customer_id", "data_type": "integer", "nullable": false},
+                {"name": "email", "data_type": "varchar(255)", "nullable": false, "unique": true},
+                {"name": "status", "data_type": "varchar(12)", "accepted_values": ["active", "churned", "paused"]},
+                {"name": "credit_limit", "data_type": "decimal(10,2)", "min": 0, "max": 100000}
+            ]}, "dialect": "sqlite"}),
+        )
+        .await;
+    let odcs_quality = checks["odcs_quality"].as_str().expect("odcs_quality");
+    let contract = h
+        .ok(
+            "generate_data_contract",
+            json!({"table": {"datasource": "crm", "table": "customers"}, "odcs_quality": odcs_quality, "owner": "crm", "consumers": ["support"]}),
+        )
+        .await;
+    let imported = checks["checks"].as_array().map_or(0, Vec::len);
+    assert!(imported >= 4, "{checks:#}");
+    let own = contract["contract"]["schema"][0]["quality"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(own >= imported, "{contract:#}");
+    let yaml = contract["yaml"].as_str().expect("yaml");
+    assert!(
+        yaml.contains("type: sql") && yaml.contains("SELECT"),
+        "{yaml}"
+    );
+    let out = tempfile::tempdir().expect("dir");
+    validate_odcs(&[save(out.path(), "with_checks.yaml", yaml)]);
+    // Still the same table: the contract diffs clean against it.
+    let same = h
+        .ok(
+            "diff_schemas",
+            json!({"old": {"contract": yaml}, "new": {"datasource": "crm", "table": "customers"}}),
+        )
+        .await;
+    assert_eq!(same["verdict"], "no_change", "{same:#}");
+    let err = h
+        .err("generate_data_contract", json!({"table": {"datasource": "crm", "table": "customers"}, "odcs_quality": "rules: []"}))
+        .await;
+    assert!(
+        err.contains("odcs_quality: expected a `quality:` list"),
+        "{err}"
+    );
 }
