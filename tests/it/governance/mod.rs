@@ -6,6 +6,7 @@ mod catalog;
 mod classify;
 mod contracts;
 mod diff_cases;
+mod golden;
 
 use std::sync::Arc;
 
