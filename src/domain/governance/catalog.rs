@@ -218,20 +218,20 @@ pub fn build(
     contract: Option<&ParsedContract>,
 ) -> Result<(CatalogDataset, Vec<CatalogQuestion>, Vec<FilledField>)> {
     let settings = &book.catalog;
-    if let Some(tier) = &facts.tier {
-        if !settings.tiers.contains(tier) {
-            return Err(Error::invalid(format!(
-                "facts.tier: unknown `{tier}`; allowed: {}",
-                settings.tiers.join(", ")
-            )));
-        }
+    if let Some(tier) = &facts.tier
+        && !settings.tiers.contains(tier)
+    {
+        return Err(Error::invalid(format!(
+            "facts.tier: unknown `{tier}`; allowed: {}",
+            settings.tiers.join(", ")
+        )));
     }
-    if let Some(score) = facts.last_score {
-        if !(0.0..=100.0).contains(&score) {
-            return Err(Error::invalid(format!(
-                "facts.last_score: {score} is outside 0-100"
-            )));
-        }
+    if let Some(score) = facts.last_score
+        && !(0.0..=100.0).contains(&score)
+    {
+        return Err(Error::invalid(format!(
+            "facts.last_score: {score} is outside 0-100"
+        )));
     }
     let mut filled = vec![FilledField {
         path: "name".into(),

@@ -356,16 +356,17 @@ pub fn classify(
         let pii = !detections.is_empty();
         let mut level = default_level.clone();
         for d in &detections {
-            if let Some(det) = book.pii_detectors.iter().find(|x| x.id == d.detector) {
-                if rank(&det.level) > rank(&level) {
-                    level = det.level.clone();
-                }
+            if let Some(det) = book.pii_detectors.iter().find(|x| x.id == d.detector)
+                && rank(&det.level) > rank(&level)
+            {
+                level = det.level.clone();
             }
         }
-        if let Some(declared) = &column.classification {
-            if book.level(declared).is_some() && rank(declared) > rank(&level) {
-                level = declared.clone();
-            }
+        if let Some(declared) = &column.classification
+            && book.level(declared).is_some()
+            && rank(declared) > rank(&level)
+        {
+            level = declared.clone();
         }
         let controls = book
             .level(&level)
@@ -551,7 +552,7 @@ fn card(value: &str) -> bool {
     let digits: String = value.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     (13..=19).contains(&digits.len())
         && digits.chars().all(|c| c.is_ascii_digit())
-        && !digits.chars().all(|c| Some(c) == digits.chars().next())
+        && !digits.chars().all(|c| digits.starts_with(c))
         && luhn(&digits)
 }
 

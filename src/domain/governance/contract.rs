@@ -215,13 +215,13 @@ pub fn import_quality(text: &str, field: &str) -> Result<Vec<Value>> {
                 )));
             }
         }
-        if let Some(d) = obj.get("dimension").and_then(Value::as_str) {
-            if !DIMENSIONS.contains(&d) {
-                return Err(Error::invalid(format!(
-                    "{field}.quality[{i}].dimension: unknown `{d}`; allowed: {}",
-                    DIMENSIONS.join(", ")
-                )));
-            }
+        if let Some(d) = obj.get("dimension").and_then(Value::as_str)
+            && !DIMENSIONS.contains(&d)
+        {
+            return Err(Error::invalid(format!(
+                "{field}.quality[{i}].dimension: unknown `{d}`; allowed: {}",
+                DIMENSIONS.join(", ")
+            )));
         }
         out.push(rule.clone());
     }
@@ -305,13 +305,13 @@ pub fn validate_rule(rule: &QualityRule, field: &str, table: &TableSchema) -> Re
             )));
         }
     }
-    if let Some(column) = &rule.column {
-        if table.column(column).is_none() {
-            return Err(Error::invalid(format!(
-                "{field}.column: `{column}` is not a column of `{}`",
-                table.name
-            )));
-        }
+    if let Some(column) = &rule.column
+        && table.column(column).is_none()
+    {
+        return Err(Error::invalid(format!(
+            "{field}.column: `{column}` is not a column of `{}`",
+            table.name
+        )));
     }
     Ok(())
 }

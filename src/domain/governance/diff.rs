@@ -270,7 +270,7 @@ pub fn diff(
         }
     }
     let mut changes = ctx.changes;
-    changes.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    changes.sort_by_key(|c| std::cmp::Reverse(c.verdict));
     let mut counts = Counts::default();
     for c in &changes {
         match c.verdict {
@@ -460,18 +460,17 @@ fn diff_table(
             )],
         )?;
     }
-    if facets.descriptions {
-        if let (Some(a), Some(b)) = (&old.description, &new.description) {
-            if a.trim() != b.trim() {
-                ctx.push(
-                    ChangeKind::DescriptionChanged,
-                    table,
-                    None,
-                    format!("description of table `{table}` changed"),
-                    vec![],
-                )?;
-            }
-        }
+    if facets.descriptions
+        && let (Some(a), Some(b)) = (&old.description, &new.description)
+        && a.trim() != b.trim()
+    {
+        ctx.push(
+            ChangeKind::DescriptionChanged,
+            table,
+            None,
+            format!("description of table `{table}` changed"),
+            vec![],
+        )?;
     }
     Ok(())
 }
@@ -593,40 +592,39 @@ fn diff_column(
             )?;
         }
     }
-    if facets.classification {
-        if let (Some(a), Some(b)) = (&old.classification, &new.classification) {
-            let rank = |l: &str| ctx.book.level(l).map(|l| l.rank);
-            match (rank(a), rank(b)) {
-                (Some(x), Some(y)) if y > x => ctx.push(
-                    ChangeKind::ClassificationRaised,
-                    table,
-                    column,
-                    format!("`{name}` classification {a} -> {b}"),
-                    vec![],
-                )?,
-                (Some(x), Some(y)) if y < x => ctx.push(
-                    ChangeKind::ClassificationLowered,
-                    table,
-                    column,
-                    format!("`{name}` classification {a} -> {b}"),
-                    vec![],
-                )?,
-                _ => {}
-            }
+    if facets.classification
+        && let (Some(a), Some(b)) = (&old.classification, &new.classification)
+    {
+        let rank = |l: &str| ctx.book.level(l).map(|l| l.rank);
+        match (rank(a), rank(b)) {
+            (Some(x), Some(y)) if y > x => ctx.push(
+                ChangeKind::ClassificationRaised,
+                table,
+                column,
+                format!("`{name}` classification {a} -> {b}"),
+                vec![],
+            )?,
+            (Some(x), Some(y)) if y < x => ctx.push(
+                ChangeKind::ClassificationLowered,
+                table,
+                column,
+                format!("`{name}` classification {a} -> {b}"),
+                vec![],
+            )?,
+            _ => {}
         }
     }
-    if facets.descriptions {
-        if let (Some(a), Some(b)) = (&old.description, &new.description) {
-            if a.trim() != b.trim() {
-                ctx.push(
-                    ChangeKind::DescriptionChanged,
-                    table,
-                    column,
-                    format!("description of `{name}` changed"),
-                    vec![],
-                )?;
-            }
-        }
+    if facets.descriptions
+        && let (Some(a), Some(b)) = (&old.description, &new.description)
+        && a.trim() != b.trim()
+    {
+        ctx.push(
+            ChangeKind::DescriptionChanged,
+            table,
+            column,
+            format!("description of `{name}` changed"),
+            vec![],
+        )?;
     }
     Ok(())
 }
@@ -890,11 +888,12 @@ fn apply_policy(
                         "keep the old shape until {date} ({} days' notice), then deploy",
                         policy.notice_days
                     ));
-                    if policy.major_bump_on_breaking && !bumped {
-                        if let Some(v) = &next_major {
-                            actions.push(format!("publish the contract as {v}"));
-                            required_version = Some(v.clone());
-                        }
+                    if policy.major_bump_on_breaking
+                        && !bumped
+                        && let Some(v) = &next_major
+                    {
+                        actions.push(format!("publish the contract as {v}"));
+                        required_version = Some(v.clone());
                     }
                     effective = Some(date);
                     Decision::AllowedAfterNotice

@@ -235,13 +235,13 @@ pub async fn generate_contract(
     }
     let resolved = source::resolve(app, &params.table, "table").await?;
     let table = source::single(&resolved, "table")?;
-    if let Some(col) = &sla.freshness_column {
-        if table.column(col).is_none() {
-            return Err(Error::invalid(format!(
-                "sla.freshness_column: `{col}` is not a column of `{}`",
-                table.name
-            )));
-        }
+    if let Some(col) = &sla.freshness_column
+        && table.column(col).is_none()
+    {
+        return Err(Error::invalid(format!(
+            "sla.freshness_column: `{col}` is not a column of `{}`",
+            table.name
+        )));
     }
     let (table, result) = classified(app, &resolved, table).await?;
     let mut quality = contract::schema_rules(&table);

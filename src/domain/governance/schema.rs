@@ -133,12 +133,12 @@ impl TableSchema {
             }
             ColumnType::parse(&column.data_type)
                 .map_err(|e| Error::invalid(format!("{field}.columns[{i}].type: {e}")))?;
-            if let Some(values) = &column.enum_values {
-                if values.is_empty() {
-                    return Err(Error::invalid(format!(
-                        "{field}.columns[{i}].enum_values: give at least one value or leave it out"
-                    )));
-                }
+            if let Some(values) = &column.enum_values
+                && values.is_empty()
+            {
+                return Err(Error::invalid(format!(
+                    "{field}.columns[{i}].enum_values: give at least one value or leave it out"
+                )));
             }
         }
         for key in &self.primary_key {

@@ -160,10 +160,9 @@ pub fn from_table_spec(spec: &TableSpec) -> TableSchema {
             .foreign_keys
             .iter()
             .find(|fk| fk.columns.len() == 1 && fk.columns[0] == c.name)
+            && let Some(rc) = fk.ref_columns.first()
         {
-            if let Some(rc) = fk.ref_columns.first() {
-                column.references = Some(format!("{}.{rc}", fk.ref_table));
-            }
+            column.references = Some(format!("{}.{rc}", fk.ref_table));
         }
         columns.push(column);
     }

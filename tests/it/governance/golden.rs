@@ -20,7 +20,10 @@ async fn golden_outputs() {
             json!({"table": {"spec": retail()[0]}, "owner": "team-commerce", "consumers": ["finance-bi"], "version": "2.1.0", "policy": "notify-30-days", "notification_channel": "#data-contracts", "domain": "sales", "sla": {"freshness_hours": 6, "freshness_column": "loaded_at"}}),
         )
         .await;
-    insta::assert_snapshot!("contract_fct_orders_yaml", contract["yaml"].as_str().expect("yaml"));
+    insta::assert_snapshot!(
+        "contract_fct_orders_yaml",
+        contract["yaml"].as_str().expect("yaml")
+    );
 
     let old = json!({"name": "orders", "columns": [
         {"name": "order_id", "type": "bigint", "nullable": false},
@@ -37,7 +40,12 @@ async fn golden_outputs() {
         {"name": "note", "type": "varchar(50)", "nullable": false},
         {"name": "coupon", "type": "text"}
     ], "primary_key": ["order_id"]});
-    let md = rendered(&h, "diff_schemas", json!({"old": {"spec": old}, "new": {"spec": new}, "policy": "never-break"})).await;
+    let md = rendered(
+        &h,
+        "diff_schemas",
+        json!({"old": {"spec": old}, "new": {"spec": new}, "policy": "never-break"}),
+    )
+    .await;
     insta::assert_snapshot!("diff_orders_md", md);
 
     let spec = json!({"name": "contacts", "primary_key": ["contact_id"], "columns": [
@@ -54,11 +62,19 @@ async fn golden_outputs() {
         "card_number": ["4111111111111111", "5500000000000004", "340000000000009", "6011000000000004", "4012888888881881"],
         "note": ["call me", "mail ana@example.com", "ok", "fine", "later"]
     });
-    let md = rendered(&h, "classify_data", json!({"table": {"spec": spec}, "samples": samples, "downstream": ["mrt_contacts"]})).await;
+    let md = rendered(
+        &h,
+        "classify_data",
+        json!({"table": {"spec": spec}, "samples": samples, "downstream": ["mrt_contacts"]}),
+    )
+    .await;
     insta::assert_snapshot!("classification_contacts_md", md);
 
     let entry = h
         .ok("generate_catalog_entry", json!({"table": {"spec": retail()[1]}, "facts": {"owner_team": "crm", "schedule": "daily 02:00 UTC"}}))
         .await;
-    insta::assert_snapshot!("catalog_dim_customers_yaml", entry["yaml"].as_str().expect("yaml"));
+    insta::assert_snapshot!(
+        "catalog_dim_customers_yaml",
+        entry["yaml"].as_str().expect("yaml")
+    );
 }
