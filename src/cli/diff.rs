@@ -91,9 +91,9 @@ pub fn side(arg: &str, table: Option<&str>, field: &str) -> Result<TableSource> 
             spec: Some(spec),
             ..TableSource::default()
         }),
-        Err(schema_err) => match decode::<TableSpec>(value) {
-            Ok(spec) => Ok(TableSource {
-                table_spec: Some(spec),
+        Err(schema_err) => match decode::<TableSpec>(value.clone()) {
+            Ok(_) => Ok(TableSource {
+                table_spec: Some(value),
                 ..TableSource::default()
             }),
             Err(_) => Err(Error::invalid(format!("{field}: `{arg}`: {schema_err}"))),

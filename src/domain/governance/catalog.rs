@@ -175,7 +175,7 @@ pub struct FilledField {
 }
 
 /// The result of `generate_catalog_entry`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogEntry {
     /// The entry.
     pub dataset: CatalogDataset,

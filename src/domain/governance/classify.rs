@@ -109,7 +109,7 @@ pub struct SampleInfo {
 }
 
 /// The result of `classify_data`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classification {
     /// Table.
     pub table: String,

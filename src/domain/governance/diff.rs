@@ -163,7 +163,7 @@ pub struct SideSummary {
 }
 
 /// The result of `diff_schemas`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SchemaDiff {
     /// Old side.
     pub old: SideSummary,

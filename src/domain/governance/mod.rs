@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod classify;
+mod compact;
 pub mod contract;
 pub mod diff;
 pub mod schema;
@@ -70,7 +71,7 @@ pub struct GenerateDataContractParams {
 }
 
 /// The result of `generate_data_contract`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DataContract {
     /// Contract id.
     pub id: String,

@@ -26,15 +26,18 @@ pub struct TableSource {
     /// A table written out: name, columns (name, type, nullable, enum_values, pii, ...), primary_key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<TableSchema>,
-    /// A quality table spec (as `generate_quality_checks` takes or introspection returns).
+    /// A quality table spec (the `table` of generate_quality_checks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub table_spec: Option<TableSpec>,
-    /// A table profile from profile_datasource.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub table_spec: Option<serde_json::Value>,
+    /// One table of a profile_datasource result (`tables[i]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile: Option<TableProfile>,
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub profile: Option<serde_json::Value>,
     /// A dimensional model (design_dimensional_model's `model` input); pick the table with `table`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<ModelSpec>,
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub model: Option<serde_json::Value>,
     /// An ODCS v3 data contract, as YAML text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<String>,
@@ -178,6 +181,19 @@ pub fn from_table_spec(spec: &TableSpec) -> TableSchema {
     .normalized()
 }
 
+/// Decodes a JSON value into its type, naming the failing field under `field`.
+fn typed<T: serde::de::DeserializeOwned>(value: &serde_json::Value, field: &str) -> Result<T> {
+    serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            Error::invalid(format!("{field}: {inner}"))
+        } else {
+            Error::invalid(format!("{field}.{path}: {inner}"))
+        }
+    })
+}
+
 /// Resolves a source; `field` names it in errors (`old`, `new`, `table`).
 pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Resolved> {
     let given = source.given();
@@ -208,7 +224,9 @@ pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Res
             referenced_by: BTreeMap::new(),
         });
     }
-    if let Some(spec) = &source.table_spec {
+    if let Some(value) = &source.table_spec {
+        let spec: TableSpec = typed(value, &format!("{field}.table_spec"))?;
+        let spec = &spec;
         let table = from_table_spec(spec);
         table.validate(&format!("{field}.table_spec"))?;
         return Ok(Resolved {
@@ -232,7 +250,8 @@ pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Res
             referenced_by: BTreeMap::new(),
         });
     }
-    if let Some(profile) = &source.profile {
+    if let Some(value) = &source.profile {
+        let profile: TableProfile = typed(value, &format!("{field}.profile"))?;
         let table = from_table_spec(&profile.table);
         table.validate(&format!("{field}.profile.table"))?;
         return Ok(Resolved {
@@ -250,8 +269,9 @@ pub async fn resolve(app: &App, source: &TableSource, field: &str) -> Result<Res
             referenced_by: BTreeMap::new(),
         });
     }
-    if let Some(spec) = &source.model {
-        let model = modeling::buildable_model(spec, &app.playbooks)
+    if let Some(value) = &source.model {
+        let spec: ModelSpec = typed(value, &format!("{field}.model"))?;
+        let model = modeling::buildable_model(&spec, &app.playbooks)
             .map_err(|e| Error::invalid(format!("{field}.model: {e}")))?;
         let mut tables: Vec<TableSchema> = model.tables.iter().map(from_model_table).collect();
         let mut referenced_by: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
