@@ -5,6 +5,7 @@ mod audit;
 mod call;
 mod check;
 mod demo;
+mod diff;
 mod gate;
 mod profile;
 mod render;
@@ -50,6 +51,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Render a phase document from a project's artifacts and decisions.
     Render(render::RenderArgs),
+    /// Diff two schemas (contract, table spec or live table) and gate on breaking changes.
+    Diff(diff::DiffArgs),
     /// Profile a named datasource (progress on stderr).
     Profile(profile::ProfileArgs),
     /// Run quality checks from a file on a named datasource; exit 1 when one fails.
@@ -84,6 +87,7 @@ pub fn run() -> Result<ExitCode> {
             Command::Gate(args) => gate::run(&cli.workspace, args).await,
             Command::Audit(args) => audit::run(&cli.workspace, args).await,
             Command::Render(args) => render::run(&cli.workspace, args).await,
+            Command::Diff(args) => diff::run(&cli.workspace, args).await,
             Command::Profile(args) => profile::run(&cli.workspace, args).await,
             Command::Check(args) => check::run(&cli.workspace, args).await,
         }

@@ -440,6 +440,10 @@ pub trait SqlDialect: Send + Sync + Debug {
     fn limit_clause(&self, rows: u64) -> String {
         format!("LIMIT {rows}")
     }
+    /// `expr` cast to the engine's text type (for reading sampled values as text).
+    fn cast_to_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS TEXT)")
+    }
 }
 
 /// Adds a note for each requested hint the dialect does not support.

@@ -254,4 +254,7 @@ impl SqlDialect for MySql {
             self.string_literal(pattern)?
         )))
     }
+    fn cast_to_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS CHAR)")
+    }
 }

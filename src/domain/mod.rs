@@ -5,6 +5,7 @@ pub mod architecture;
 pub mod backfill;
 pub mod costs;
 pub mod datasource;
+pub mod governance;
 pub mod modeling;
 pub mod monitoring;
 pub mod operations;

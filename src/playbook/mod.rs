@@ -5,6 +5,7 @@
 
 pub mod architecture;
 pub mod conditions;
+mod governance;
 mod modeling;
 mod naming;
 pub mod operations;
@@ -22,6 +23,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
+pub use governance::{
+    Affects, CatalogField, ChangeKind, ChangeRule, GovernanceBook, Level, OnBreaking, PiiDetector,
+    Policy, ValueCheck, Verdict, change_kind_name,
+};
 pub use modeling::{GrainRules, ModelCheck, ModelingBook, ScdSteps, ScdText, Severity};
 pub use naming::{ColumnRule, GeneratedNames, LayerRule, NamingBook, UnknownMemberValues};
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
@@ -52,6 +57,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "operations",
         include_str!("../../playbooks/operations.yaml"),
+    ),
+    (
+        "governance",
+        include_str!("../../playbooks/governance.yaml"),
     ),
 ];
 
@@ -92,6 +101,8 @@ pub struct Playbooks {
     pub rubric: RubricBook,
     /// MCP prompts.
     pub prompts: PromptsBook,
+    /// Classification, PII detectors, change verdicts, policies, catalog fields.
+    pub governance: GovernanceBook,
     /// Naming conventions.
     pub naming: NamingBook,
     /// Dimensional model checks.
@@ -142,6 +153,7 @@ impl Playbooks {
         let pipeline: pipeline::PipelineBook = parse(&sources, "pipeline")?;
         let optimization: optimization::OptimizationBook = parse(&sources, "optimization")?;
         let operations: operations::OperationsBook = parse(&sources, "operations")?;
+        let governance: GovernanceBook = parse(&sources, "governance")?;
         let books = Playbooks {
             phases,
             rubric,
@@ -153,6 +165,7 @@ impl Playbooks {
             pipeline,
             optimization,
             operations,
+            governance,
             sources,
         };
         books.validate()?;
@@ -201,6 +214,7 @@ impl Playbooks {
         check("pipeline", self.pipeline.validate())?;
         check("optimization", self.optimization.validate())?;
         check("operations", self.operations.validate())?;
+        check("governance", self.governance.validate())?;
         Ok(())
     }
 }

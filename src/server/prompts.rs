@@ -101,6 +101,7 @@ pub(super) fn get(
         "quality": books.quality,
         "operations": books.operations,
         "optimization": books.optimization,
+        "governance": books.governance,
     });
     if let serde_json::Value::Object(map) = playbooks {
         context.extend(map);

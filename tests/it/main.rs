@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod content;
 mod fuzz;
+mod governance;
 mod modeling;
 mod ops;
 mod protocol;

@@ -2,6 +2,7 @@
 //! `crate::domain`.
 
 mod architecture;
+mod governance;
 mod modeling;
 mod operations;
 mod optimize;
@@ -36,5 +37,16 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<operations::GenerateMonitoring>(),
         entry::<operations::GenerateRunbook>(),
         entry::<operations::TriageFailure>(),
+        entry::<quality::ListDatasources>(),
+        entry::<governance::GenerateDataContract>(),
+        entry::<governance::DiffSchemas>(),
+        entry::<governance::ClassifyData>(),
+        entry::<governance::GenerateCatalogEntry>(),
+        entry::<modeling::DesignDimensionalModel>(),
+        entry::<modeling::GenerateDdl>(),
+        entry::<modeling::GenerateScdMerge>(),
+        entry::<quality::ProfileDatasource>(),
+        entry::<quality::GenerateQualityChecks>(),
+        entry::<quality::RunQualityChecks>(),
     ]
 }

@@ -1,0 +1,109 @@
+//! Governance tools: data contracts and schema diffs (toolset `quality`), PII
+//! classification and catalog entries (toolset `govern`).
+
+use crate::domain::governance::{
+    self, CatalogEntry, Classification, ClassifyDataParams, DataContract, DiffSchemasParams,
+    GenerateCatalogEntryParams, GenerateDataContractParams, SchemaDiff,
+};
+use crate::server::tool::{DanaTool, Hints, ToolCtx, ToolError};
+
+/// Generators that may read a live datasource (and record an artifact with `project`).
+const GOVERN: Hints = Hints {
+    read_only: false,
+    destructive: false,
+    idempotent: false,
+    open_world: true,
+};
+
+/// `generate_data_contract`.
+pub struct GenerateDataContract;
+
+impl DanaTool for GenerateDataContract {
+    const NAME: &'static str = "generate_data_contract";
+    const TOOLSET: &'static str = "quality";
+    const TITLE: &'static str = "Generate an ODCS data contract";
+    const DESCRIPTION: &'static str = "ODCS v3 data contract (YAML) for one table (spec, table_spec, contract or live datasource table): types, nullability, keys, descriptions, business definitions, PII flags and classification, quality rules, SLA, owner, consumers, version and breaking-change policy (notify-30-days | version-bump | never-break). Missing facts come back as questions.";
+    const HINTS: Hints = GOVERN;
+    type Params = GenerateDataContractParams;
+    type Output = DataContract;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(governance::generate_contract(&ctx.app, &params).await?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app
+            .templates
+            .render("governance/contract.md.j2", output)
+            .ok()
+    }
+}
+
+/// `diff_schemas`.
+pub struct DiffSchemas;
+
+impl DanaTool for DiffSchemas {
+    const NAME: &'static str = "diff_schemas";
+    const TOOLSET: &'static str = "quality";
+    const TITLE: &'static str = "Diff schemas (breaking-change check)";
+    const DESCRIPTION: &'static str = "Compare an old and a new schema (each a contract, spec or live datasource table): every change classified breaking / needs_review / non_breaking with evidence (renames are guessed and say so), an overall verdict, and the action the policy requires (new major version, notice period, refusal). Same as `dana diff OLD NEW` in CI.";
+    const HINTS: Hints = GOVERN;
+    type Params = DiffSchemasParams;
+    type Output = SchemaDiff;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(governance::diff_schemas(&ctx.app, &params).await?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app
+            .templates
+            .render("governance/diff.md.j2", output)
+            .ok()
+    }
+}
+
+/// `classify_data`.
+pub struct ClassifyData;
+
+impl DanaTool for ClassifyData {
+    const NAME: &'static str = "classify_data";
+    const TOOLSET: &'static str = "govern";
+    const TITLE: &'static str = "Classify data (PII)";
+    const DESCRIPTION: &'static str = "Find PII in a table from column names and sampled values (email, phone, national IDs, Luhn-checked cards, IPs, birth dates, addresses, names, credentials): confidence and evidence per column with values masked, the level (public/internal/confidential/restricted) with its controls, and right-to-delete propagation hints.";
+    const HINTS: Hints = GOVERN;
+    type Params = ClassifyDataParams;
+    type Output = Classification;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(governance::classify_data(&ctx.app, &params).await?)
+    }
+
+    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        ctx.app
+            .templates
+            .render("governance/classification.md.j2", output)
+            .ok()
+    }
+}
+
+/// `generate_catalog_entry`.
+pub struct GenerateCatalogEntry;
+
+impl DanaTool for GenerateCatalogEntry {
+    const NAME: &'static str = "generate_catalog_entry";
+    const TOOLSET: &'static str = "govern";
+    const TITLE: &'static str = "Generate a catalog entry";
+    const DESCRIPTION: &'static str = "Catalog entry for a table (owner, steward, domain, tier, lineage, refresh/SLA, quality tests and score, classification and PII columns, usage) filled from the schema, contract, classification and the facts you give; anything unknown is returned as a question, never invented.";
+    const HINTS: Hints = GOVERN;
+    type Params = GenerateCatalogEntryParams;
+    type Output = CatalogEntry;
+
+    async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(governance::generate_catalog_entry(&ctx.app, &params).await?)
+    }
+
+    fn render(_ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
+        Some(format!("```yaml\n{}```\n", output.yaml))
+    }
+}
