@@ -790,6 +790,10 @@ mod tests {
         assert!(ensure_single_query(Engine::Sqlite, "INSERT INTO t VALUES (1)").is_err());
         // The profile's block sample.
         let sample = "SELECT CAST(a AS TEXT) FROM s.t t TABLESAMPLE SYSTEM (0.6000) LIMIT 10";
-        assert!(ensure_single_query(Engine::Postgres, sample).is_ok(), "{:?}", ensure_single_query(Engine::Postgres, sample));
+        assert!(
+            ensure_single_query(Engine::Postgres, sample).is_ok(),
+            "{:?}",
+            ensure_single_query(Engine::Postgres, sample)
+        );
     }
 }
