@@ -724,12 +724,12 @@ fn secrets_of(url: &str) -> Vec<String> {
         let authority = rest.split(['/', '?']).next().unwrap_or_default();
         if let Some((userinfo, _)) = authority.rsplit_once('@') {
             secrets.push(userinfo.to_string());
-            if let Some((_, password)) = userinfo.split_once(':') {
-                if !password.is_empty() {
-                    secrets.push(password.to_string());
-                    if let Ok(decoded) = percent_decode(password) {
-                        secrets.push(decoded);
-                    }
+            if let Some((_, password)) = userinfo.split_once(':')
+                && !password.is_empty()
+            {
+                secrets.push(password.to_string());
+                if let Ok(decoded) = percent_decode(password) {
+                    secrets.push(decoded);
                 }
             }
         }

@@ -512,28 +512,31 @@ pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<Quality
         if enough && key && !p.distinct_estimated && p.distinct_count == Some(nonnull) {
             col.unique = true;
         }
-        if enough && p.family == TypeFamily::Text && !key {
-            if let Some(values) = &p.all_values {
-                if !values.is_empty()
-                    && values.len() as u64 <= settings.accepted_values_max_distinct
-                {
-                    col.accepted_values = Some(values.clone());
-                }
-            }
+        if enough
+            && p.family == TypeFamily::Text
+            && !key
+            && let Some(values) = &p.all_values
+            && !values.is_empty()
+            && values.len() as u64 <= settings.accepted_values_max_distinct
+        {
+            col.accepted_values = Some(values.clone());
         }
-        if enough && p.family == TypeFamily::Numeric && !key {
-            if let Some(min) = p.min.as_deref().and_then(|m| m.parse::<f64>().ok()) {
-                if min >= 0.0 {
-                    col.min = Some(0.0);
-                }
-            }
+        if enough
+            && p.family == TypeFamily::Numeric
+            && !key
+            && p.min
+                .as_deref()
+                .and_then(|m| m.parse::<f64>().ok())
+                .is_some_and(|min| min >= 0.0)
+        {
+            col.min = Some(0.0);
         }
-        if p.family == TypeFamily::Temporal && p.future_count == Some(0) {
-            if let Some(max) = &p.max {
-                if latest.as_ref().is_none_or(|(_, m)| max > m) {
-                    latest = Some((col.name.clone(), max.clone()));
-                }
-            }
+        if p.family == TypeFamily::Temporal
+            && p.future_count == Some(0)
+            && let Some(max) = &p.max
+            && latest.as_ref().is_none_or(|(_, m)| max > m)
+        {
+            latest = Some((col.name.clone(), max.clone()));
         }
     }
     // A declared single-column primary key is covered by DQ-UNIQUE from the key itself.
