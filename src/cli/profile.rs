@@ -30,11 +30,10 @@ pub(super) struct StderrBar;
 impl Progress for StderrBar {
     async fn report(&self, done: usize, total: usize, message: String) {
         let width = 24;
-        let filled = if total == 0 {
-            width
-        } else {
-            done * width / total
-        };
+        let filled = (done * width)
+            .checked_div(total)
+            .unwrap_or(width)
+            .min(width);
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,

@@ -83,6 +83,9 @@ fn int(rows: &Rows, row: usize, col: usize) -> Option<i64> {
 
 const NO_CAP: u64 = u64::MAX;
 
+/// A MySQL key being assembled: (type, columns, ref schema, ref table, ref columns).
+type MysqlKey = (String, Vec<String>, String, String, Vec<String>);
+
 async fn postgres(ds: &Datasource, schema: &str) -> Result<BTreeMap<String, TableSpec>> {
     let bind = [Bind::Text(schema.to_string())];
     let tables = ds
@@ -225,10 +228,7 @@ async fn mysql(ds: &Datasource, schema: &str) -> Result<BTreeMap<String, TableSp
         )
         .await?;
     // (table, constraint) -> (type, columns, ref schema, ref table, ref columns)
-    let mut grouped: BTreeMap<
-        (String, String),
-        (String, Vec<String>, String, String, Vec<String>),
-    > = BTreeMap::new();
+    let mut grouped: BTreeMap<(String, String), MysqlKey> = BTreeMap::new();
     for i in 0..keys.rows.len() {
         let entry = grouped
             .entry((text(&keys, i, 0), text(&keys, i, 1)))

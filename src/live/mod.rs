@@ -724,12 +724,12 @@ fn secrets_of(url: &str) -> Vec<String> {
         let authority = rest.split(['/', '?']).next().unwrap_or_default();
         if let Some((userinfo, _)) = authority.rsplit_once('@') {
             secrets.push(userinfo.to_string());
-            if let Some((_, password)) = userinfo.split_once(':') {
-                if !password.is_empty() {
-                    secrets.push(password.to_string());
-                    if let Ok(decoded) = percent_decode(password) {
-                        secrets.push(decoded);
-                    }
+            if let Some((_, password)) = userinfo.split_once(':')
+                && !password.is_empty()
+            {
+                secrets.push(password.to_string());
+                if let Ok(decoded) = percent_decode(password) {
+                    secrets.push(decoded);
                 }
             }
         }
@@ -788,5 +788,12 @@ mod tests {
         assert!(ensure_single_query(Engine::Postgres, "COMMIT").is_err());
         assert!(ensure_single_query(Engine::Mysql, "DELETE FROM t").is_err());
         assert!(ensure_single_query(Engine::Sqlite, "INSERT INTO t VALUES (1)").is_err());
+        // The profile's block sample.
+        let sample = "SELECT CAST(a AS TEXT) FROM s.t t TABLESAMPLE SYSTEM (0.6000) LIMIT 10";
+        assert!(
+            ensure_single_query(Engine::Postgres, sample).is_ok(),
+            "{:?}",
+            ensure_single_query(Engine::Postgres, sample)
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! Run: `DANA_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench quality`
 //! (`DANA_BENCH_ROWS` to change the size, `DANA_BENCH_RUNS` the repetitions). The table is
 //! created once in schema `dana_bench` and reused while it has the expected row count.
+#![allow(clippy::print_stdout)] // a benchmark prints its figures on stdout
 
 use std::time::{Duration, Instant};
 

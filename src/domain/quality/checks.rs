@@ -283,12 +283,12 @@ pub fn from_spec(
             push(check, &mut out);
         }
         if col.min.is_some() || col.max.is_some() {
-            if let (Some(a), Some(b)) = (col.min, col.max) {
-                if a > b {
-                    return Err(Error::invalid(format!(
-                        "{field}: min `{a}` is above max `{b}`"
-                    )));
-                }
+            if let (Some(a), Some(b)) = (col.min, col.max)
+                && a > b
+            {
+                return Err(Error::invalid(format!(
+                    "{field}: min `{a}` is above max `{b}`"
+                )));
             }
             let mut check = QualityCheck::new(kind(book, "DQ-RANGE")?, spec, one.clone(), origin);
             check.params.min = col.min;

@@ -51,8 +51,9 @@ pub struct GenerateQualityChecksParams {
     /// Table spec: columns with expectations (nullable, unique, accepted_values, min/max, pattern, max_share_pct, pii), keys, freshness, volume, reconciliations.
     #[serde(default)]
     pub table: Option<TableSpec>,
-    /// A table profile (from profile_datasource): checks are suggested from the observed data.
+    /// One entry of profile_datasource's `tables`, passed as is: checks are suggested from the observed data.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub profile: Option<TableProfile>,
     /// SQL dialect: postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks (default from dana.toml, else postgres).
     #[serde(default)]

@@ -138,10 +138,8 @@ pub fn dbt_schema(
         .map(|(name, tests)| {
             let mut c = Map::new();
             c.insert("name".into(), json!(name));
-            if let Some(col) = spec.column(&name) {
-                if let Some(t) = &col.data_type {
-                    c.insert("data_type".into(), json!(t));
-                }
+            if let Some(t) = spec.column(&name).and_then(|col| col.data_type.as_ref()) {
+                c.insert("data_type".into(), json!(t));
             }
             if !tests.is_empty() {
                 c.insert("data_tests".into(), Value::Array(tests));

@@ -109,7 +109,8 @@ pub struct TableProfile {
     pub table: TableSpec,
     /// Exact row count.
     pub row_count: u64,
-    /// `exact` (COUNT DISTINCT in the scan) or `estimated` (from the sample).
+    /// `exact` (every statistic from the scan) or `estimated`: above `exact_distinct_max_rows`
+    /// distinct counts, means and text min/max/lengths come from the sample.
     pub distinct_method: String,
     /// `full` (every row), `block_sample` (a fraction of pages) or `first_rows`.
     pub sample_method: String,
@@ -205,7 +206,7 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         let stats = app.templates.render(
             "profile/column_stats.j2",
             json!({
-                "col": q, "family": family_name(col.family()), "exact": exact, "double": double,
+                "col": q, "family": family_name(col.family()), "full": exact, "double": double,
                 "dialect": dialect.name(), "now": dialect.current_timestamp(),
             }),
         )?;
@@ -315,6 +316,28 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
                 .as_i64()
                 .map(|v| v.max(0) as u64)
         };
+        // Statistics the scan leaves to the sample on large tables.
+        let values = || counts.keys().flatten();
+        let (mut min, mut max, mut min_length, mut max_length) =
+            (text("min"), text("max"), uint("minlen"), uint("maxlen"));
+        let mut mean = get(&format!("c{i}_mean")).as_f64();
+        if !exact && col.family() == TypeFamily::Text {
+            min = values().min().cloned();
+            max = values().max().cloned();
+            min_length = values().map(|v| v.chars().count() as u64).min();
+            max_length = values().map(|v| v.chars().count() as u64).max();
+        }
+        if !exact && col.family() == TypeFamily::Numeric {
+            let (sum, n) = counts
+                .iter()
+                .filter_map(|(k, c)| {
+                    k.as_deref()
+                        .and_then(|v| v.parse::<f64>().ok())
+                        .map(|v| (v * *c as f64, *c))
+                })
+                .fold((0.0, 0u64), |(s, n), (v, c)| (s + v, n + c));
+            mean = (n > 0).then(|| sum / n as f64);
+        }
         let profile = ColumnProfile {
             name: col.name.clone(),
             data_type: col.data_type.clone().unwrap_or_default(),
@@ -327,11 +350,11 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             },
             distinct_count,
             distinct_estimated,
-            min: text("min"),
-            max: text("max"),
-            mean: get(&format!("c{i}_mean")).as_f64(),
-            min_length: uint("minlen"),
-            max_length: uint("maxlen"),
+            min,
+            max,
+            mean,
+            min_length,
+            max_length,
             future_count: uint("future"),
             top_values,
             all_values,
@@ -489,28 +512,31 @@ pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<Quality
         if enough && key && !p.distinct_estimated && p.distinct_count == Some(nonnull) {
             col.unique = true;
         }
-        if enough && p.family == TypeFamily::Text && !key {
-            if let Some(values) = &p.all_values {
-                if !values.is_empty()
-                    && values.len() as u64 <= settings.accepted_values_max_distinct
-                {
-                    col.accepted_values = Some(values.clone());
-                }
-            }
+        if enough
+            && p.family == TypeFamily::Text
+            && !key
+            && let Some(values) = &p.all_values
+            && !values.is_empty()
+            && values.len() as u64 <= settings.accepted_values_max_distinct
+        {
+            col.accepted_values = Some(values.clone());
         }
-        if enough && p.family == TypeFamily::Numeric && !key {
-            if let Some(min) = p.min.as_deref().and_then(|m| m.parse::<f64>().ok()) {
-                if min >= 0.0 {
-                    col.min = Some(0.0);
-                }
-            }
+        if enough
+            && p.family == TypeFamily::Numeric
+            && !key
+            && p.min
+                .as_deref()
+                .and_then(|m| m.parse::<f64>().ok())
+                .is_some_and(|min| min >= 0.0)
+        {
+            col.min = Some(0.0);
         }
-        if p.family == TypeFamily::Temporal && p.future_count == Some(0) {
-            if let Some(max) = &p.max {
-                if latest.as_ref().is_none_or(|(_, m)| max > m) {
-                    latest = Some((col.name.clone(), max.clone()));
-                }
-            }
+        if p.family == TypeFamily::Temporal
+            && p.future_count == Some(0)
+            && let Some(max) = &p.max
+            && latest.as_ref().is_none_or(|(_, m)| max > m)
+        {
+            latest = Some((col.name.clone(), max.clone()));
         }
     }
     // A declared single-column primary key is covered by DQ-UNIQUE from the key itself.

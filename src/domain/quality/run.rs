@@ -27,8 +27,9 @@ pub const MASK: &str = "***";
 pub struct RunQualityChecksParams {
     /// Datasource name from dana.toml (list: list_datasources).
     pub datasource: String,
-    /// Checks to run, as returned by generate_quality_checks (their `sql` is ignored: SQL is regenerated for the engine).
+    /// Checks to run, passed as generate_quality_checks returned them (`sql` is ignored: it is regenerated for the engine).
     #[serde(default)]
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub checks: Vec<QualityCheck>,
     /// Table specs whose declared checks run too (same shape as generate_quality_checks `table`).
     #[serde(default)]

@@ -342,6 +342,41 @@ async fn postgres_defects_found_with_exact_counts() {
     )
     .await;
     exercise(&h, "postgres", true).await;
+    // Above `exact_distinct_max_rows` (catalog estimate after ANALYZE): distinct counts and
+    // text statistics come from the sample, which here covers the whole table.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ANALYZE {schema}.orders; ANALYZE {schema}.customers"
+    )))
+    .execute(&admin)
+    .await
+    .expect("analyze");
+    let h = super::harness_with(
+        &format!(
+            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nexact_distinct_max_rows = 10\n"
+        ),
+        |_| {},
+    )
+    .await;
+    let profile = h
+        .ok(
+            "profile_datasource",
+            json!({"datasource": "db", "tables": ["orders"]}),
+        )
+        .await;
+    let orders = &profile["tables"][0];
+    assert_eq!(orders["distinct_method"], json!("estimated"), "{orders:#}");
+    let col = |name: &str| {
+        orders["columns"]
+            .as_array()
+            .and_then(|c| c.iter().find(|x| x["name"] == name))
+            .cloned()
+            .expect("column")
+    };
+    assert_eq!(col("order_id")["distinct_count"], json!(38));
+    assert_eq!(col("order_id")["distinct_estimated"], json!(true));
+    assert_eq!(col("status")["min"], json!("delivered"));
+    assert_eq!(col("customer_email")["max_length"], json!(19));
+    assert_eq!(col("customer_id")["null_count"], json!(3));
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&admin)
         .await

@@ -179,7 +179,24 @@ fn credentials_never_appear_in_results_errors_or_logs() {
     )
     .expect("toml");
     let bin = env!("CARGO_BIN_EXE_dana");
-    for (tool, args) in [("list_datasources", "{}")] {
+    for (tool, args, expect) in [
+        ("list_datasources", "{}", "does not exist"),
+        (
+            "profile_datasource",
+            r#"{"datasource":"badauth"}"#,
+            "does not exist",
+        ),
+        (
+            "profile_datasource",
+            r#"{"datasource":"badmy"}"#,
+            "Access denied",
+        ),
+        (
+            "run_quality_checks",
+            r#"{"datasource":"down","tables":[{"name":"t"}],"checks":[{"id":"x","kind":"DQ-VOLUME","table":"t","threshold":{"min":1}}]}"#,
+            "could not get a connection",
+        ),
+    ] {
         let output = Command::new(bin)
             .args([
                 "--workspace",
@@ -215,7 +232,10 @@ fn credentials_never_appear_in_results_errors_or_logs() {
             !all.contains("127.0.0.1:1/x"),
             "{tool} leaked the URL:\n{all}"
         );
-        assert!(all.len() > 10, "{tool} printed nothing");
+        assert!(
+            all.contains(expect),
+            "{tool}: expected `{expect}` in:\n{all}"
+        );
     }
 }
 
