@@ -199,8 +199,8 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
         rmcp::handler::server::common::schema_for_type::<T::Params>(),
         false,
     );
-    // Output schemas validate structured results; their prose would only cost the agent's
-    // context on every tools/list, so descriptions are dropped there.
+    // Output schemas validate structured results; their depth and prose would only cost
+    // the agent's context on every tools/list, so only their top level is published.
     let output = clean_schema(
         rmcp::handler::server::common::schema_for_output::<T::Output>(),
         true,
@@ -260,41 +260,77 @@ const STANDARD_FORMATS: &[&str] = &[
     "regex",
 ];
 
-/// Removes non-standard `format` keywords from a schema, recursively, and with `terse`
-/// also every `description`/`title` keyword (not properties that happen to be named so).
+/// Cleans a schema for `tools/list`: non-standard `format`s and the repeated `$schema`
+/// go; `default`s and nested `additionalProperties: false` go too (the server enforces
+/// both whatever the schema says). With `terse` (output schemas) only the top level is
+/// kept: property names with their JSON types, and which are required.
 fn clean_schema(schema: Arc<JsonObject>, terse: bool) -> Arc<JsonObject> {
-    fn walk(value: &mut Value, terse: bool) {
-        match value {
-            Value::Object(map) => {
-                let drop = map
-                    .get("format")
-                    .and_then(Value::as_str)
-                    .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
-                if drop {
-                    map.remove("format");
-                }
-                if terse {
-                    for keyword in ["description", "title"] {
-                        if map.get(keyword).is_some_and(Value::is_string) {
-                            map.remove(keyword);
+    /// Walks a schema object; `properties` maps are walked value by value, since their
+    /// keys are field names, not keywords.
+    fn walk(map: &mut JsonObject, top: bool) {
+        let drop_format = map
+            .get("format")
+            .and_then(Value::as_str)
+            .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
+        if drop_format {
+            map.remove("format");
+        }
+        map.remove("default");
+        if !top && map.get("additionalProperties") == Some(&Value::Bool(false)) {
+            map.remove("additionalProperties");
+        }
+        for (key, value) in map.iter_mut() {
+            match (key.as_str(), value) {
+                ("properties" | "$defs" | "definitions", Value::Object(fields)) => {
+                    for field in fields.values_mut() {
+                        if let Value::Object(inner) = field {
+                            walk(inner, false);
                         }
                     }
                 }
-                map.values_mut().for_each(|v| walk(v, terse));
+                (_, Value::Object(inner)) => walk(inner, false),
+                (_, Value::Array(items)) => {
+                    for item in items {
+                        if let Value::Object(inner) = item {
+                            walk(inner, false);
+                        }
+                    }
+                }
+                _ => {}
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, terse)),
-            _ => {}
         }
     }
     let mut object = (*schema).clone();
     // MCP fixes the dialect (2020-12); repeating it on every schema only costs bytes.
     object.remove("$schema");
-    let mut value = Value::Object(object);
-    walk(&mut value, terse);
-    match value {
-        Value::Object(map) => Arc::new(map),
-        _ => schema,
+    if terse {
+        return Arc::new(shallow(&object));
     }
+    walk(&mut object, true);
+    Arc::new(object)
+}
+
+/// The top level of an object schema: property names with their JSON types.
+fn shallow(object: &JsonObject) -> JsonObject {
+    let mut out = JsonObject::new();
+    out.insert("type".into(), Value::String("object".into()));
+    if let Some(Value::Object(props)) = object.get("properties") {
+        let fields: JsonObject = props
+            .iter()
+            .map(|(name, prop)| {
+                let mut field = JsonObject::new();
+                if let Some(kind) = prop.get("type") {
+                    field.insert("type".into(), kind.clone());
+                }
+                (name.clone(), Value::Object(field))
+            })
+            .collect();
+        out.insert("properties".into(), Value::Object(fields));
+    }
+    if let Some(required) = object.get("required") {
+        out.insert("required".into(), required.clone());
+    }
+    out
 }
 
 /// Decodes arguments, naming the field that failed (`dimensions.reliability.points: …`).
