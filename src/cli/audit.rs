@@ -47,20 +47,30 @@ pub(super) async fn run(workspace: &Path, args: AuditArgs) -> Result<ExitCode> {
             match format {
                 Format::Json => out(&json(&serde_json::to_value(&report).unwrap_or_default()))?,
                 _ => match &report.first_bad {
-                    None => out(&format!("audit chain ok: {} rows, head {}", report.rows, report.head))?,
+                    None => out(&format!(
+                        "audit chain ok: {} rows, head {}",
+                        report.rows, report.head
+                    ))?,
                     Some(bad) => {
                         eprintln!("audit chain BROKEN at row {}: {}", bad.seq, bad.reason);
                     }
                 },
             }
-            Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         AuditCommand::Log { project, format } => {
             let rows = audit::log(&app, &project).await?;
             match format {
                 Format::Json => out(&json(&serde_json::to_value(&rows).unwrap_or_default()))?,
                 _ => {
-                    let mut s = format!("{:>6}  {:<24}  {:<9}  {:<24}  {:<20}  {:<12}  {}\n", "SEQ", "AT", "PHASE", "EVENT", "ACTOR", "HASH", "PAYLOAD");
+                    let mut s = format!(
+                        "{:>6}  {:<24}  {:<9}  {:<24}  {:<20}  {:<12}  {}\n",
+                        "SEQ", "AT", "PHASE", "EVENT", "ACTOR", "HASH", "PAYLOAD"
+                    );
                     for r in &rows {
                         let payload: String = r.payload.chars().take(100).collect();
                         s.push_str(&format!(
@@ -72,7 +82,11 @@ pub(super) async fn run(workspace: &Path, args: AuditArgs) -> Result<ExitCode> {
                             r.actor,
                             &r.hash[..12.min(r.hash.len())],
                             payload,
-                            if r.payload.chars().count() > 100 { "…" } else { "" }
+                            if r.payload.chars().count() > 100 {
+                                "…"
+                            } else {
+                                ""
+                            }
                         ));
                     }
                     out(&s)?;

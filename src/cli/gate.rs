@@ -112,7 +112,15 @@ pub(super) async fn run(workspace: &Path, args: GateArgs) -> Result<ExitCode> {
         GateCommand::Clarify(a) => decide(&app, a.decide, Decision::Clarify, a.questions).await,
         GateCommand::Answer(a) => {
             let reviewer = a.reviewer.unwrap_or_default();
-            let eval = gate::answer_question(&app, &a.target.project, &a.target.phase, a.question, &a.text, &reviewer).await?;
+            let eval = gate::answer_question(
+                &app,
+                &a.target.project,
+                &a.target.phase,
+                a.question,
+                &a.text,
+                &reviewer,
+            )
+            .await?;
             let open = eval.open_questions().len();
             out(&format!(
                 "answer recorded; gate {} is now {} ({open} question{} open)",
@@ -125,7 +133,12 @@ pub(super) async fn run(workspace: &Path, args: GateArgs) -> Result<ExitCode> {
     }
 }
 
-async fn decide(app: &App, a: DecideArgs, decision: Decision, questions: Vec<String>) -> Result<ExitCode> {
+async fn decide(
+    app: &App,
+    a: DecideArgs,
+    decision: Decision,
+    questions: Vec<String>,
+) -> Result<ExitCode> {
     let project = a.target.project.as_str();
     let phase = a.target.phase.as_str();
     let mut answer = HumanAnswer {
@@ -177,14 +190,22 @@ async fn decide(app: &App, a: DecideArgs, decision: Decision, questions: Vec<Str
         interactive,
     };
     let after = gate::decide(app, project, phase, None, Some(&shown), answer, &how).await?;
-    let mut text = format!("gate {} of project `{project}` is now {}", after.gate, after.state.as_str());
+    let mut text = format!(
+        "gate {} of project `{project}` is now {}",
+        after.gate,
+        after.state.as_str()
+    );
     if let Some(d) = &after.last_decision {
         text.push_str(&format!(
             " (decision `{}` by `{}`, audit row {}, {})",
             d.decision,
             d.reviewer,
             d.audit_seq,
-            if d.interactive { "confirmed interactively" } else { "non-interactive" }
+            if d.interactive {
+                "confirmed interactively"
+            } else {
+                "non-interactive"
+            }
         ));
     }
     for q in after.open_questions() {
@@ -195,9 +216,17 @@ async fn decide(app: &App, a: DecideArgs, decision: Decision, questions: Vec<Str
 }
 
 /// The gate as text for a terminal.
-fn describe(app: &App, project: &str, eval: &PhaseEval, rows: &crate::store::protocol::ProtocolRows) -> String {
+fn describe(
+    app: &App,
+    project: &str,
+    eval: &PhaseEval,
+    rows: &crate::store::protocol::ProtocolRows,
+) -> String {
     let book = &app.playbooks.phases;
-    let title = book.phase(&eval.phase).map(|p| format!("{}. {}", p.number, p.title)).unwrap_or_default();
+    let title = book
+        .phase(&eval.phase)
+        .map(|p| format!("{}. {}", p.number, p.title))
+        .unwrap_or_default();
     let mut s = format!(
         "Project `{project}`, phase `{}` ({title})\nGate {}: {}\n",
         eval.phase,
@@ -205,7 +234,9 @@ fn describe(app: &App, project: &str, eval: &PhaseEval, rows: &crate::store::pro
         eval.state.as_str()
     );
     if let Some((phase, gate)) = &eval.blocked_by {
-        s.push_str(&format!("Blocked: gate {gate} of phase `{phase}` is not approved yet.\n"));
+        s.push_str(&format!(
+            "Blocked: gate {gate} of phase `{phase}` is not approved yet.\n"
+        ));
     }
     s.push_str("\nCriteria:\n");
     for c in &eval.criteria {
@@ -249,7 +280,11 @@ fn describe(app: &App, project: &str, eval: &PhaseEval, rows: &crate::store::pro
             }
         }
     }
-    let decisions: Vec<_> = rows.decisions.iter().filter(|d| d.phase == eval.phase).collect();
+    let decisions: Vec<_> = rows
+        .decisions
+        .iter()
+        .filter(|d| d.phase == eval.phase)
+        .collect();
     if !decisions.is_empty() {
         s.push_str("\nDecisions:\n");
         for d in decisions {
@@ -257,11 +292,23 @@ fn describe(app: &App, project: &str, eval: &PhaseEval, rows: &crate::store::pro
                 "  {} {:<9} by {:<16} via {:<14} os user {:<10} {}{}\n",
                 d.created_at,
                 d.decision,
-                if d.reviewer.is_empty() { "-" } else { &d.reviewer },
+                if d.reviewer.is_empty() {
+                    "-"
+                } else {
+                    &d.reviewer
+                },
                 d.channel,
                 d.os_user,
-                if d.interactive { "interactive" } else { "non-interactive" },
-                if d.comment.is_empty() { String::new() } else { format!(": {}", d.comment) }
+                if d.interactive {
+                    "interactive"
+                } else {
+                    "non-interactive"
+                },
+                if d.comment.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", d.comment)
+                }
             ));
         }
     }

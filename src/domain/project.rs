@@ -97,7 +97,9 @@ pub fn validate_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id.as_bytes()[0].is_ascii_alphanumeric()
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -174,12 +176,20 @@ pub async fn status(app: &App, id: &str) -> Result<ProjectStatus> {
                 .map(|a| ArtifactSummary {
                     kind: a.kind.clone(),
                     tool: a.tool.clone(),
-                    version: e.artifact_versions.iter().find(|(k, _)| *k == a.kind).map(|(_, v)| *v),
+                    version: e
+                        .artifact_versions
+                        .iter()
+                        .find(|(k, _)| *k == a.kind)
+                        .map(|(_, v)| *v),
                 })
                 .collect(),
             open_questions: e.open_questions().into_iter().cloned().collect(),
             decision: e.last_decision.clone(),
-            next: if p.id == current { next_steps(&project.id, e) } else { Vec::new() },
+            next: if p.id == current {
+                next_steps(&project.id, e)
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     let next = phases

@@ -86,7 +86,13 @@ pub async fn precheck(app: &App, project: &str, tool: &str) -> Result<Option<(St
     Ok(Some((phase_id.to_string(), kind.to_string())))
 }
 
-fn ensure_open(app: &App, project: &str, tool: &str, phase_id: &str, evals: &[gate::PhaseEval]) -> Result<()> {
+fn ensure_open(
+    app: &App,
+    project: &str,
+    tool: &str,
+    phase_id: &str,
+    evals: &[gate::PhaseEval],
+) -> Result<()> {
     let book = &app.playbooks.phases;
     for (phase, eval) in book.phases.iter().zip(evals) {
         if phase.id == phase_id {
@@ -135,7 +141,13 @@ pub async fn record(
         "content_sha256": sha,
     });
     let (seq, _) = tx
-        .append_audit(Some(project), Some(phase_id), "artifact_recorded", tool, &payload)
+        .append_audit(
+            Some(project),
+            Some(phase_id),
+            "artifact_recorded",
+            tool,
+            &payload,
+        )
         .await?;
     let (_, stored_version, _) = tx
         .insert_artifact(project, phase_id, kind, tool, &content, rendered, &sha, seq)
@@ -156,7 +168,12 @@ pub async fn record(
 }
 
 /// One artifact of a project: the latest version of `kind`, or `version`.
-pub async fn get(app: &App, project: &str, kind: &str, version: Option<i64>) -> Result<ArtifactView> {
+pub async fn get(
+    app: &App,
+    project: &str,
+    kind: &str,
+    version: Option<i64>,
+) -> Result<ArtifactView> {
     let store = app.store().await?;
     store.require_project(project).await?;
     let known: Vec<&str> = app
@@ -170,7 +187,8 @@ pub async fn get(app: &App, project: &str, kind: &str, version: Option<i64>) -> 
         return Err(Error::not_found("artifact kind", kind, known));
     }
     let rows = store.protocol_rows(project).await?;
-    let mut versions: Vec<&ArtifactRow> = rows.artifacts.iter().filter(|a| a.kind == kind).collect();
+    let mut versions: Vec<&ArtifactRow> =
+        rows.artifacts.iter().filter(|a| a.kind == kind).collect();
     versions.sort_by_key(|a| a.version);
     let found = match version {
         Some(v) => versions.iter().find(|a| a.version == v).copied(),
@@ -180,7 +198,10 @@ pub async fn get(app: &App, project: &str, kind: &str, version: Option<i64>) -> 
         Some(v) => Error::not_found(
             "artifact version",
             format!("{kind}@v{v}"),
-            versions.iter().map(|a| format!("{kind}@v{}", a.version)).collect::<Vec<_>>(),
+            versions
+                .iter()
+                .map(|a| format!("{kind}@v{}", a.version))
+                .collect::<Vec<_>>(),
         ),
         None => Error::NotFound {
             what: "artifact",

@@ -42,7 +42,10 @@ pub struct BadRow {
 pub async fn verify(app: &App, expect_head: Option<&str>) -> Result<VerifyReport> {
     let store = app.store().await?;
     let rows = store.audit_rows(None).await?;
-    let head = rows.last().map(|r| r.hash.clone()).unwrap_or_else(|| GENESIS_HASH.to_string());
+    let head = rows
+        .last()
+        .map(|r| r.hash.clone())
+        .unwrap_or_else(|| GENESIS_HASH.to_string());
     let count = rows.len() as i64;
     let mut report = VerifyReport {
         ok: true,
@@ -61,7 +64,9 @@ pub async fn verify(app: &App, expect_head: Option<&str>) -> Result<VerifyReport
         report.ok = false;
         report.first_bad = Some(BadRow {
             seq: count,
-            reason: format!("the recorded head `{expected}` is no longer in the chain: rows were rewritten or removed"),
+            reason: format!(
+                "the recorded head `{expected}` is no longer in the chain: rows were rewritten or removed"
+            ),
         });
         return Ok(report);
     }
@@ -113,7 +118,9 @@ pub fn check_chain(rows: &[AuditRow]) -> Option<BadRow> {
         if row.seq != expected_seq {
             return Some(BadRow {
                 seq: row.seq,
-                reason: format!("expected row {expected_seq} here: rows are missing or out of order"),
+                reason: format!(
+                    "expected row {expected_seq} here: rows are missing or out of order"
+                ),
             });
         }
         if row.prev_hash != prev {

@@ -19,12 +19,18 @@ pub struct ArtifactSet {
 impl ArtifactSet {
     /// Adds one version of a kind (call in version order).
     pub fn push(&mut self, kind: &str, version: i64, content: Value) {
-        self.by_kind.entry(kind.to_string()).or_default().push((version, content));
+        self.by_kind
+            .entry(kind.to_string())
+            .or_default()
+            .push((version, content));
     }
 
     /// The latest version of a kind: (version, content).
     pub fn latest(&self, kind: &str) -> Option<(i64, &Value)> {
-        self.by_kind.get(kind).and_then(|v| v.last()).map(|(n, c)| (*n, c))
+        self.by_kind
+            .get(kind)
+            .and_then(|v| v.last())
+            .map(|(n, c)| (*n, c))
     }
 
     /// Every version of a kind.
@@ -83,7 +89,9 @@ pub fn producer<'a>(book: &'a PhasesBook, kind: &str) -> Option<&'a str> {
 
 fn missing(book: &PhasesBook, kind: &str) -> String {
     match producer(book, kind) {
-        Some(tool) => format!("no `{kind}` artifact yet; call `{tool}` with `project` to record one"),
+        Some(tool) => {
+            format!("no `{kind}` artifact yet; call `{tool}` with `project` to record one")
+        }
         None => format!("no `{kind}` artifact yet"),
     }
 }
@@ -98,7 +106,10 @@ fn check(book: &PhasesBook, check: &Check, artifacts: &ArtifactSet) -> (bool, St
             let Some((version, content)) = artifacts.latest(artifact) else {
                 return (false, missing(book, artifact));
             };
-            let found: Vec<&Value> = flatten(values_at(content, path)).into_iter().filter(|v| !is_empty(v)).collect();
+            let found: Vec<&Value> = flatten(values_at(content, path))
+                .into_iter()
+                .filter(|v| !is_empty(v))
+                .collect();
             if found.is_empty() {
                 (true, format!("`{artifact}` v{version}: `{path}` is empty"))
             } else {
@@ -113,7 +124,11 @@ fn check(book: &PhasesBook, check: &Check, artifacts: &ArtifactSet) -> (bool, St
                 )
             }
         }
-        Check::NoneMatch { artifact, path, filter } => {
+        Check::NoneMatch {
+            artifact,
+            path,
+            filter,
+        } => {
             let Some((version, content)) = artifacts.latest(artifact) else {
                 return (false, missing(book, artifact));
             };
@@ -122,7 +137,13 @@ fn check(book: &PhasesBook, check: &Check, artifacts: &ArtifactSet) -> (bool, St
                 .filter(|item| matches(item, filter))
                 .collect();
             if matching.is_empty() {
-                (true, format!("`{artifact}` v{version}: no entry of `{path}` matches {}", show_filter(filter)))
+                (
+                    true,
+                    format!(
+                        "`{artifact}` v{version}: no entry of `{path}` matches {}",
+                        show_filter(filter)
+                    ),
+                )
             } else {
                 (
                     false,
@@ -142,7 +163,13 @@ fn check(book: &PhasesBook, check: &Check, artifacts: &ArtifactSet) -> (bool, St
             };
             let required: Vec<String> = scalars(flatten(values_at(target, &of.path)));
             if required.is_empty() {
-                return (true, format!("`{}` v{version} has nothing at `{}` to cover", of.artifact, of.path));
+                return (
+                    true,
+                    format!(
+                        "`{}` v{version} has nothing at `{}` to cover",
+                        of.artifact, of.path
+                    ),
+                );
             }
             let covering: Vec<String> = artifacts
                 .all(artifact)
@@ -153,14 +180,25 @@ fn check(book: &PhasesBook, check: &Check, artifacts: &ArtifactSet) -> (bool, St
                 .filter(|r| !covering.iter().any(|c| c.eq_ignore_ascii_case(r)))
                 .collect();
             if uncovered.is_empty() {
-                (true, format!("all {} of `{}.{}` covered by `{artifact}`", required.len(), of.artifact, of.path))
+                (
+                    true,
+                    format!(
+                        "all {} of `{}.{}` covered by `{artifact}`",
+                        required.len(),
+                        of.artifact,
+                        of.path
+                    ),
+                )
             } else {
                 let list: Vec<String> = uncovered.iter().map(|u| format!("`{u}`")).collect();
                 let how = match producer(book, artifact) {
                     Some(tool) => format!("; call `{tool}` with `project` for each"),
                     None => String::new(),
                 };
-                (false, format!("not covered by any `{artifact}`: {}{how}", list.join(", ")))
+                (
+                    false,
+                    format!("not covered by any `{artifact}`: {}{how}", list.join(", ")),
+                )
             }
         }
     }
@@ -276,7 +314,9 @@ mod tests {
     use serde_json::json;
 
     fn book() -> PhasesBook {
-        crate::playbook::Playbooks::embedded().expect("embedded playbooks").phases
+        crate::playbook::Playbooks::embedded()
+            .expect("embedded playbooks")
+            .phases
     }
 
     fn gate<'a>(book: &'a PhasesBook, phase: &str) -> &'a Gate {
@@ -288,7 +328,11 @@ mod tests {
         let book = book();
         let results = evaluate(&book, gate(&book, "discover"), &ArtifactSet::default());
         assert!(results.iter().all(|r| !r.passed));
-        assert!(results[0].detail.contains("assess_architecture"), "{}", results[0].detail);
+        assert!(
+            results[0].detail.contains("assess_architecture"),
+            "{}",
+            results[0].detail
+        );
         assert_eq!(results[1].tools, vec!["profile_datasource".to_string()]);
     }
 
@@ -296,11 +340,19 @@ mod tests {
     fn field_empty_reads_the_latest_version() {
         let book = book();
         let mut set = ArtifactSet::default();
-        set.push("architecture_assessment", 1, json!({"questions": ["what latency?"]}));
+        set.push(
+            "architecture_assessment",
+            1,
+            json!({"questions": ["what latency?"]}),
+        );
         set.push("source_profile", 1, json!({}));
         let r = evaluate(&book, gate(&book, "discover"), &set);
         assert!(r[0].passed && r[1].passed);
-        assert!(!r[2].passed && r[2].detail.contains("what latency?"), "{}", r[2].detail);
+        assert!(
+            !r[2].passed && r[2].detail.contains("what latency?"),
+            "{}",
+            r[2].detail
+        );
         set.push("architecture_assessment", 2, json!({"questions": []}));
         let r = evaluate(&book, gate(&book, "discover"), &set);
         assert!(r.iter().all(|c| c.passed), "{r:?}");
@@ -310,22 +362,48 @@ mod tests {
     fn none_match_and_covers() {
         let book = book();
         let mut set = ArtifactSet::default();
-        set.push("pipeline_spec", 1, json!({"findings": [{"severity": "warning", "message": "x"}]}));
-        set.push("dimensional_model", 1, json!({"facts": [{"name": "fct_sales"}, {"name": "fct_returns"}]}));
+        set.push(
+            "pipeline_spec",
+            1,
+            json!({"findings": [{"severity": "warning", "message": "x"}]}),
+        );
+        set.push(
+            "dimensional_model",
+            1,
+            json!({"facts": [{"name": "fct_sales"}, {"name": "fct_returns"}]}),
+        );
         set.push("quality_checks", 1, json!({"table": "fct_sales"}));
-        set.push("quality_run", 1, json!({"results": [
-            {"check": "not_null_id", "passed": false, "severity": "P2"},
-            {"check": "unique_id", "passed": true, "severity": "P0"}
-        ]}));
+        set.push(
+            "quality_run",
+            1,
+            json!({"results": [
+                {"check": "not_null_id", "passed": false, "severity": "P2"},
+                {"check": "unique_id", "passed": true, "severity": "P0"}
+            ]}),
+        );
         let r = evaluate(&book, gate(&book, "build"), &set);
         assert!(r[0].passed && r[1].passed, "{r:?}");
-        assert!(!r[2].passed && r[2].detail.contains("fct_returns") && !r[2].detail.contains("`fct_sales`"), "{}", r[2].detail);
+        assert!(
+            !r[2].passed
+                && r[2].detail.contains("fct_returns")
+                && !r[2].detail.contains("`fct_sales`"),
+            "{}",
+            r[2].detail
+        );
         assert!(r[3].passed, "{}", r[3].detail);
         set.push("quality_checks", 2, json!({"table": "FCT_RETURNS"}));
-        set.push("quality_run", 2, json!({"results": [{"check": "fk_customer", "passed": false, "severity": "P1"}]}));
+        set.push(
+            "quality_run",
+            2,
+            json!({"results": [{"check": "fk_customer", "passed": false, "severity": "P1"}]}),
+        );
         let r = evaluate(&book, gate(&book, "build"), &set);
         assert!(r[2].passed, "{}", r[2].detail);
-        assert!(!r[3].passed && r[3].detail.contains("fk_customer"), "{}", r[3].detail);
+        assert!(
+            !r[3].passed && r[3].detail.contains("fk_customer"),
+            "{}",
+            r[3].detail
+        );
     }
 
     #[test]

@@ -60,10 +60,13 @@ pub async fn render(app: &App, params: &RenderPhaseDocumentParams) -> Result<Pha
     let phase = gate::require_phase(book, params.phase.trim())?;
     let rows = store.protocol_rows(project_id).await?;
     let evals = gate::evaluate(book, &rows);
-    let eval = evals
-        .iter()
-        .find(|e| e.phase == phase.id)
-        .ok_or_else(|| Error::not_found("phase", &phase.id, book.phases.iter().map(|p| p.id.as_str())))?;
+    let eval = evals.iter().find(|e| e.phase == phase.id).ok_or_else(|| {
+        Error::not_found(
+            "phase",
+            &phase.id,
+            book.phases.iter().map(|p| p.id.as_str()),
+        )
+    })?;
 
     let mut artifacts: BTreeMap<String, Value> = BTreeMap::new();
     let mut producers: BTreeMap<String, String> = BTreeMap::new();
@@ -174,7 +177,11 @@ pub fn write_inside(root: &Path, rel: &Path, text: &str) -> Result<String> {
     } else {
         rel.to_path_buf()
     };
-    if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) || rel.file_name().is_none() {
+    if rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        || rel.file_name().is_none()
+    {
         return Err(Error::invalid(format!(
             "path: `{shown}` is outside the workspace or not a file path; give a path relative to the workspace without `..`"
         )));
@@ -184,16 +191,28 @@ pub fn write_inside(root: &Path, rel: &Path, text: &str) -> Result<String> {
         .parent()
         .ok_or_else(|| Error::invalid(format!("path: `{shown}` has no folder")))?;
     std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-    let real_parent = parent.canonicalize().map_err(|e| Error::io("resolve", parent, e))?;
-    let real_root = root.canonicalize().map_err(|e| Error::io("resolve", root, e))?;
+    let real_parent = parent
+        .canonicalize()
+        .map_err(|e| Error::io("resolve", parent, e))?;
+    let real_root = root
+        .canonicalize()
+        .map_err(|e| Error::io("resolve", root, e))?;
     if !real_parent.starts_with(&real_root) {
-        return Err(Error::invalid(format!("path: `{shown}` resolves outside the workspace")));
+        return Err(Error::invalid(format!(
+            "path: `{shown}` resolves outside the workspace"
+        )));
     }
     let file = real_parent.join(target.file_name().unwrap_or_default());
     if file.is_symlink() {
-        return Err(Error::invalid(format!("path: `{shown}` is a symbolic link; refusing to write through it")));
+        return Err(Error::invalid(format!(
+            "path: `{shown}` is a symbolic link; refusing to write through it"
+        )));
     }
-    let tmp = real_parent.join(format!(".{}.tmp-{}", file.file_name().and_then(|f| f.to_str()).unwrap_or("doc"), std::process::id()));
+    let tmp = real_parent.join(format!(
+        ".{}.tmp-{}",
+        file.file_name().and_then(|f| f.to_str()).unwrap_or("doc"),
+        std::process::id()
+    ));
     std::fs::write(&tmp, text).map_err(|e| Error::io("write", &tmp, e))?;
     std::fs::rename(&tmp, &file).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
@@ -227,7 +246,10 @@ mod tests {
     #[test]
     fn headings_nest_outside_fences() {
         let md = "# Title\ntext\n```sql\n# not a heading\n```\n## Sub\n";
-        assert_eq!(nest_headings(md), "### Title\ntext\n```sql\n# not a heading\n```\n#### Sub\n");
+        assert_eq!(
+            nest_headings(md),
+            "### Title\ntext\n```sql\n# not a heading\n```\n#### Sub\n"
+        );
     }
 
     #[test]
@@ -240,8 +262,14 @@ mod tests {
         }
         let ok = write_inside(&root, Path::new("docs/dana/p/phase1.md"), "hello").expect("inside");
         assert_eq!(ok, "docs/dana/p/phase1.md");
-        assert_eq!(std::fs::read_to_string(root.join(ok)).expect("read"), "hello");
+        assert_eq!(
+            std::fs::read_to_string(root.join(ok)).expect("read"),
+            "hello"
+        );
         let abs = root.join("docs/x.md");
-        assert_eq!(write_inside(&root, &abs, "y").expect("absolute inside"), "docs/x.md");
+        assert_eq!(
+            write_inside(&root, &abs, "y").expect("absolute inside"),
+            "docs/x.md"
+        );
     }
 }

@@ -201,7 +201,10 @@ impl PhaseEval {
 
     /// Open (unanswered) questions.
     pub fn open_questions(&self) -> Vec<&Question> {
-        self.questions.iter().filter(|q| q.answer.is_none()).collect()
+        self.questions
+            .iter()
+            .filter(|q| q.answer.is_none())
+            .collect()
     }
 }
 
@@ -241,8 +244,15 @@ fn evaluate_phase(
     blocked_by: Option<(String, String)>,
 ) -> PhaseEval {
     let criteria = criteria::evaluate(book, &phase.gate, set);
-    let decisions: Vec<&GateDecisionRow> = rows.decisions.iter().filter(|d| d.phase == phase.id).collect();
-    let approval = decisions.iter().find(|d| d.decision == "approved").map(|d| DecisionRecord::from(*d));
+    let decisions: Vec<&GateDecisionRow> = rows
+        .decisions
+        .iter()
+        .filter(|d| d.phase == phase.id)
+        .collect();
+    let approval = decisions
+        .iter()
+        .find(|d| d.decision == "approved")
+        .map(|d| DecisionRecord::from(*d));
     let last_decision = decisions.last().map(|d| DecisionRecord::from(*d));
     let last_decisive = decisions
         .iter()
@@ -298,7 +308,9 @@ fn open_pending<'a>(rows: &'a ProtocolRows, phase: &str) -> Option<&'a GateReque
     let last_decisive_seq = rows
         .decisions
         .iter()
-        .filter(|d| d.phase == phase && matches!(d.decision.as_str(), "approved" | "rejected" | "clarify"))
+        .filter(|d| {
+            d.phase == phase && matches!(d.decision.as_str(), "approved" | "rejected" | "clarify")
+        })
         .map(|d| d.audit_seq)
         .max()
         .unwrap_or(0);
@@ -321,7 +333,11 @@ pub fn snapshot(book: &PhasesBook, rows: &ProtocolRows, phase: &str) -> Value {
         .map(|p| p.id.as_str())
         .collect();
     let mut latest: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
-    for a in rows.artifacts.iter().filter(|a| upto.contains(&a.phase.as_str())) {
+    for a in rows
+        .artifacts
+        .iter()
+        .filter(|a| upto.contains(&a.phase.as_str()))
+    {
         let slot = latest.entry(a.kind.clone()).or_insert(0);
         *slot = (*slot).max(a.version);
     }
@@ -336,7 +352,12 @@ pub fn require_phase<'a>(book: &'a PhasesBook, phase: &str) -> Result<&'a Phase>
 }
 
 /// The error for a phase whose earlier gate is open.
-pub fn out_of_order(project: &str, phase: &Phase, blocked: &(String, String), action: &str) -> Error {
+pub fn out_of_order(
+    project: &str,
+    phase: &Phase,
+    blocked: &(String, String),
+    action: &str,
+) -> Error {
     Error::Protocol(format!(
         "phase `{}` of project `{project}` cannot {action}: gate `{}` of the earlier phase `{}` is not approved; \
          finish that phase and call `request_gate_review` with project `{project}` and phase `{}`",
@@ -345,7 +366,11 @@ pub fn out_of_order(project: &str, phase: &Phase, blocked: &(String, String), ac
 }
 
 /// Loads and evaluates a project; fails on an unknown project or phase.
-pub async fn load(app: &App, project: &str, phase: &str) -> Result<(ProtocolRows, Vec<PhaseEval>, usize)> {
+pub async fn load(
+    app: &App,
+    project: &str,
+    phase: &str,
+) -> Result<(ProtocolRows, Vec<PhaseEval>, usize)> {
     let book = &app.playbooks.phases;
     let store = app.store().await?;
     store.require_project(project).await?;
@@ -416,7 +441,10 @@ pub async fn open_request(
     if channel == "pending"
         && let Some(id) = eval.pending_request
         && let Some(existing) = rows.requests.iter().find(|r| r.id == id)
-        && serde_json::from_str::<Value>(&existing.snapshot).ok().as_ref() == Some(&snap)
+        && serde_json::from_str::<Value>(&existing.snapshot)
+            .ok()
+            .as_ref()
+            == Some(&snap)
     {
         return Ok(Ok(OpenedRequest {
             id,
@@ -427,17 +455,31 @@ pub async fn open_request(
         }));
     }
     let token = new_token()?;
-    let event = if channel == "pending" { "gate_pending" } else { "gate_review_requested" };
+    let event = if channel == "pending" {
+        "gate_pending"
+    } else {
+        "gate_review_requested"
+    };
     let payload = json!({
         "gate": phase.gate.id,
         "channel": channel,
         "snapshot": snap,
         "criteria": eval.criteria.iter().map(|c| &c.id).collect::<Vec<_>>(),
     });
-    let (seq, _) = tx.append_audit(Some(project), Some(phase_id), event, actor, &payload).await?;
+    let (seq, _) = tx
+        .append_audit(Some(project), Some(phase_id), event, actor, &payload)
+        .await?;
     let snap_text = crate::store::protocol::canonical_json(&snap);
     let id = tx
-        .insert_request(project, phase_id, &phase.gate.id, channel, &token, &snap_text, seq)
+        .insert_request(
+            project,
+            phase_id,
+            &phase.gate.id,
+            channel,
+            &token,
+            &snap_text,
+            seq,
+        )
         .await?;
     tx.commit().await?;
     Ok(Ok(OpenedRequest {
@@ -477,7 +519,9 @@ pub fn validate_answer(answer: &mut HumanAnswer) -> Result<()> {
     match answer.decision {
         Decision::Yes => {}
         Decision::No if answer.comment.is_empty() => {
-            return Err(Error::invalid("comment: missing; No needs the reasons the phase stays open"));
+            return Err(Error::invalid(
+                "comment: missing; No needs the reasons the phase stays open",
+            ));
         }
         Decision::No => {}
         Decision::Clarify => {
@@ -485,7 +529,9 @@ pub fn validate_answer(answer: &mut HumanAnswer) -> Result<()> {
                 answer.questions.push(answer.comment.clone());
             }
             if answer.questions.is_empty() {
-                return Err(Error::invalid("questions: Clarify needs at least one question"));
+                return Err(Error::invalid(
+                    "questions: Clarify needs at least one question",
+                ));
             }
         }
     }
@@ -538,7 +584,12 @@ pub async fn decide(
                 .requests
                 .iter()
                 .find(|r| r.id == id && r.phase == phase_id)
-                .ok_or_else(|| Error::Protocol(format!("review request `{id}` of gate `{}` not found", phase.gate.id)))?;
+                .ok_or_else(|| {
+                    Error::Protocol(format!(
+                        "review request `{id}` of gate `{}` not found",
+                        phase.gate.id
+                    ))
+                })?;
             if rows.decisions.iter().any(|d| d.request_id == Some(id)) {
                 return Err(Error::Protocol(format!(
                     "review request `{id}` of gate `{}` was already answered; call `request_gate_review` again",
@@ -548,7 +599,9 @@ pub async fn decide(
             Some(row)
         }
         // From a terminal: answer the open pending request, if there is one.
-        None => eval.pending_request.and_then(|id| rows.requests.iter().find(|r| r.id == id)),
+        None => eval
+            .pending_request
+            .and_then(|id| rows.requests.iter().find(|r| r.id == id)),
     };
     let shown: Option<Value> = match (request, expected) {
         (Some(_), _) => request_row.and_then(|r| serde_json::from_str(&r.snapshot).ok()),
@@ -608,17 +661,37 @@ pub async fn decide(
     });
     let event = format!("gate_{stored}");
     let (seq, _) = tx
-        .append_audit(Some(project), Some(phase_id), &event, &answer.reviewer, &payload)
+        .append_audit(
+            Some(project),
+            Some(phase_id),
+            &event,
+            &answer.reviewer,
+            &payload,
+        )
         .await?;
     let decision_id = tx.insert_decision(&decision, seq).await?;
     if answer.decision == Decision::Clarify {
         for question in &answer.questions {
-            let payload = json!({ "gate": phase.gate.id, "decision_id": decision_id, "question": question });
+            let payload =
+                json!({ "gate": phase.gate.id, "decision_id": decision_id, "question": question });
             let (seq, _) = tx
-                .append_audit(Some(project), Some(phase_id), "clarification_asked", &answer.reviewer, &payload)
+                .append_audit(
+                    Some(project),
+                    Some(phase_id),
+                    "clarification_asked",
+                    &answer.reviewer,
+                    &payload,
+                )
                 .await?;
-            tx.insert_clarification(project, phase_id, decision_id, question, &answer.reviewer, seq)
-                .await?;
+            tx.insert_clarification(
+                project,
+                phase_id,
+                decision_id,
+                question,
+                &answer.reviewer,
+                seq,
+            )
+            .await?;
         }
     }
     let after = tx.rows(project).await?;
@@ -628,7 +701,14 @@ pub async fn decide(
 }
 
 /// Records that a reviewer declined or cancelled: the attempt, nothing else.
-pub async fn record_attempt(app: &App, project: &str, phase_id: &str, request: i64, outcome: &'static str, how: &Provenance) -> Result<PhaseEval> {
+pub async fn record_attempt(
+    app: &App,
+    project: &str,
+    phase_id: &str,
+    request: i64,
+    outcome: &'static str,
+    how: &Provenance,
+) -> Result<PhaseEval> {
     let book = &app.playbooks.phases;
     let store = app.store().await?;
     let phase = require_phase(book, phase_id)?;
@@ -663,7 +743,13 @@ pub async fn record_attempt(app: &App, project: &str, phase_id: &str, request: i
         "request_id": request,
     });
     let (seq, _) = tx
-        .append_audit(Some(project), Some(phase_id), &format!("gate_review_{outcome}"), "client", &payload)
+        .append_audit(
+            Some(project),
+            Some(phase_id),
+            &format!("gate_review_{outcome}"),
+            "client",
+            &payload,
+        )
         .await?;
     tx.insert_decision(&decision, seq).await?;
     let after = tx.rows(project).await?;
@@ -717,7 +803,10 @@ pub async fn answer_question(
                 )));
             }
             many => {
-                let ids: Vec<String> = many.iter().map(|c| format!("#{} {}", c.id, c.question)).collect();
+                let ids: Vec<String> = many
+                    .iter()
+                    .map(|c| format!("#{} {}", c.id, c.question))
+                    .collect();
                 return Err(Error::invalid(format!(
                     "question: {} questions are open, pass `--question ID`: {}",
                     many.len(),
@@ -728,7 +817,13 @@ pub async fn answer_question(
     };
     let payload = json!({ "gate": phase.gate.id, "question_id": target.id, "question": target.question, "answer": text });
     let (seq, _) = tx
-        .append_audit(Some(project), Some(phase_id), "clarification_answered", by, &payload)
+        .append_audit(
+            Some(project),
+            Some(phase_id),
+            "clarification_answered",
+            by,
+            &payload,
+        )
         .await?;
     tx.answer_clarification(target.id, text, by, seq).await?;
     let after = tx.rows(project).await?;
@@ -739,10 +834,18 @@ pub async fn answer_question(
 
 /// Looks up a request by the token a 2026-07-28 client echoed; it must belong to this
 /// project and phase and still be unanswered.
-pub async fn request_by_token(app: &App, project: &str, phase_id: &str, token: &str) -> Result<GateRequestRow> {
+pub async fn request_by_token(
+    app: &App,
+    project: &str,
+    phase_id: &str,
+    token: &str,
+) -> Result<GateRequestRow> {
     let store = app.store().await?;
     let rows = store.protocol_rows(project).await?;
-    let gate = require_phase(&app.playbooks.phases, phase_id)?.gate.id.clone();
+    let gate = require_phase(&app.playbooks.phases, phase_id)?
+        .gate
+        .id
+        .clone();
     let row = rows
         .requests
         .iter()
@@ -772,6 +875,7 @@ pub fn os_user() -> String {
 /// 128 random bits, hex.
 fn new_token() -> Result<String> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| Error::invalid(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::invalid(format!("no randomness available: {e}")))?;
     Ok(hex::encode(bytes))
 }

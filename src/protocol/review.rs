@@ -19,7 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::criteria::CriterionResult;
-use super::gate::{self, Decision, DecisionRecord, GateState, HumanAnswer, NotReady, PhaseEval, Provenance, Question};
+use super::gate::{
+    self, Decision, DecisionRecord, GateState, HumanAnswer, NotReady, PhaseEval, Provenance,
+    Question,
+};
 use crate::App;
 use crate::error::{Error, Result};
 
@@ -110,7 +113,11 @@ pub enum ReviewResult {
 }
 
 /// Runs a review over the given channel.
-pub async fn review(app: &App, params: &RequestGateReviewParams, channel: Channel) -> Result<ReviewResult> {
+pub async fn review(
+    app: &App,
+    params: &RequestGateReviewParams,
+    channel: Channel,
+) -> Result<ReviewResult> {
     let project = params.project.trim();
     let phase = params.phase.trim();
     match channel {
@@ -128,10 +135,14 @@ pub async fn review(app: &App, params: &RequestGateReviewParams, channel: Channe
                     ))
                 })?;
             let how = provenance("input_required");
-            finish(app, project, phase, request.id, answer, &how).await.map(done)
+            finish(app, project, phase, request.id, answer, &how)
+                .await
+                .map(done)
         }
         Channel::InputRequired { state: None, .. } => {
-            match gate::open_request(app, project, phase, "input_required", "request_gate_review").await? {
+            match gate::open_request(app, project, phase, "input_required", "request_gate_review")
+                .await?
+            {
                 Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
                 Ok(opened) => {
                     let message = message(app, project, phase, &opened.criteria, &opened.snapshot)?;
@@ -140,15 +151,16 @@ pub async fn review(app: &App, params: &RequestGateReviewParams, channel: Channe
                         INPUT_KEY.to_string(),
                         InputRequest::Elicitation(ElicitRequest::new(form(message)?)),
                     );
-                    Ok(ReviewResult::InputRequired(Box::new(InputRequiredResult::new(
-                        Some(requests),
-                        Some(opened.token),
-                    ))))
+                    Ok(ReviewResult::InputRequired(Box::new(
+                        InputRequiredResult::new(Some(requests), Some(opened.token)),
+                    )))
                 }
             }
         }
         Channel::Elicit(peer) => {
-            match gate::open_request(app, project, phase, "elicitation", "request_gate_review").await? {
+            match gate::open_request(app, project, phase, "elicitation", "request_gate_review")
+                .await?
+            {
                 Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
                 Ok(opened) => {
                     let message = message(app, project, phase, &opened.criteria, &opened.snapshot)?;
@@ -157,20 +169,30 @@ pub async fn review(app: &App, params: &RequestGateReviewParams, channel: Channe
                             "the client did not return the review form ({e}); nothing was decided, call `request_gate_review` again"
                         ))
                     })?;
-                    let answer = serde_json::to_value(&result)
-                        .map_err(|e| Error::invalid(format!("elicitation result is not JSON: {e}")))?;
+                    let answer = serde_json::to_value(&result).map_err(|e| {
+                        Error::invalid(format!("elicitation result is not JSON: {e}"))
+                    })?;
                     let how = provenance("elicitation");
-                    finish(app, project, phase, opened.id, &answer, &how).await.map(done)
+                    finish(app, project, phase, opened.id, &answer, &how)
+                        .await
+                        .map(done)
                 }
             }
         }
-        Channel::Pending => match gate::open_request(app, project, phase, "pending", "request_gate_review").await? {
-            Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
-            Ok(_) => {
-                let (_, evals, index) = gate::load(app, project, phase).await?;
-                Ok(done(to_review(project, &evals[index], ReviewOutcome::PendingHuman, None)))
+        Channel::Pending => {
+            match gate::open_request(app, project, phase, "pending", "request_gate_review").await? {
+                Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
+                Ok(_) => {
+                    let (_, evals, index) = gate::load(app, project, phase).await?;
+                    Ok(done(to_review(
+                        project,
+                        &evals[index],
+                        ReviewOutcome::PendingHuman,
+                        None,
+                    )))
+                }
             }
-        },
+        }
     }
 }
 
@@ -188,7 +210,14 @@ fn provenance(channel: &'static str) -> Provenance {
 }
 
 /// Applies an `ElicitResult` (`{action, content}`) to a request.
-async fn finish(app: &App, project: &str, phase: &str, request: i64, result: &Value, how: &Provenance) -> Result<GateReview> {
+async fn finish(
+    app: &App,
+    project: &str,
+    phase: &str,
+    request: i64,
+    result: &Value,
+    how: &Provenance,
+) -> Result<GateReview> {
     let action = result.get("action").and_then(Value::as_str).unwrap_or("");
     match action {
         "accept" => {
@@ -220,12 +249,22 @@ async fn finish(app: &App, project: &str, phase: &str, request: i64, result: &Va
 
 /// Reads the form's content: `decision` (yes|no|clarify), `reviewer`, `comment`, `questions`.
 pub fn parse_answer(content: &Value) -> Result<HumanAnswer> {
-    let text = |k: &str| content.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let text = |k: &str| {
+        content
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let decision = match text("decision").trim().to_ascii_lowercase().as_str() {
         "yes" => Decision::Yes,
         "no" => Decision::No,
         "clarify" => Decision::Clarify,
-        "" => return Err(Error::invalid("decision: missing; answer `yes`, `no` or `clarify`")),
+        "" => {
+            return Err(Error::invalid(
+                "decision: missing; answer `yes`, `no` or `clarify`",
+            ));
+        }
         other => {
             return Err(Error::invalid(format!(
                 "decision: `{other}` is not one of `yes`, `no`, `clarify`"
@@ -284,7 +323,13 @@ fn form(message: String) -> Result<ElicitRequestParams> {
 }
 
 /// The text shown with the form, from `templates/protocol/gate_review.md.j2`.
-fn message(app: &App, project: &str, phase: &str, criteria: &[CriterionResult], snapshot: &Value) -> Result<String> {
+fn message(
+    app: &App,
+    project: &str,
+    phase: &str,
+    criteria: &[CriterionResult],
+    snapshot: &Value,
+) -> Result<String> {
     let def = gate::require_phase(&app.playbooks.phases, phase)?;
     app.templates.render(
         "protocol/gate_review.md.j2",
@@ -305,13 +350,22 @@ fn not_ready_review(app: &App, project: &str, not_ready: NotReady) -> GateReview
             let approval = eval.approval.clone();
             to_review(project, &eval, ReviewOutcome::AlreadyApproved, approval)
         }
-        NotReady::CriteriaUnmet(eval) => to_review(project, &eval, ReviewOutcome::CriteriaUnmet, None),
-        NotReady::OpenQuestions(eval) => to_review(project, &eval, ReviewOutcome::OpenQuestions, None),
+        NotReady::CriteriaUnmet(eval) => {
+            to_review(project, &eval, ReviewOutcome::CriteriaUnmet, None)
+        }
+        NotReady::OpenQuestions(eval) => {
+            to_review(project, &eval, ReviewOutcome::OpenQuestions, None)
+        }
     }
 }
 
 /// Builds the tool result for a phase evaluation.
-pub fn to_review(project: &str, eval: &PhaseEval, outcome: ReviewOutcome, decision: Option<DecisionRecord>) -> GateReview {
+pub fn to_review(
+    project: &str,
+    eval: &PhaseEval,
+    outcome: ReviewOutcome,
+    decision: Option<DecisionRecord>,
+) -> GateReview {
     let open: Vec<Question> = eval.open_questions().into_iter().cloned().collect();
     let phase = &eval.phase;
     let next = match outcome {

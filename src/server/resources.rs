@@ -12,9 +12,12 @@ pub(super) fn list(app: &App) -> Vec<Resource> {
     app.playbooks
         .names()
         .map(|name| {
-            Resource::new(format!("{PLAYBOOK_PREFIX}{name}"), format!("playbook {name}"))
-                .with_description(format!("The `{name}` playbook (YAML)"))
-                .with_mime_type("application/yaml")
+            Resource::new(
+                format!("{PLAYBOOK_PREFIX}{name}"),
+                format!("playbook {name}"),
+            )
+            .with_description(format!("The `{name}` playbook (YAML)"))
+            .with_mime_type("application/yaml")
         })
         .collect()
 }
@@ -61,16 +64,22 @@ async fn read_project(app: &App, uri: &str, rest: &str) -> Result<ReadResourceRe
     let parts: Vec<&str> = rest.split('/').collect();
     let not_found = |e: crate::Error| match e {
         crate::Error::NotFound { .. } => ErrorData::resource_not_found(format!("{e:#}"), None),
-        crate::Error::Invalid(_) | crate::Error::Protocol(_) => ErrorData::invalid_params(format!("{e:#}"), None),
+        crate::Error::Invalid(_) | crate::Error::Protocol(_) => {
+            ErrorData::invalid_params(format!("{e:#}"), None)
+        }
         other => ErrorData::internal_error(format!("{other:#}"), None),
     };
     let json = |value: serde_json::Value| {
         let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
-        ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type("application/json")])
+        ReadResourceResult::new(vec![
+            ResourceContents::text(text, uri).with_mime_type("application/json"),
+        ])
     };
     match parts.as_slice() {
         [id, "status"] => {
-            let status = crate::domain::project::status(app, id).await.map_err(not_found)?;
+            let status = crate::domain::project::status(app, id)
+                .await
+                .map_err(not_found)?;
             Ok(json(serde_json::to_value(status).unwrap_or_default()))
         }
         [id, "artifacts", kind] | [id, "artifacts", kind, _] => {
@@ -78,11 +87,18 @@ async fn read_project(app: &App, uri: &str, rest: &str) -> Result<ReadResourceRe
                 Some(v) => Some(
                     v.strip_prefix('v')
                         .and_then(|n| n.parse::<i64>().ok())
-                        .ok_or_else(|| ErrorData::invalid_params(format!("`{v}` is not a version; use `v1`, `v2`, …"), None))?,
+                        .ok_or_else(|| {
+                            ErrorData::invalid_params(
+                                format!("`{v}` is not a version; use `v1`, `v2`, …"),
+                                None,
+                            )
+                        })?,
                 ),
                 None => None,
             };
-            let artifact = crate::protocol::artifact::get(app, id, kind, version).await.map_err(not_found)?;
+            let artifact = crate::protocol::artifact::get(app, id, kind, version)
+                .await
+                .map_err(not_found)?;
             Ok(json(serde_json::to_value(artifact).unwrap_or_default()))
         }
         [id, "documents", phase] => {
@@ -92,7 +108,9 @@ async fn read_project(app: &App, uri: &str, rest: &str) -> Result<ReadResourceRe
                 write: false,
                 path: None,
             };
-            let doc = crate::protocol::document::render(app, &params).await.map_err(not_found)?;
+            let doc = crate::protocol::document::render(app, &params)
+                .await
+                .map_err(not_found)?;
             Ok(ReadResourceResult::new(vec![
                 ResourceContents::text(doc.markdown, uri).with_mime_type("text/markdown"),
             ]))

@@ -236,23 +236,19 @@ impl Store {
     /// The audit log, whole (`None`) or one project's rows, in chain order.
     pub async fn audit_rows(&self, project: Option<&str>) -> Result<Vec<AuditRow>> {
         let rows = match project {
-            None => {
-                sqlx::query(
-                    "SELECT seq, project_id, phase, event, actor, payload, created_at, prev_hash, hash \
+            None => sqlx::query(
+                "SELECT seq, project_id, phase, event, actor, payload, created_at, prev_hash, hash \
                      FROM audit_log ORDER BY seq",
-                )
-                .fetch_all(&self.pool)
-                .await?
-            }
-            Some(p) => {
-                sqlx::query(
-                    "SELECT seq, project_id, phase, event, actor, payload, created_at, prev_hash, hash \
+            )
+            .fetch_all(&self.pool)
+            .await?,
+            Some(p) => sqlx::query(
+                "SELECT seq, project_id, phase, event, actor, payload, created_at, prev_hash, hash \
                      FROM audit_log WHERE project_id = $1 ORDER BY seq",
-                )
-                .bind(p)
-                .fetch_all(&self.pool)
-                .await?
-            }
+            )
+            .bind(p)
+            .fetch_all(&self.pool)
+            .await?,
         };
         rows.iter().map(audit_from_row).collect()
     }
@@ -261,9 +257,11 @@ impl Store {
     /// recomputed from the stored content, audit seq), for `dana audit verify`.
     pub async fn artifact_digests(&self) -> Result<Vec<(i64, String, String, i64, String, i64)>> {
         use sha2::{Digest, Sha256};
-        let rows = sqlx::query("SELECT id, project_id, kind, version, content, audit_seq FROM artifacts ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, project_id, kind, version, content, audit_seq FROM artifacts ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 let content: String = r.try_get(4)?;
@@ -281,9 +279,10 @@ impl Store {
 
     /// Every decision: (id, decision, reviewer, audit seq), for `dana audit verify`.
     pub async fn decision_digests(&self) -> Result<Vec<(i64, String, String, i64)>> {
-        let rows = sqlx::query("SELECT id, decision, reviewer, audit_seq FROM gate_decisions ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, decision, reviewer, audit_seq FROM gate_decisions ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
             .collect()
@@ -492,7 +491,13 @@ impl Locked {
     }
 
     /// Records the answer to an open question (only while it is open).
-    pub async fn answer_clarification(&mut self, id: i64, answer: &str, by: &str, audit_seq: i64) -> Result<()> {
+    pub async fn answer_clarification(
+        &mut self,
+        id: i64,
+        answer: &str,
+        by: &str,
+        audit_seq: i64,
+    ) -> Result<()> {
         let done = sqlx::query(
             "UPDATE clarifications SET answer = $1, answered_by = $2, answered_at = $3, answer_audit_seq = $4 \
              WHERE id = $5 AND answer IS NULL",
@@ -646,7 +651,9 @@ pub fn canonical_json(value: &serde_json::Value) -> String {
                 }
                 serde_json::Value::Object(out)
             }
-            serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(sorted).collect()),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(sorted).collect())
+            }
             other => other.clone(),
         }
     }

@@ -58,12 +58,10 @@ impl<C: ClientHandler> Harness<C> {
             Value::Object(map) => map,
             other => panic!("tool args must be an object, got {other}"),
         };
-        let response = self
-            .client
+        self.client
             .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(args))
             .await
-            .unwrap_or_else(|e| panic!("call {tool}: {e}"));
-        response
+            .unwrap_or_else(|e| panic!("call {tool}: {e}"))
     }
 
     /// Calls a tool that must succeed; returns its structured content.

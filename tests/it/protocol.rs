@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use dana::App;
 use dana::protocol::artifact;
+use rmcp::ClientHandler;
 use rmcp::model::{
     CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
     ElicitationAction, ErrorData, Implementation, ReadResourceRequestParams, ResourceContents,
 };
 use rmcp::service::{RequestContext, RoleClient};
-use rmcp::ClientHandler;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -22,7 +22,9 @@ use crate::common::{Harness, postgres_url, text, unique_name};
 /// A workspace whose state lives where the `dana` binary looks (`.dana/state.db`).
 pub async fn workspace() -> (TempDir, Arc<App>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = dana::store::Store::open_sqlite(&state_db(dir.path())).await.expect("store");
+    let store = dana::store::Store::open_sqlite(&state_db(dir.path()))
+        .await
+        .expect("store");
     let app = App::with_store(dir.path(), store).expect("app");
     (dir, app)
 }
@@ -42,18 +44,33 @@ pub async fn discover_ready(app: &App, project: &str) {
     )
     .await
     .expect("start project");
-    artifact::record(app, project, "assess_architecture", &json!({"pattern": "lakehouse", "questions": []}), Some("# Brief\nok"))
-        .await
-        .expect("record assessment");
-    artifact::record(app, project, "profile_datasource", &json!({"tables": [{"name": "orders", "rows": 10}]}), None)
-        .await
-        .expect("record profile");
+    artifact::record(
+        app,
+        project,
+        "assess_architecture",
+        &json!({"pattern": "lakehouse", "questions": []}),
+        Some("# Brief\nok"),
+    )
+    .await
+    .expect("record assessment");
+    artifact::record(
+        app,
+        project,
+        "profile_datasource",
+        &json!({"tables": [{"name": "orders", "rows": 10}]}),
+        None,
+    )
+    .await
+    .expect("record profile");
 }
 
 /// Runs the `dana` binary in a workspace; returns (exit code, stdout, stderr).
 pub fn dana(dir: &Path, args: &[&str], database_url: Option<&str>) -> (i32, String, String) {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dana"));
-    cmd.arg("--workspace").arg(dir).args(args).stdin(std::process::Stdio::null());
+    cmd.arg("--workspace")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null());
     match database_url {
         Some(url) => cmd.env("DANA_DATABASE_URL", url),
         None => cmd.env_remove("DANA_DATABASE_URL"),
@@ -114,13 +131,24 @@ impl ClientHandler for Reviewer {
         request: ElicitRequestParams,
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
-        if let ElicitRequestParams::FormElicitationParams { message, requested_schema, .. } = &request {
+        if let ElicitRequestParams::FormElicitationParams {
+            message,
+            requested_schema,
+            ..
+        } = &request
+        {
             let schema = serde_json::to_value(requested_schema).expect("schema");
-            assert_eq!(schema["required"], json!(["decision", "reviewer"]), "{schema}");
+            assert_eq!(
+                schema["required"],
+                json!(["decision", "reviewer"]),
+                "{schema}"
+            );
             self.messages.lock().expect("lock").push(message.clone());
         }
         Ok(match &self.reply {
-            Reply::Accept(content) => ElicitResult::new(ElicitationAction::Accept).with_content(content.clone()),
+            Reply::Accept(content) => {
+                ElicitResult::new(ElicitationAction::Accept).with_content(content.clone())
+            }
             Reply::Decline => ElicitResult::new(ElicitationAction::Decline),
             Reply::Cancel => ElicitResult::new(ElicitationAction::Cancel),
         })
@@ -134,19 +162,30 @@ async fn harness_with<C: ClientHandler>(client: C) -> Harness<C> {
 }
 
 async fn state_of(app: &App, project: &str, phase: &str) -> String {
-    let status = dana::domain::project::status(app, project).await.expect("status");
-    status.phases.iter().find(|p| p.id == phase).expect("phase").state.clone()
+    let status = dana::domain::project::status(app, project)
+        .await
+        .expect("status");
+    status
+        .phases
+        .iter()
+        .find(|p| p.id == phase)
+        .expect("phase")
+        .state
+        .clone()
 }
 
 async fn verify_ok(app: &App) {
-    let report = dana::protocol::audit::verify(app, None).await.expect("verify");
+    let report = dana::protocol::audit::verify(app, None)
+        .await
+        .expect("verify");
     assert!(report.ok, "audit chain broken: {:?}", report.first_bad);
 }
 
 #[tokio::test]
 async fn tool_results_are_recorded_as_versioned_artifacts() {
     let h = Harness::new().await;
-    h.ok("start_project", json!({"name": "Shop", "id": "shop"})).await;
+    h.ok("start_project", json!({"name": "Shop", "id": "shop"}))
+        .await;
     for expected in 1..=3 {
         let result = h.call("score_infrastructure", score_args("shop")).await;
         assert_ne!(result.is_error, Some(true), "{}", text(&result));
@@ -162,19 +201,49 @@ async fn tool_results_are_recorded_as_versioned_artifacts() {
     assert!(result.meta.is_none());
     let status = h.ok("project_status", json!({"project": "shop"})).await;
     let discover = &status["phases"][0];
-    let score = discover["artifacts"].as_array().expect("artifacts").iter().find(|a| a["kind"] == "infrastructure_score").expect("kind");
+    let score = discover["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|a| a["kind"] == "infrastructure_score")
+        .expect("kind");
     assert_eq!(score["version"], 3);
     assert_eq!(discover["state"], "in_progress");
     assert_eq!(status["current_phase"], "discover");
-    assert!(status["next"][0].as_str().expect("next").contains("assess_architecture"), "{}", status["next"]);
+    assert!(
+        status["next"][0]
+            .as_str()
+            .expect("next")
+            .contains("assess_architecture"),
+        "{}",
+        status["next"]
+    );
     // Every version is kept and readable as a resource.
     let v1 = read_resource(&h, "dana://projects/shop/artifacts/infrastructure_score/v1").await;
     let latest = read_resource(&h, "dana://projects/shop/artifacts/infrastructure_score").await;
-    assert_eq!(serde_json::from_str::<Value>(&v1).expect("json")["version"], 1);
-    assert_eq!(serde_json::from_str::<Value>(&latest).expect("json")["version"], 3);
+    assert_eq!(
+        serde_json::from_str::<Value>(&v1).expect("json")["version"],
+        1
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&latest).expect("json")["version"],
+        3
+    );
     verify_ok(&h.app).await;
-    let rows = h.app.store().await.expect("store").audit_rows(Some("shop")).await.expect("audit");
-    assert_eq!(rows.iter().filter(|r| r.event == "artifact_recorded").count(), 3);
+    let rows = h
+        .app
+        .store()
+        .await
+        .expect("store")
+        .audit_rows(Some("shop"))
+        .await
+        .expect("audit");
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.event == "artifact_recorded")
+            .count(),
+        3
+    );
 }
 
 async fn read_resource<C: ClientHandler>(h: &Harness<C>, uri: &str) -> String {
@@ -193,7 +262,11 @@ async fn read_resource<C: ClientHandler>(h: &Harness<C>, uri: &str) -> String {
 /// the dispatcher's refusal can be seen with a tool this crate has.
 async fn workspace_with_scoring_in_model() -> (TempDir, Arc<App>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let text = dana::playbook::EMBEDDED.iter().find(|(n, _)| *n == "phases").expect("phases").1;
+    let text = dana::playbook::EMBEDDED
+        .iter()
+        .find(|(n, _)| *n == "phases")
+        .expect("phases")
+        .1;
     let block = "      - kind: infrastructure_score\n        tool: score_infrastructure\n        description: The 0-100 rubric score of the current infrastructure.\n";
     assert!(text.contains(block));
     let moved = text.replacen(block, "", 1).replacen(
@@ -203,10 +276,15 @@ async fn workspace_with_scoring_in_model() -> (TempDir, Arc<App>) {
     );
     std::fs::create_dir_all(dir.path().join("playbooks")).expect("mkdir");
     std::fs::write(dir.path().join("playbooks/phases.yaml"), moved).expect("write override");
-    let store = dana::store::Store::open_sqlite(&state_db(dir.path())).await.expect("store");
+    let store = dana::store::Store::open_sqlite(&state_db(dir.path()))
+        .await
+        .expect("store");
     let app = App::with_store(dir.path(), store).expect("app");
     assert_eq!(
-        app.playbooks.phases.artifact_for_tool("score_infrastructure").map(|(p, _)| p.id.as_str()),
+        app.playbooks
+            .phases
+            .artifact_for_tool("score_infrastructure")
+            .map(|(p, _)| p.id.as_str()),
         Some("model")
     );
     (dir, app)
@@ -222,13 +300,33 @@ async fn later_phase_is_refused_before_the_tool_runs_and_stateless_calls_are_not
     assert!(err.contains("request_gate_review"), "{err}");
     assert!(err.contains("`discover`"), "{err}");
     // The tool did not run: score_infrastructure stores a score when it runs with a project.
-    assert!(app.store().await.expect("store").latest_score("shop").await.expect("score").is_none());
+    assert!(
+        app.store()
+            .await
+            .expect("store")
+            .latest_score("shop")
+            .await
+            .expect("score")
+            .is_none()
+    );
     // Stateless use is never blocked.
     let mut stateless = score_args("shop");
     stateless.as_object_mut().expect("object").remove("project");
     h.ok("score_infrastructure", stateless).await;
     // After approval the same call is recorded under the model phase.
-    let (code, out, errout) = dana(h.dir.path(), &["gate", "approve", "shop", "discover", "--reviewer", "Ada", "--yes"], None);
+    let (code, out, errout) = dana(
+        h.dir.path(),
+        &[
+            "gate",
+            "approve",
+            "shop",
+            "discover",
+            "--reviewer",
+            "Ada",
+            "--yes",
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{out}{errout}");
     let result = h.call("score_infrastructure", score_args("shop")).await;
     assert_ne!(result.is_error, Some(true), "{}", text(&result));
@@ -243,11 +341,23 @@ async fn criteria_unmet_asks_nobody() {
     let messages = reviewer.messages.clone();
     let (dir, app) = workspace().await;
     let h = Harness::start(dir, app.clone(), reviewer, None).await;
-    h.ok("start_project", json!({"name": "Shop", "id": "shop"})).await;
-    artifact::record(&app, "shop", "assess_architecture", &json!({"questions": ["which latency?"]}), None)
-        .await
-        .expect("record");
-    let review = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    h.ok("start_project", json!({"name": "Shop", "id": "shop"}))
+        .await;
+    artifact::record(
+        &app,
+        "shop",
+        "assess_architecture",
+        &json!({"questions": ["which latency?"]}),
+        None,
+    )
+    .await
+    .expect("record");
+    let review = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(review["outcome"], "criteria_unmet");
     let failing: Vec<&str> = review["criteria"]
         .as_array()
@@ -258,35 +368,74 @@ async fn criteria_unmet_asks_nobody() {
         .collect();
     assert_eq!(failing, vec!["GATE-DISCOVER-02", "GATE-DISCOVER-03"]);
     assert!(review["criteria"][1]["tools"][0] == "profile_datasource");
-    assert!(review["criteria"][2]["detail"].as_str().expect("detail").contains("which latency?"));
-    assert!(messages.lock().expect("lock").is_empty(), "nobody may be asked");
+    assert!(
+        review["criteria"][2]["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("which latency?")
+    );
+    assert!(
+        messages.lock().expect("lock").is_empty(),
+        "nobody may be asked"
+    );
     assert_eq!(state_of(&app, "shop", "discover").await, "in_progress");
 }
 
 #[tokio::test]
 async fn elicitation_accept_yes_approves_and_unblocks() {
-    let reviewer = Reviewer::new(Reply::Accept(json!({"decision": "yes", "reviewer": "Ada Lovelace", "comment": "sources look right"})));
+    let reviewer = Reviewer::new(Reply::Accept(
+        json!({"decision": "yes", "reviewer": "Ada Lovelace", "comment": "sources look right"}),
+    ));
     let messages = reviewer.messages.clone();
     let h = harness_with(reviewer).await;
-    let review = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let review = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(review["outcome"], "approved", "{review}");
     assert_eq!(review["state"], "approved");
     assert_eq!(review["decision"]["reviewer"], "Ada Lovelace");
     assert_eq!(review["decision"]["channel"], "elicitation");
     let shown = messages.lock().expect("lock").clone();
     assert_eq!(shown.len(), 1);
-    assert!(shown[0].contains("GATE-DISCOVER-01") && shown[0].contains("architecture_assessment@v1"), "{}", shown[0]);
+    assert!(
+        shown[0].contains("GATE-DISCOVER-01") && shown[0].contains("architecture_assessment@v1"),
+        "{}",
+        shown[0]
+    );
     assert_eq!(state_of(&h.app, "shop", "discover").await, "approved");
     let status = h.ok("project_status", json!({"project": "shop"})).await;
     assert_eq!(status["current_phase"], "model");
     assert_eq!(status["phases"][1]["state"], "in_progress");
     // A second review does not ask again.
-    let again = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let again = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(again["outcome"], "already_approved");
     assert_eq!(messages.lock().expect("lock").len(), 1);
-    let rows = h.app.store().await.expect("store").audit_rows(Some("shop")).await.expect("audit");
+    let rows = h
+        .app
+        .store()
+        .await
+        .expect("store")
+        .audit_rows(Some("shop"))
+        .await
+        .expect("audit");
     let events: Vec<&str> = rows.iter().map(|r| r.event.as_str()).collect();
-    assert_eq!(events, vec!["artifact_recorded", "artifact_recorded", "gate_review_requested", "gate_approved"]);
+    assert_eq!(
+        events,
+        vec![
+            "artifact_recorded",
+            "artifact_recorded",
+            "gate_review_requested",
+            "gate_approved"
+        ]
+    );
     verify_ok(&h.app).await;
 }
 
@@ -296,12 +445,25 @@ async fn elicitation_no_keeps_the_phase_open_with_reasons() {
         json!({"decision": "no", "reviewer": "Ada", "comment": "profile the CRM too"}),
     )))
     .await;
-    let review = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let review = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(review["outcome"], "rejected");
     assert_eq!(review["state"], "rejected");
-    assert!(review["next"].as_str().expect("next").contains("profile the CRM too"));
+    assert!(
+        review["next"]
+            .as_str()
+            .expect("next")
+            .contains("profile the CRM too")
+    );
     let status = h.ok("project_status", json!({"project": "shop"})).await;
-    assert_eq!(status["phases"][0]["decision"]["comment"], "profile the CRM too");
+    assert_eq!(
+        status["phases"][0]["decision"]["comment"],
+        "profile the CRM too"
+    );
     assert_eq!(status["current_phase"], "discover");
     verify_ok(&h.app).await;
 }
@@ -310,13 +472,28 @@ async fn elicitation_no_keeps_the_phase_open_with_reasons() {
 async fn elicitation_decline_and_cancel_record_only_the_attempt() {
     for (reply, outcome) in [(Reply::Decline, "declined"), (Reply::Cancel, "cancelled")] {
         let h = harness_with(Reviewer::new(reply)).await;
-        let review = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+        let review = h
+            .ok(
+                "request_gate_review",
+                json!({"project": "shop", "phase": "discover"}),
+            )
+            .await;
         assert_eq!(review["outcome"], outcome);
         assert_eq!(review["state"], "awaiting_review", "{review}");
         assert!(review.get("decision").is_none());
-        let rows = h.app.store().await.expect("store").audit_rows(Some("shop")).await.expect("audit");
+        let rows = h
+            .app
+            .store()
+            .await
+            .expect("store")
+            .audit_rows(Some("shop"))
+            .await
+            .expect("audit");
         let events: Vec<&str> = rows.iter().map(|r| r.event.as_str()).collect();
-        assert_eq!(events[2..], ["gate_review_requested", &format!("gate_review_{outcome}")]);
+        assert_eq!(
+            events[2..],
+            ["gate_review_requested", &format!("gate_review_{outcome}")]
+        );
         verify_ok(&h.app).await;
     }
 }
@@ -329,125 +506,349 @@ async fn elicitation_clarify_opens_questions_until_answered() {
         "questions": "Which sources are out of scope?\nWho owns the CRM?"
     }))))
     .await;
-    let review = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let review = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(review["outcome"], "clarify");
     assert_eq!(review["state"], "clarify");
     let questions = review["open_questions"].as_array().expect("questions");
     assert_eq!(questions.len(), 2);
     let status = h.ok("project_status", json!({"project": "shop"})).await;
-    assert_eq!(status["phases"][0]["open_questions"].as_array().expect("open").len(), 2);
+    assert_eq!(
+        status["phases"][0]["open_questions"]
+            .as_array()
+            .expect("open")
+            .len(),
+        2
+    );
     // While questions are open nobody is asked again.
-    let again = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let again = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(again["outcome"], "open_questions");
     // Several open: the CLI needs --question.
-    let (code, _, err) = dana(h.dir.path(), &["gate", "answer", "shop", "discover", "--text", "none", "--reviewer", "Bob"], None);
+    let (code, _, err) = dana(
+        h.dir.path(),
+        &[
+            "gate",
+            "answer",
+            "shop",
+            "discover",
+            "--text",
+            "none",
+            "--reviewer",
+            "Bob",
+        ],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("--question"), "{err}");
     for q in questions {
         let id = q["id"].as_i64().expect("id").to_string();
         let (code, out, err) = dana(
             h.dir.path(),
-            &["gate", "answer", "shop", "discover", "--question", &id, "--text", "answered", "--reviewer", "Bob"],
+            &[
+                "gate",
+                "answer",
+                "shop",
+                "discover",
+                "--question",
+                &id,
+                "--text",
+                "answered",
+                "--reviewer",
+                "Bob",
+            ],
             None,
         );
         assert_eq!(code, 0, "{out}{err}");
     }
-    assert_eq!(state_of(&h.app, "shop", "discover").await, "awaiting_review");
+    assert_eq!(
+        state_of(&h.app, "shop", "discover").await,
+        "awaiting_review"
+    );
     // Reviewable again: this reviewer says Clarify again, so new questions open.
-    let third = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let third = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(third["outcome"], "clarify");
-    let rows = h.app.store().await.expect("store").audit_rows(Some("shop")).await.expect("audit");
-    assert_eq!(rows.iter().filter(|r| r.event == "clarification_asked").count(), 4);
-    assert_eq!(rows.iter().filter(|r| r.event == "clarification_answered").count(), 2);
+    let rows = h
+        .app
+        .store()
+        .await
+        .expect("store")
+        .audit_rows(Some("shop"))
+        .await
+        .expect("audit");
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.event == "clarification_asked")
+            .count(),
+        4
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.event == "clarification_answered")
+            .count(),
+        2
+    );
     verify_ok(&h.app).await;
 }
 
 #[tokio::test]
 async fn elicitation_without_reviewer_is_refused_naming_it() {
-    let h = harness_with(Reviewer::new(Reply::Accept(json!({"decision": "yes", "reviewer": "  "})))).await;
-    let err = h.err("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let h = harness_with(Reviewer::new(Reply::Accept(
+        json!({"decision": "yes", "reviewer": "  "}),
+    )))
+    .await;
+    let err = h
+        .err(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert!(err.starts_with("reviewer: missing"), "{err}");
     assert_ne!(state_of(&h.app, "shop", "discover").await, "approved");
-    let h = harness_with(Reviewer::new(Reply::Accept(json!({"decision": "maybe", "reviewer": "Ada"})))).await;
-    let err = h.err("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let h = harness_with(Reviewer::new(Reply::Accept(
+        json!({"decision": "maybe", "reviewer": "Ada"}),
+    )))
+    .await;
+    let err = h
+        .err(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert!(err.contains("decision: `maybe`"), "{err}");
-    let h = harness_with(Reviewer::new(Reply::Accept(json!({"decision": "no", "reviewer": "Ada"})))).await;
-    let err = h.err("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let h = harness_with(Reviewer::new(Reply::Accept(
+        json!({"decision": "no", "reviewer": "Ada"}),
+    )))
+    .await;
+    let err = h
+        .err(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert!(err.starts_with("comment: missing"), "{err}");
 }
 
 #[tokio::test]
 async fn no_elicitation_goes_pending_then_dana_gate_approve_completes() {
     let h = harness_with(()).await;
-    let review = h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
+    let review = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(review["outcome"], "pending_human");
     assert_eq!(review["state"], "pending_human");
-    assert!(review["next"].as_str().expect("next").contains("dana gate approve shop discover"));
+    assert!(
+        review["next"]
+            .as_str()
+            .expect("next")
+            .contains("dana gate approve shop discover")
+    );
     // Asking again does not pile up requests.
-    h.ok("request_gate_review", json!({"project": "shop", "phase": "discover"})).await;
-    let rows = h.app.store().await.expect("store").protocol_rows("shop").await.expect("rows");
+    h.ok(
+        "request_gate_review",
+        json!({"project": "shop", "phase": "discover"}),
+    )
+    .await;
+    let rows = h
+        .app
+        .store()
+        .await
+        .expect("store")
+        .protocol_rows("shop")
+        .await
+        .expect("rows");
     assert_eq!(rows.requests.len(), 1);
     // No tool argument can approve.
-    let err = h.err("request_gate_review", json!({"project": "shop", "phase": "discover", "decision": "yes"})).await;
+    let err = h
+        .err(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover", "decision": "yes"}),
+        )
+        .await;
     assert!(err.contains("unknown field `decision`"), "{err}");
     // Scripts must say --yes; a non-terminal stdin cannot confirm.
-    let (code, _, err) = dana(h.dir.path(), &["gate", "approve", "shop", "discover", "--reviewer", "Ada"], None);
+    let (code, _, err) = dana(
+        h.dir.path(),
+        &["gate", "approve", "shop", "discover", "--reviewer", "Ada"],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("--yes"), "{err}");
     let (code, out, err) = dana(h.dir.path(), &["gate", "status", "shop", "discover"], None);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("pending_human") && out.contains("[pass] GATE-DISCOVER-01") && out.contains("architecture_assessment"), "{out}");
+    assert!(
+        out.contains("pending_human")
+            && out.contains("[pass] GATE-DISCOVER-01")
+            && out.contains("architecture_assessment"),
+        "{out}"
+    );
     let (code, out, err) = dana(
         h.dir.path(),
-        &["gate", "approve", "shop", "discover", "--reviewer", "Ada", "--comment", "ok", "--yes"],
+        &[
+            "gate",
+            "approve",
+            "shop",
+            "discover",
+            "--reviewer",
+            "Ada",
+            "--comment",
+            "ok",
+            "--yes",
+        ],
         None,
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("approved") && out.contains("non-interactive"), "{out}");
+    assert!(
+        out.contains("approved") && out.contains("non-interactive"),
+        "{out}"
+    );
     let status = h.ok("project_status", json!({"project": "shop"})).await;
     let decision = &status["phases"][0]["decision"];
     assert_eq!(decision["decision"], "approved");
     assert_eq!(decision["channel"], "terminal");
     assert_eq!(decision["interactive"], false);
     assert!(!decision["os_user"].as_str().expect("os user").is_empty());
-    let rows = h.app.store().await.expect("store").protocol_rows("shop").await.expect("rows");
-    assert_eq!(rows.decisions[0].request_id, Some(rows.requests[0].id), "the approval answers the pending request");
+    let rows = h
+        .app
+        .store()
+        .await
+        .expect("store")
+        .protocol_rows("shop")
+        .await
+        .expect("rows");
+    assert_eq!(
+        rows.decisions[0].request_id,
+        Some(rows.requests[0].id),
+        "the approval answers the pending request"
+    );
     // Approval is final.
-    let (code, _, err) = dana(h.dir.path(), &["gate", "reject", "shop", "discover", "--reviewer", "Eve", "--comment", "no", "--yes"], None);
+    let (code, _, err) = dana(
+        h.dir.path(),
+        &[
+            "gate",
+            "reject",
+            "shop",
+            "discover",
+            "--reviewer",
+            "Eve",
+            "--comment",
+            "no",
+            "--yes",
+        ],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("already approved"), "{err}");
     let (code, out, err) = dana(h.dir.path(), &["audit", "verify"], None);
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, _) = dana(h.dir.path(), &["audit", "log", "shop"], None);
     assert_eq!(code, 0);
-    assert!(out.contains("gate_pending") && out.contains("gate_approved"), "{out}");
+    assert!(
+        out.contains("gate_pending") && out.contains("gate_approved"),
+        "{out}"
+    );
 }
 
 #[tokio::test]
 async fn bad_input_names_what_is_wrong() {
     let h = harness_with(()).await;
-    let err = h.err("request_gate_review", json!({"project": "nope", "phase": "discover"})).await;
-    assert!(err.contains("project `nope` not found") && err.contains("`shop`"), "{err}");
-    let err = h.err("request_gate_review", json!({"project": "shop", "phase": "deploy"})).await;
-    assert!(err.contains("phase `deploy` not found") && err.contains("`discover`"), "{err}");
-    let err = h.err("request_gate_review", json!({"project": "shop", "phase": "build"})).await;
-    assert!(err.contains("GATE-DISCOVER") && err.contains("`build`"), "{err}");
-    let err = h.err("request_gate_review", json!({"project": "shop"})).await;
+    let err = h
+        .err(
+            "request_gate_review",
+            json!({"project": "nope", "phase": "discover"}),
+        )
+        .await;
+    assert!(
+        err.contains("project `nope` not found") && err.contains("`shop`"),
+        "{err}"
+    );
+    let err = h
+        .err(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "deploy"}),
+        )
+        .await;
+    assert!(
+        err.contains("phase `deploy` not found") && err.contains("`discover`"),
+        "{err}"
+    );
+    let err = h
+        .err(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "build"}),
+        )
+        .await;
+    assert!(
+        err.contains("GATE-DISCOVER") && err.contains("`build`"),
+        "{err}"
+    );
+    let err = h
+        .err("request_gate_review", json!({"project": "shop"}))
+        .await;
     assert!(err.contains("phase"), "{err}");
     let err = h.err("score_infrastructure", score_args("nope")).await;
     assert!(err.contains("project `nope` not found"), "{err}");
-    let err = h.err("render_phase_document", json!({"project": "shop", "phase": "nope"})).await;
+    let err = h
+        .err(
+            "render_phase_document",
+            json!({"project": "shop", "phase": "nope"}),
+        )
+        .await;
     assert!(err.contains("phase `nope` not found"), "{err}");
-    let (code, _, err) = dana(h.dir.path(), &["gate", "approve", "shop", "discover", "--yes"], None);
+    let (code, _, err) = dana(
+        h.dir.path(),
+        &["gate", "approve", "shop", "discover", "--yes"],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("reviewer: missing"), "{err}");
-    let (code, _, err) = dana(h.dir.path(), &["gate", "approve", "shop", "model", "--reviewer", "Ada", "--yes"], None);
+    let (code, _, err) = dana(
+        h.dir.path(),
+        &[
+            "gate",
+            "approve",
+            "shop",
+            "model",
+            "--reviewer",
+            "Ada",
+            "--yes",
+        ],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("GATE-DISCOVER"), "{err}");
     let (code, _, err) = dana(h.dir.path(), &["gate", "status", "ghost", "discover"], None);
     assert_ne!(code, 0);
     assert!(err.contains("project `ghost` not found"), "{err}");
-    let (code, _, err) = dana(h.dir.path(), &["gate", "clarify", "shop", "discover", "--reviewer", "Ada", "--yes"], None);
+    let (code, _, err) = dana(
+        h.dir.path(),
+        &[
+            "gate",
+            "clarify",
+            "shop",
+            "discover",
+            "--reviewer",
+            "Ada",
+            "--yes",
+        ],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("questions:"), "{err}");
 }
@@ -455,28 +856,79 @@ async fn bad_input_names_what_is_wrong() {
 #[tokio::test]
 async fn phase_documents_are_drafts_until_approved_and_stay_in_the_workspace() {
     let h = harness_with(()).await;
-    let doc = h.ok("render_phase_document", json!({"project": "shop", "phase": "discover"})).await;
+    let doc = h
+        .ok(
+            "render_phase_document",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
     assert_eq!(doc["status"], "draft");
     assert_eq!(doc["file"], "phase1_data_discovery.md");
     let md = doc["markdown"].as_str().expect("markdown");
-    for section in ["## Source Inventory", "## Data Dictionary", "## Quality Assessment", "## Architecture Vision", "## Success Metrics"] {
+    for section in [
+        "## Source Inventory",
+        "## Data Dictionary",
+        "## Quality Assessment",
+        "## Architecture Vision",
+        "## Success Metrics",
+    ] {
         assert!(md.contains(section), "missing {section}:\n{md}");
     }
     assert!(md.contains("**DRAFT**"));
-    assert!(md.contains("No `infrastructure_score` artifact has been recorded"), "{md}");
-    assert!(md.contains("### Brief"), "rendered artifact nests under the section:\n{md}");
+    assert!(
+        md.contains("No `infrastructure_score` artifact has been recorded"),
+        "{md}"
+    );
+    assert!(
+        md.contains("### Brief"),
+        "rendered artifact nests under the section:\n{md}"
+    );
     assert_eq!(doc["missing"], json!(["infrastructure_score"]));
-    let err = h.err("render_phase_document", json!({"project": "shop", "phase": "discover", "write": true, "path": "../outside.md"})).await;
+    let err = h
+        .err(
+            "render_phase_document",
+            json!({"project": "shop", "phase": "discover", "write": true, "path": "../outside.md"}),
+        )
+        .await;
     assert!(err.starts_with("path:"), "{err}");
-    let err = h.err("render_phase_document", json!({"project": "shop", "phase": "discover", "write": true, "path": "/tmp/x.md"})).await;
+    let err = h
+        .err(
+            "render_phase_document",
+            json!({"project": "shop", "phase": "discover", "write": true, "path": "/tmp/x.md"}),
+        )
+        .await;
     assert!(err.starts_with("path:"), "{err}");
-    let (code, out, err) = dana(h.dir.path(), &["gate", "approve", "shop", "discover", "--reviewer", "Ada", "--yes"], None);
+    let (code, out, err) = dana(
+        h.dir.path(),
+        &[
+            "gate",
+            "approve",
+            "shop",
+            "discover",
+            "--reviewer",
+            "Ada",
+            "--yes",
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{out}{err}");
-    let doc = h.ok("render_phase_document", json!({"project": "shop", "phase": "discover", "write": true})).await;
+    let doc = h
+        .ok(
+            "render_phase_document",
+            json!({"project": "shop", "phase": "discover", "write": true}),
+        )
+        .await;
     assert_eq!(doc["status"], "approved");
     assert_eq!(doc["written_to"], "docs/dana/shop/phase1_data_discovery.md");
-    let written = std::fs::read_to_string(h.dir.path().join("docs/dana/shop/phase1_data_discovery.md")).expect("written");
-    assert!(written.contains("**APPROVED**") && written.contains("approved by Ada") && written.contains("| approved | Ada | terminal |"), "{written}");
+    let written =
+        std::fs::read_to_string(h.dir.path().join("docs/dana/shop/phase1_data_discovery.md"))
+            .expect("written");
+    assert!(
+        written.contains("**APPROVED**")
+            && written.contains("approved by Ada")
+            && written.contains("| approved | Ada | terminal |"),
+        "{written}"
+    );
     // Every phase's document renders, with every section marked missing.
     for (phase, file) in [
         ("model", "phase2_data_models.md"),
@@ -484,12 +936,20 @@ async fn phase_documents_are_drafts_until_approved_and_stay_in_the_workspace() {
         ("optimize", "phase4_optimization_report.md"),
         ("govern", "phase5_data_operations.md"),
     ] {
-        let doc = h.ok("render_phase_document", json!({"project": "shop", "phase": phase})).await;
+        let doc = h
+            .ok(
+                "render_phase_document",
+                json!({"project": "shop", "phase": phase}),
+            )
+            .await;
         assert_eq!(doc["file"], file);
         let md = doc["markdown"].as_str().expect("md");
         let phase_def = h.app.playbooks.phases.phase(phase).expect("phase");
         for section in &phase_def.document.sections {
-            assert!(md.contains(&format!("## {section}")), "{phase}: missing section {section}");
+            assert!(
+                md.contains(&format!("## {section}")),
+                "{phase}: missing section {section}"
+            );
         }
         assert!(md.contains("Not available yet"), "{phase}");
     }
@@ -503,35 +963,64 @@ async fn phase_documents_are_drafts_until_approved_and_stay_in_the_workspace() {
 #[tokio::test]
 async fn resources_prompt_and_tool_listing() {
     let h = harness_with(()).await;
-    let templates = h.client.list_all_resource_templates().await.expect("templates");
+    let templates = h
+        .client
+        .list_all_resource_templates()
+        .await
+        .expect("templates");
     let uris: Vec<String> = templates.iter().map(|t| t.uri_template.clone()).collect();
-    for expected in ["dana://projects/{id}/status", "dana://projects/{id}/artifacts/{kind}", "dana://projects/{id}/documents/{phase}"] {
+    for expected in [
+        "dana://projects/{id}/status",
+        "dana://projects/{id}/artifacts/{kind}",
+        "dana://projects/{id}/documents/{phase}",
+    ] {
         assert!(uris.iter().any(|u| u == expected), "{uris:?}");
     }
-    let status: Value = serde_json::from_str(&read_resource(&h, "dana://projects/shop/status").await).expect("json");
+    let status: Value =
+        serde_json::from_str(&read_resource(&h, "dana://projects/shop/status").await)
+            .expect("json");
     assert_eq!(status["phases"][0]["state"], "awaiting_review");
     let err = h
         .client
-        .read_resource(ReadResourceRequestParams::new("dana://projects/shop/artifacts/nope"))
+        .read_resource(ReadResourceRequestParams::new(
+            "dana://projects/shop/artifacts/nope",
+        ))
         .await
         .expect_err("unknown kind");
-    assert!(err.to_string().contains("artifact kind `nope` not found"), "{err}");
+    assert!(
+        err.to_string().contains("artifact kind `nope` not found"),
+        "{err}"
+    );
     let prompt = h
         .client
-        .get_prompt(rmcp::model::GetPromptRequestParams::new("run_protocol").with_arguments(
-            serde_json::from_value(json!({"goal": "daily sales analytics"})).expect("args"),
-        ))
+        .get_prompt(
+            rmcp::model::GetPromptRequestParams::new("run_protocol").with_arguments(
+                serde_json::from_value(json!({"goal": "daily sales analytics"})).expect("args"),
+            ),
+        )
         .await
         .expect("prompt");
     let text = match &prompt.messages[0].content {
         rmcp::model::ContentBlock::Text(t) => t.text.clone(),
         other => panic!("{other:?}"),
     };
-    assert!(text.contains("daily sales analytics") && text.contains("GATE-GOVERN-04") && text.contains("request_gate_review"), "{text}");
+    assert!(
+        text.contains("daily sales analytics")
+            && text.contains("GATE-GOVERN-04")
+            && text.contains("request_gate_review"),
+        "{text}"
+    );
     let tools = h.client.list_all_tools().await.expect("tools");
-    let review = tools.iter().find(|t| t.name == "request_gate_review").expect("tool");
+    let review = tools
+        .iter()
+        .find(|t| t.name == "request_gate_review")
+        .expect("tool");
     let props = review.input_schema.get("properties").expect("properties");
-    assert_eq!(props.as_object().expect("object").len(), 2, "only project and phase: nothing can approve");
+    assert_eq!(
+        props.as_object().expect("object").len(),
+        2,
+        "only project and phase: nothing can approve"
+    );
 }
 
 #[tokio::test]
@@ -541,7 +1030,9 @@ async fn a_2026_07_28_client_reviews_through_input_required() {
     let (dir, app) = workspace().await;
     discover_ready(&app, "shop").await;
     let server = dana::server::DanaServer::new(app.clone(), None).expect("server");
-    let reviewer = Reviewer::new(Reply::Accept(json!({"decision": "yes", "reviewer": "Grace"})));
+    let reviewer = Reviewer::new(Reply::Accept(
+        json!({"decision": "yes", "reviewer": "Grace"}),
+    ));
     let messages = reviewer.messages.clone();
     let (server_io, client_io) = tokio::io::duplex(1024 * 1024);
     let client_info = ClientConfig::new(
@@ -550,22 +1041,36 @@ async fn a_2026_07_28_client_reviews_through_input_required() {
     )
     .with_protocol_version(ProtocolVersion::V_2026_07_28);
     let server_task = tokio::spawn(async move {
-        let running = serve_directly::<RoleServer, _, _, _, _>(server, server_io, Some(client_info));
+        let running =
+            serve_directly::<RoleServer, _, _, _, _>(server, server_io, Some(client_info));
         let _ = running.waiting().await;
     });
-    let mut server_info = rmcp::model::InitializeResult::new(ServerCapabilities::builder().enable_tools().build());
+    let mut server_info =
+        rmcp::model::InitializeResult::new(ServerCapabilities::builder().enable_tools().build());
     server_info.protocol_version = ProtocolVersion::V_2026_07_28;
-    let client = serve_directly::<RoleClient, _, _, _, _>(reviewer, client_io, Some(server_info.into()));
-    let args = json!({"project": "shop", "phase": "discover"}).as_object().cloned().expect("object");
+    let client =
+        serve_directly::<RoleClient, _, _, _, _>(reviewer, client_io, Some(server_info.into()));
+    let args = json!({"project": "shop", "phase": "discover"})
+        .as_object()
+        .cloned()
+        .expect("object");
     // One round by hand: the server answers with an InputRequiredResult and asks nobody yet.
     let first = client
-        .call_tool_once(CallToolRequestParams::new("request_gate_review").with_arguments(args.clone()))
+        .call_tool_once(
+            CallToolRequestParams::new("request_gate_review").with_arguments(args.clone()),
+        )
         .await
         .expect("first round");
     let rmcp::model::CallToolResponse::InputRequired(input) = first else {
         panic!("expected InputRequiredResult, got {first:?}");
     };
-    assert!(input.input_requests.as_ref().expect("requests").contains_key("gate_decision"));
+    assert!(
+        input
+            .input_requests
+            .as_ref()
+            .expect("requests")
+            .contains_key("gate_decision")
+    );
     assert_eq!(state_of(&app, "shop", "discover").await, "awaiting_review");
     // A forged requestState is refused.
     let mut forged = CallToolRequestParams::new("request_gate_review").with_arguments(args.clone());
@@ -579,7 +1084,11 @@ async fn a_2026_07_28_client_reviews_through_input_required() {
         panic!("expected a complete (error) result");
     };
     assert_eq!(refused.is_error, Some(true));
-    assert!(text(&refused).contains("requestState does not match"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("requestState does not match"),
+        "{}",
+        text(&refused)
+    );
     // The high-level call fulfils the form through the client handler and retries.
     let result = client
         .call_tool(CallToolRequestParams::new("request_gate_review").with_arguments(args))
@@ -599,12 +1108,24 @@ async fn a_2026_07_28_client_reviews_through_input_required() {
 }
 
 /// Tampers with audit rows through raw SQL and checks `dana audit verify` names the row.
-async fn tamper_cases(dir: &Path, app: &App, database_url: Option<&str>, sql: &[&str]) -> (i32, String) {
+async fn tamper_cases(
+    dir: &Path,
+    app: &App,
+    database_url: Option<&str>,
+    sql: &[&str],
+) -> (i32, String) {
     let _ = app;
     let (code, out, err) = dana(dir, &["audit", "verify"], database_url);
     assert_eq!(code, 0, "before tampering: {out}{err}");
     // One connection, so session settings (PRAGMA foreign_keys) hold for every statement.
-    let mut conn = app.store().await.expect("store").pool().acquire().await.expect("connection");
+    let mut conn = app
+        .store()
+        .await
+        .expect("store")
+        .pool()
+        .acquire()
+        .await
+        .expect("connection");
     for statement in sql {
         sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
             .execute(&mut *conn)
@@ -645,9 +1166,15 @@ async fn audit_tampering_is_detected_on_sqlite() {
     let (dir, app) = workspace().await;
     populated(&app).await;
     let pool = app.store().await.expect("store").pool().clone();
-    let err = sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 1").execute(&pool).await.expect_err("insert-only");
+    let err = sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 1")
+        .execute(&pool)
+        .await
+        .expect_err("insert-only");
     assert!(err.to_string().contains("insert-only"), "{err}");
-    let err = sqlx::query("DELETE FROM audit_log WHERE seq = 3").execute(&pool).await.expect_err("insert-only");
+    let err = sqlx::query("DELETE FROM audit_log WHERE seq = 3")
+        .execute(&pool)
+        .await
+        .expect_err("insert-only");
     assert!(err.to_string().contains("insert-only"), "{err}");
     // Content edited behind the triggers' back.
     let (code, err) = tamper_cases(
@@ -658,7 +1185,10 @@ async fn audit_tampering_is_detected_on_sqlite() {
     )
     .await;
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("BROKEN at row 3") && err.contains("edited"), "{err}");
+    assert!(
+        err.contains("BROKEN at row 3") && err.contains("edited"),
+        "{err}"
+    );
     // Order: two rows swap places.
     let (dir, app) = workspace().await;
     populated(&app).await;
@@ -680,13 +1210,28 @@ async fn audit_tampering_is_detected_on_sqlite() {
     // A decision forged in the state table without its audit row.
     let (dir, app) = workspace().await;
     populated(&app).await;
-    let (code, err) = tamper_cases(dir.path(), &app, None, &["UPDATE gate_decisions SET reviewer = 'Eve'"]).await;
+    let (code, err) = tamper_cases(
+        dir.path(),
+        &app,
+        None,
+        &["UPDATE gate_decisions SET reviewer = 'Eve'"],
+    )
+    .await;
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("gate decision") && err.contains("Eve"), "{err}");
+    assert!(
+        err.contains("gate decision") && err.contains("Eve"),
+        "{err}"
+    );
     // Artifact content rewritten.
     let (dir, app) = workspace().await;
     populated(&app).await;
-    let (code, err) = tamper_cases(dir.path(), &app, None, &["UPDATE artifacts SET content = '{\"questions\":[]}' WHERE kind = 'source_profile'"]).await;
+    let (code, err) = tamper_cases(
+        dir.path(),
+        &app,
+        None,
+        &["UPDATE artifacts SET content = '{\"questions\":[]}' WHERE kind = 'source_profile'"],
+    )
+    .await;
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("source_profile"), "{err}");
 }
@@ -702,7 +1247,9 @@ impl PgDb {
     pub async fn create() -> Option<Self> {
         let base = postgres_url()?;
         let name = unique_name("dana_proto");
-        let pool = sqlx::PgPool::connect(&base).await.expect("connect postgres");
+        let pool = sqlx::PgPool::connect(&base)
+            .await
+            .expect("connect postgres");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&pool)
             .await
@@ -718,9 +1265,12 @@ impl PgDb {
 
     pub async fn drop_db(self) {
         if let Ok(pool) = sqlx::PgPool::connect(&self.base).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
-                .execute(&pool)
-                .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )))
+            .execute(&pool)
+            .await;
             pool.close().await;
         }
     }
@@ -728,20 +1278,30 @@ impl PgDb {
 
 pub async fn pg_app(url: &str) -> (TempDir, Arc<App>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = dana::store::Store::connect(url).await.expect("postgres store");
+    let store = dana::store::Store::connect(url)
+        .await
+        .expect("postgres store");
     let app = App::with_store(dir.path(), store).expect("app");
     (dir, app)
 }
 
 #[tokio::test]
 async fn audit_tampering_is_detected_on_postgres() {
-    let Some(db) = PgDb::create().await else { return };
+    let Some(db) = PgDb::create().await else {
+        return;
+    };
     let (dir, app) = pg_app(&db.url).await;
     populated(&app).await;
     let pool = app.store().await.expect("store").pool().clone();
-    let err = sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 1").execute(&pool).await.expect_err("insert-only");
+    let err = sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 1")
+        .execute(&pool)
+        .await
+        .expect_err("insert-only");
     assert!(err.to_string().contains("insert-only"), "{err}");
-    let err = sqlx::query("TRUNCATE audit_log CASCADE").execute(&pool).await.expect_err("insert-only");
+    let err = sqlx::query("TRUNCATE audit_log CASCADE")
+        .execute(&pool)
+        .await
+        .expect_err("insert-only");
     assert!(err.to_string().contains("insert-only"), "{err}");
     let (code, err) = tamper_cases(
         dir.path(),
@@ -751,12 +1311,17 @@ async fn audit_tampering_is_detected_on_postgres() {
     )
     .await;
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("BROKEN at row 3") && err.contains("edited"), "{err}");
+    assert!(
+        err.contains("BROKEN at row 3") && err.contains("edited"),
+        "{err}"
+    );
     // Restore that row's neighbour order test on a second database.
     app.store().await.expect("store").pool().close().await;
     db.drop_db().await;
 
-    let Some(db) = PgDb::create().await else { return };
+    let Some(db) = PgDb::create().await else {
+        return;
+    };
     let (dir, app) = pg_app(&db.url).await;
     populated(&app).await;
     let (code, err) = tamper_cases(

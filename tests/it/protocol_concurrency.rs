@@ -60,8 +60,12 @@ async fn fifty_sessions(apps: Vec<Arc<App>>) {
             if n == i % RECORDS_PER_SESSION {
                 let review = client
                     .call_tool(
-                        CallToolRequestParams::new("request_gate_review")
-                            .with_arguments(json!({"project": "busy", "phase": "discover"}).as_object().cloned().expect("object")),
+                        CallToolRequestParams::new("request_gate_review").with_arguments(
+                            json!({"project": "busy", "phase": "discover"})
+                                .as_object()
+                                .cloned()
+                                .expect("object"),
+                        ),
                     )
                     .await
                     .expect("review call");
@@ -73,7 +77,10 @@ async fn fifty_sessions(apps: Vec<Arc<App>>) {
                 }
             }
             let result = client
-                .call_tool(CallToolRequestParams::new("score_infrastructure").with_arguments(score_args("busy")))
+                .call_tool(
+                    CallToolRequestParams::new("score_infrastructure")
+                        .with_arguments(score_args("busy")),
+                )
                 .await
                 .expect("score call");
             if result.is_error == Some(true) {
@@ -82,8 +89,17 @@ async fn fifty_sessions(apps: Vec<Arc<App>>) {
         }
         errors
     });
-    let errors: Vec<String> = futures::future::join_all(work).await.into_iter().flatten().collect();
-    assert!(errors.is_empty(), "{} calls failed, first: {}", errors.len(), errors[0]);
+    let errors: Vec<String> = futures::future::join_all(work)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} calls failed, first: {}",
+        errors.len(),
+        errors[0]
+    );
 
     let store = first.store().await.expect("store");
     let rows = store.protocol_rows("busy").await.expect("rows");
@@ -97,15 +113,30 @@ async fn fifty_sessions(apps: Vec<Arc<App>>) {
     let expected: Vec<i64> = (1..=(SESSIONS * RECORDS_PER_SESSION) as i64).collect();
     assert_eq!(versions, expected, "no lost or duplicated version");
     let audit = store.audit_rows(None).await.expect("audit");
-    let recorded = audit.iter().filter(|r| r.event == "artifact_recorded").count();
-    assert_eq!(recorded, SESSIONS * RECORDS_PER_SESSION + 2, "one audit row per artifact");
+    let recorded = audit
+        .iter()
+        .filter(|r| r.event == "artifact_recorded")
+        .count();
+    assert_eq!(
+        recorded,
+        SESSIONS * RECORDS_PER_SESSION + 2,
+        "one audit row per artifact"
+    );
     let pending = audit.iter().filter(|r| r.event == "gate_pending").count();
-    assert_eq!(pending, rows.requests.len(), "one audit row per pending request");
-    assert!(pending >= 1 && pending <= SESSIONS, "{pending}");
-    let report = dana::protocol::audit::verify(&first, None).await.expect("verify");
+    assert_eq!(
+        pending,
+        rows.requests.len(),
+        "one audit row per pending request"
+    );
+    assert!((1..=SESSIONS).contains(&pending), "{pending}");
+    let report = dana::protocol::audit::verify(&first, None)
+        .await
+        .expect("verify");
     assert!(report.ok, "{:?}", report.first_bad);
     assert_eq!(report.rows as usize, audit.len());
-    let status = dana::domain::project::status(&first, "busy").await.expect("status");
+    let status = dana::domain::project::status(&first, "busy")
+        .await
+        .expect("status");
     assert_eq!(status.phases[0].state, "pending_human");
 
     // 50 humans approve at once: exactly one approval is recorded.
@@ -140,8 +171,16 @@ async fn fifty_sessions(apps: Vec<Arc<App>>) {
         assert!(r.to_string().contains("already approved"), "{r}");
     }
     let rows = store.protocol_rows("busy").await.expect("rows");
-    assert_eq!(rows.decisions.iter().filter(|d| d.decision == "approved").count(), 1);
-    let report = dana::protocol::audit::verify(&first, None).await.expect("verify");
+    assert_eq!(
+        rows.decisions
+            .iter()
+            .filter(|d| d.decision == "approved")
+            .count(),
+        1
+    );
+    let report = dana::protocol::audit::verify(&first, None)
+        .await
+        .expect("verify");
     assert!(report.ok, "{:?}", report.first_bad);
     for client in clients {
         let _ = client.cancel().await;
@@ -162,7 +201,9 @@ async fn fifty_sessions_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_sessions_on_postgres() {
-    let Some(db) = PgDb::create().await else { return };
+    let Some(db) = PgDb::create().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("dir");
     let mut apps = Vec::new();
     for _ in 0..POOLS {
@@ -205,23 +246,38 @@ async fn killed_mid_write(dir: &Path, database_url: Option<&str>) {
         )
         .await
         .expect("write");
-    let init = lines.next_line().await.expect("read").expect("initialize answer");
+    let init = lines
+        .next_line()
+        .await
+        .expect("read")
+        .expect("initialize answer");
     assert!(init.contains("\"id\":0"), "{init}");
     stdin
-        .write_all(send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).as_bytes())
+        .write_all(
+            send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).as_bytes(),
+        )
         .await
         .expect("write");
     let total = 400;
     let mut batch = String::new();
     for id in 1..=total {
-        batch.push_str(&send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-            "name": "score_infrastructure", "arguments": score_args("victim")
-        }})));
+        batch.push_str(&send(
+            json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                "name": "score_infrastructure", "arguments": score_args("victim")
+            }}),
+        ));
     }
-    stdin.write_all(batch.as_bytes()).await.expect("write calls");
+    stdin
+        .write_all(batch.as_bytes())
+        .await
+        .expect("write calls");
     let mut acknowledged: Vec<i64> = Vec::new();
     while acknowledged.len() < 40 {
-        let line = lines.next_line().await.expect("read").expect("an answer before the kill");
+        let line = lines
+            .next_line()
+            .await
+            .expect("read")
+            .expect("an answer before the kill");
         let v: Value = serde_json::from_str(&line).expect("json-rpc");
         let result = &v["result"];
         assert_ne!(result["isError"], true, "{line}");
@@ -236,7 +292,9 @@ async fn killed_mid_write(dir: &Path, database_url: Option<&str>) {
     // Reopen the store the way a new process would.
     let store = match database_url {
         Some(url) => dana::store::Store::connect(url).await.expect("store"),
-        None => dana::store::Store::open_sqlite(&dir.join(".dana/state.db")).await.expect("store"),
+        None => dana::store::Store::open_sqlite(&dir.join(".dana/state.db"))
+            .await
+            .expect("store"),
     };
     let rows = store.protocol_rows("victim").await.expect("rows");
     let mut versions: Vec<i64> = rows.artifacts.iter().map(|a| a.version).collect();
@@ -246,9 +304,17 @@ async fn killed_mid_write(dir: &Path, database_url: Option<&str>) {
     }
     let contiguous: Vec<i64> = (1..=versions.len() as i64).collect();
     assert_eq!(versions, contiguous, "versions have no holes");
-    assert!(versions.len() < total as usize, "the kill happened mid-run ({} of {total})", versions.len());
+    assert!(
+        versions.len() < total as usize,
+        "the kill happened mid-run ({} of {total})",
+        versions.len()
+    );
     let audit = store.audit_rows(Some("victim")).await.expect("audit");
-    assert_eq!(audit.len(), versions.len(), "every artifact has exactly its audit row");
+    assert_eq!(
+        audit.len(),
+        versions.len(),
+        "every artifact has exactly its audit row"
+    );
     store.pool().close().await;
     let (code, out, err) = dana(dir, &["audit", "verify"], database_url);
     assert_eq!(code, 0, "chain must verify after the kill: {out}{err}");
@@ -256,7 +322,16 @@ async fn killed_mid_write(dir: &Path, database_url: Option<&str>) {
 }
 
 fn start_victim(dir: &Path, database_url: Option<&str>) {
-    let (code, out, err) = dana(dir, &["call", "start_project", "--args", r#"{"name": "Victim", "id": "victim"}"#], database_url);
+    let (code, out, err) = dana(
+        dir,
+        &[
+            "call",
+            "start_project",
+            "--args",
+            r#"{"name": "Victim", "id": "victim"}"#,
+        ],
+        database_url,
+    );
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -269,7 +344,9 @@ async fn kill_9_mid_write_loses_nothing_committed_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_write_loses_nothing_committed_on_postgres() {
-    let Some(db) = PgDb::create().await else { return };
+    let Some(db) = PgDb::create().await else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("dir");
     start_victim(dir.path(), Some(&db.url));
     killed_mid_write(dir.path(), Some(&db.url)).await;

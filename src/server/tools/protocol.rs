@@ -77,12 +77,17 @@ fn review_channel(ctx: &ToolCtx) -> Channel {
         .as_ref()
         .and_then(|c| c.elicitation.as_ref())
         .is_some_and(|e| e.form.is_some() || e.url.is_none());
-    let stateless = ctx.protocol_version.as_deref().is_some_and(|v| v >= "2026-07-28");
+    let stateless = ctx
+        .protocol_version
+        .as_deref()
+        .is_some_and(|v| v >= "2026-07-28");
     match (&ctx.peer, stateless) {
-        (_, true) if ctx.request_state.is_some() || (form && ctx.input_responses.is_none()) => Channel::InputRequired {
-            responses: ctx.input_responses.clone(),
-            state: ctx.request_state.clone(),
-        },
+        (_, true) if ctx.request_state.is_some() || (form && ctx.input_responses.is_none()) => {
+            Channel::InputRequired {
+                responses: ctx.input_responses.clone(),
+                state: ctx.request_state.clone(),
+            }
+        }
         (Some(peer), false) if form => Channel::Elicit(peer.clone()),
         _ => Channel::Pending,
     }
