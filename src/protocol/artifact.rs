@@ -82,19 +82,34 @@ pub async fn precheck(app: &App, project: &str, tool: &str) -> Result<Option<(St
     store.require_project(project).await?;
     let approved = store.approved_phases(project).await?;
     if let Err(e) = ensure_open(app, project, tool, phase_id, &approved) {
-        return Err(explain_blocked(app, project, tool, phase_id).await.unwrap_or(e));
+        return Err(explain_blocked(app, project, tool, phase_id)
+            .await
+            .unwrap_or(e));
     }
     Ok(Some((phase_id.to_string(), kind.to_string())))
 }
 
 /// Fails when a phase before `phase_id` has no approved gate (reads only the approvals).
-fn ensure_open(app: &App, project: &str, tool: &str, phase_id: &str, approved: &[String]) -> Result<()> {
+fn ensure_open(
+    app: &App,
+    project: &str,
+    tool: &str,
+    phase_id: &str,
+    approved: &[String],
+) -> Result<()> {
     for phase in &app.playbooks.phases.phases {
         if phase.id == phase_id {
             return Ok(());
         }
         if !approved.contains(&phase.id) {
-            return Err(blocked(project, tool, phase_id, &phase.gate.id, &phase.id, "not approved"));
+            return Err(blocked(
+                project,
+                tool,
+                phase_id,
+                &phase.gate.id,
+                &phase.id,
+                "not approved",
+            ));
         }
     }
     Ok(())
@@ -111,10 +126,24 @@ async fn explain_blocked(app: &App, project: &str, tool: &str, phase_id: &str) -
         .find(|e| e.state != GateState::Approved)
         .ok_or_else(|| Error::invalid("no blocking gate"))?;
     let state = eval.state.as_str().replace('_', " ");
-    Ok(blocked(project, tool, phase_id, &eval.gate, &eval.phase, &state))
+    Ok(blocked(
+        project,
+        tool,
+        phase_id,
+        &eval.gate,
+        &eval.phase,
+        &state,
+    ))
 }
 
-fn blocked(project: &str, tool: &str, phase_id: &str, gate: &str, phase: &str, state: &str) -> Error {
+fn blocked(
+    project: &str,
+    tool: &str,
+    phase_id: &str,
+    gate: &str,
+    phase: &str,
+    state: &str,
+) -> Error {
     Error::Protocol(format!(
         "`{tool}` records into phase `{phase_id}` of project `{project}`, but gate `{gate}` of the earlier phase `{phase}` is {state}; \
          finish that phase and call `request_gate_review` with project `{project}` and phase `{phase}`, \

@@ -11,6 +11,7 @@ pub mod toolsets;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rmcp::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, ErrorData, GetPromptRequestParams, GetPromptResponse,
     Implementation, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
@@ -18,7 +19,6 @@ use rmcp::model::{
     ReadResourceResponse, ServerCapabilities, Tool,
 };
 use rmcp::service::{RequestContext, RoleServer};
-use rmcp::ServerHandler;
 use serde_json::Value;
 
 use crate::App;
@@ -35,7 +35,9 @@ pub struct DanaServer {
 
 impl std::fmt::Debug for DanaServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DanaServer").field("tools", &self.listing.len()).finish()
+        f.debug_struct("DanaServer")
+            .field("tools", &self.listing.len())
+            .finish()
     }
 }
 
@@ -159,7 +161,9 @@ impl ServerHandler for DanaServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.listing.as_ref().clone()))
+        Ok(ListToolsResult::with_all_items(
+            self.listing.as_ref().clone(),
+        ))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -175,7 +179,11 @@ impl ServerHandler for DanaServer {
             let mut known: Vec<&str> = self.tools.keys().copied().collect();
             known.sort_unstable();
             return Err(ErrorData::invalid_params(
-                format!("unknown tool `{}`; valid: {}", request.name, known.join(", ")),
+                format!(
+                    "unknown tool `{}`; valid: {}",
+                    request.name,
+                    known.join(", ")
+                ),
                 None,
             ));
         }
@@ -217,7 +225,9 @@ impl ServerHandler for DanaServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::list(&self.app)))
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            &self.app,
+        )))
     }
 
     async fn list_resource_templates(
@@ -225,7 +235,9 @@ impl ServerHandler for DanaServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListResourceTemplatesResult, ErrorData> {
-        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
     }
 
     async fn read_resource(
@@ -233,6 +245,8 @@ impl ServerHandler for DanaServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ReadResourceResponse, ErrorData> {
-        resources::read(&self.app, &request.uri).await.map(Into::into)
+        resources::read(&self.app, &request.uri)
+            .await
+            .map(Into::into)
     }
 }

@@ -100,6 +100,8 @@ enum Reply {
     Accept(Value),
     Decline,
     Cancel,
+    /// The client declared elicitation but fails to show the form.
+    Fail,
 }
 
 /// A client that declares elicitation and answers every form the same way.
@@ -150,6 +152,7 @@ impl ClientHandler for Reviewer {
                 ElicitResult::new(ElicitationAction::Accept).with_content(content.clone())
             }
             Reply::Decline => ElicitResult::new(ElicitationAction::Decline),
+            Reply::Fail => return Err(ErrorData::internal_error("no UI for forms", None)),
             Reply::Cancel => ElicitResult::new(ElicitationAction::Cancel),
         })
     }
@@ -1392,7 +1395,8 @@ async fn approval_is_refused_when_artifacts_change_while_the_human_decides() {
         )
         .await;
     assert!(
-        err.contains("changed while the reviewer was deciding") && err.contains("source_profile@v2"),
+        err.contains("changed while the reviewer was deciding")
+            && err.contains("source_profile@v2"),
         "{err}"
     );
     assert_eq!(state_of(&app, "shop", "discover").await, "awaiting_review");
@@ -1432,14 +1436,33 @@ async fn dana_gate_confirms_on_a_terminal_and_records_it_as_interactive() {
     };
     let (code, out) = run_in_pty("no\n");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("[pass] GATE-DISCOVER-01") && out.contains("nothing was recorded"), "{out}");
+    assert!(
+        out.contains("[pass] GATE-DISCOVER-01") && out.contains("nothing was recorded"),
+        "{out}"
+    );
     assert_eq!(state_of(&app, "shop", "discover").await, "awaiting_review");
     let (code, out) = run_in_pty("yes\n");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("confirmed interactively"), "{out}");
-    let status = dana::domain::project::status(&app, "shop").await.expect("status");
+    let status = dana::domain::project::status(&app, "shop")
+        .await
+        .expect("status");
     let decision = status.phases[0].decision.as_ref().expect("decision");
     assert_eq!(decision.decision, "approved");
     assert!(decision.interactive);
     assert_eq!(decision.channel, "terminal");
+}
+
+#[tokio::test]
+async fn a_failing_elicitation_falls_back_to_pending() {
+    let h = harness_with(Reviewer::new(Reply::Fail)).await;
+    let review = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
+    assert_eq!(review["outcome"], "pending_human", "{review}");
+    assert_eq!(state_of(&h.app, "shop", "discover").await, "pending_human");
+    verify_ok(&h.app).await;
 }
