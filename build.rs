@@ -9,14 +9,11 @@ fn main() {
     println!("cargo:rerun-if-changed=playbooks");
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=src/store/migrations");
-    let root =
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     collect(&root.join("templates"), &mut files);
     files.sort();
-    let mut out = String::from(
-        "/// Every file under `templates/`: (path relative to it, text).\npub const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[\n",
-    );
+    let mut out = String::from("/// Every file under `templates/`: (path relative to it, text).\npub const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[\n");
     for file in files {
         let rel = file
             .strip_prefix(root.join("templates"))
@@ -26,23 +23,15 @@ fn main() {
         if rel.ends_with("README.md") {
             continue;
         }
-        writeln!(
-            out,
-            "    ({rel:?}, include_str!({:?})),",
-            file.display().to_string()
-        )
-        .expect("write to string");
+        writeln!(out, "    ({rel:?}, include_str!({:?})),", file.display().to_string()).expect("write to string");
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("embedded_templates.rs");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_templates.rs");
     std::fs::write(dest, out).expect("write embedded_templates.rs");
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
         println!("cargo:rerun-if-changed={}", path.display());

@@ -30,10 +30,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<ExitCode> {
         )));
     }
     std::fs::create_dir_all(&args.dir).map_err(|e| Error::io("create", &args.dir, e))?;
-    let dir = args
-        .dir
-        .canonicalize()
-        .map_err(|e| Error::io("open", &args.dir, e))?;
+    let dir = args.dir.canonicalize().map_err(|e| Error::io("open", &args.dir, e))?;
     let state = dir.join(".dana");
     std::fs::create_dir_all(&state).map_err(|e| Error::io("create", &state, e))?;
     // The demo always uses its own SQLite store, whatever DANA_DATABASE_URL says.
@@ -51,28 +48,15 @@ pub(super) async fn run(args: DemoArgs) -> Result<ExitCode> {
         .await?;
     let phases: Vec<String> = project.structured["phases"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p["id"].as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|p| p["id"].as_str().map(str::to_string)).collect())
         .unwrap_or_default();
-    out(&format!(
-        "   project `retail` created; phases: {}\n",
-        phases.join(" → ")
-    ))?;
+    out(&format!("   project `retail` created; phases: {}\n", phases.join(" → ")))?;
 
-    step(
-        2,
-        "score the current infrastructure from evidence (rubric 0-100)",
-    )?;
+    step(2, "score the current infrastructure from evidence (rubric 0-100)")?;
     let before = score(&server, "demo/score_before.yaml").await?;
     out(&indent(&table(&before)))?;
 
-    step(
-        3,
-        "score again after a quarter of improvements: dana reports the change",
-    )?;
+    step(3, "score again after a quarter of improvements: dana reports the change")?;
     let after = score(&server, "demo/score_after.yaml").await?;
     out(&indent(&table(&after)))?;
 
@@ -90,8 +74,7 @@ async fn score(server: &DanaServer, sample: &str) -> Result<ScoreReport> {
         serde_norway::from_str(text).map_err(|e| Error::invalid(format!("{sample}: {e}")))?;
     args["project"] = serde_json::Value::String("retail".into());
     let outcome = server.call_detached("score_infrastructure", args).await?;
-    serde_json::from_value(outcome.structured)
-        .map_err(|e| Error::invalid(format!("score result: {e}")))
+    serde_json::from_value(outcome.structured).map_err(|e| Error::invalid(format!("score result: {e}")))
 }
 
 fn step(n: u32, what: &str) -> Result<()> {

@@ -31,18 +31,17 @@ pub(super) async fn run(workspace: &Path, args: ScoreArgs) -> Result<ExitCode> {
     } else {
         std::fs::read_to_string(&args.file).map_err(|e| Error::io("read", &args.file, e))?
     };
-    let value: serde_json::Value = serde_norway::from_str(&text)
-        .map_err(|e| Error::invalid(format!("`{}` is not valid YAML: {e}", args.file.display())))?;
-    let mut params: ScoreInfrastructureParams =
-        decode(value).map_err(|e| Error::invalid(format!("`{}`: {e}", args.file.display())))?;
+    let value: serde_json::Value = serde_norway::from_str(&text).map_err(|e| {
+        Error::invalid(format!("`{}` is not valid YAML: {e}", args.file.display()))
+    })?;
+    let mut params: ScoreInfrastructureParams = decode(value)
+        .map_err(|e| Error::invalid(format!("`{}`: {e}", args.file.display())))?;
     if args.project.is_some() {
         params.project = args.project.clone();
     }
     let report = scoring::score_and_store(&app, &params).await?;
     let text = match args.format {
-        Format::Json => {
-            json(&serde_json::to_value(&report).map_err(|e| Error::invalid(e.to_string()))?)
-        }
+        Format::Json => json(&serde_json::to_value(&report).map_err(|e| Error::invalid(e.to_string()))?),
         Format::Md => app.templates.render("reports/score.md.j2", &report)?,
         Format::Table => table(&report),
     };
@@ -57,36 +56,20 @@ pub fn table(report: &ScoreReport) -> String {
         "Infrastructure score: {}/100  [{} {}]\n{}\n\n",
         report.total, report.band.id, report.band.label, report.band.guidance
     ));
-    s.push_str(&format!(
-        "{:<22} {:>6}  {:<12} {}\n",
-        "DIMENSION", "POINTS", "LEVEL", "WHY"
-    ));
+    s.push_str(&format!("{:<22} {:>6}  {:<12} {}\n", "DIMENSION", "POINTS", "LEVEL", "WHY"));
     for d in &report.dimensions {
         let points = format!("{}/{}", d.points, d.weight);
-        let why = d
-            .rationale
-            .split_once(": ")
-            .map_or(d.rationale.as_str(), |(_, rest)| rest);
-        s.push_str(&format!(
-            "{:<22} {:>6}  {:<12} {}\n",
-            d.title, points, d.criterion, why
-        ));
+        let why = d.rationale.split_once(": ").map_or(d.rationale.as_str(), |(_, rest)| rest);
+        s.push_str(&format!("{:<22} {:>6}  {:<12} {}\n", d.title, points, d.criterion, why));
     }
-    s.push_str(&format!(
-        "{:<22} {:>6}\n",
-        "TOTAL",
-        format!("{}/100", report.total)
-    ));
+    s.push_str(&format!("{:<22} {:>6}\n", "TOTAL", format!("{}/100", report.total)));
     if let Some(change) = &report.change {
         s.push_str(&format!(
             "\nSince {}: {:+} (was {})\n",
             change.previous_at, change.delta, change.previous_total
         ));
         for d in &change.dimensions {
-            s.push_str(&format!(
-                "  {:<20} {} -> {} ({:+})\n",
-                d.id, d.previous, d.current, d.delta
-            ));
+            s.push_str(&format!("  {:<20} {} -> {} ({:+})\n", d.id, d.previous, d.current, d.delta));
         }
     }
     if !report.improvements.is_empty() {

@@ -140,11 +140,7 @@ pub struct DimensionDelta {
 /// Scores `params` against `rubric`. Pure: storing and comparing is the caller's job.
 pub fn score(rubric: &RubricBook, params: &ScoreInfrastructureParams) -> Result<ScoreReport> {
     let valid: Vec<&str> = rubric.dimensions.iter().map(|d| d.id.as_str()).collect();
-    if let Some(unknown) = params
-        .dimensions
-        .keys()
-        .find(|k| rubric.dimension(k).is_none())
-    {
+    if let Some(unknown) = params.dimensions.keys().find(|k| rubric.dimension(k).is_none()) {
         return Err(Error::invalid(format!(
             "dimensions: unknown dimension `{unknown}`; valid: {}",
             backticked(&valid)
@@ -173,9 +169,9 @@ pub fn score(rubric: &RubricBook, params: &ScoreInfrastructureParams) -> Result<
         scores.push(score);
     }
     let total: u32 = scores.iter().map(|s| s.points).sum();
-    let band = rubric
-        .band(total)
-        .ok_or_else(|| Error::invalid(format!("rubric playbook has no band for total {total}")))?;
+    let band = rubric.band(total).ok_or_else(|| {
+        Error::invalid(format!("rubric playbook has no band for total {total}"))
+    })?;
     for improvement in &mut improvements {
         improvement.band_focus = band.focus.contains(&improvement.dimension);
     }
@@ -204,11 +200,7 @@ pub fn score(rubric: &RubricBook, params: &ScoreInfrastructureParams) -> Result<
 }
 
 /// Compares a new report with a previous one.
-pub fn change_since(
-    previous: &ScoreReport,
-    previous_at: &str,
-    current: &ScoreReport,
-) -> ScoreChange {
+pub fn change_since(previous: &ScoreReport, previous_at: &str, current: &ScoreReport) -> ScoreChange {
     let dimensions = current
         .dimensions
         .iter()
@@ -232,22 +224,17 @@ pub fn change_since(
 
 type Facts = BTreeMap<String, Value>;
 
-fn score_dimension(
-    dim: &Dimension,
-    input: &DimensionInput,
-    field: &str,
-) -> Result<(DimensionScore, Option<Facts>)> {
-    let base =
-        |points: u32, source: &str, criterion: &Criterion, rationale: String| DimensionScore {
-            id: dim.id.clone(),
-            code: dim.code.clone(),
-            title: dim.title.clone(),
-            weight: dim.weight,
-            points,
-            source: source.to_string(),
-            criterion: criterion.id.clone(),
-            rationale,
-        };
+fn score_dimension(dim: &Dimension, input: &DimensionInput, field: &str) -> Result<(DimensionScore, Option<Facts>)> {
+    let base = |points: u32, source: &str, criterion: &Criterion, rationale: String| DimensionScore {
+        id: dim.id.clone(),
+        code: dim.code.clone(),
+        title: dim.title.clone(),
+        weight: dim.weight,
+        points,
+        source: source.to_string(),
+        criterion: criterion.id.clone(),
+        rationale,
+    };
     match (input.points, &input.evidence) {
         (Some(_), Some(_)) => Err(Error::invalid(format!(
             "{field}: give either `points` or `evidence`, not both"
@@ -287,25 +274,13 @@ fn score_dimension(
                 .iter()
                 .map(|f| format!("{} = {}", f.id, show(&facts[&f.id])))
                 .collect();
-            let rationale = format!(
-                "{}: {} ({})",
-                criterion.id,
-                criterion.description,
-                used.join(", ")
-            );
-            Ok((
-                base(criterion.points, "evidence", criterion, rationale),
-                Some(facts),
-            ))
+            let rationale = format!("{}: {} ({})", criterion.id, criterion.description, used.join(", "));
+            Ok((base(criterion.points, "evidence", criterion, rationale), Some(facts)))
         }
     }
 }
 
-fn next_level(
-    dim: &Dimension,
-    score: &DimensionScore,
-    facts: Option<&Facts>,
-) -> Option<Improvement> {
+fn next_level(dim: &Dimension, score: &DimensionScore, facts: Option<&Facts>) -> Option<Improvement> {
     let next = dim
         .criteria
         .iter()
@@ -332,15 +307,8 @@ fn next_level(
 }
 
 /// Validates evidence against the dimension's declared facts and fills defaults.
-fn read_facts(
-    dim: &Dimension,
-    evidence: &serde_json::Map<String, Value>,
-    field: &str,
-) -> Result<Facts> {
-    if let Some(unknown) = evidence
-        .keys()
-        .find(|k| !dim.facts.iter().any(|f| &f.id == *k))
-    {
+fn read_facts(dim: &Dimension, evidence: &serde_json::Map<String, Value>, field: &str) -> Result<Facts> {
+    if let Some(unknown) = evidence.keys().find(|k| !dim.facts.iter().any(|f| &f.id == *k)) {
         return Err(Error::invalid(format!(
             "{field}.evidence: unknown fact `{unknown}`; valid: {}",
             fact_list(dim)
@@ -367,31 +335,20 @@ fn read_facts(
 }
 
 fn check_fact(fact: &Fact, value: &Value, at: &str) -> Result<()> {
-    let bad = || {
-        Error::invalid(format!(
-            "{at}: `{value}` is not valid; expected {}",
-            type_hint(fact)
-        ))
-    };
+    let bad = || Error::invalid(format!("{at}: `{value}` is not valid; expected {}", type_hint(fact)));
     match fact.kind {
         FactType::Bool => value.as_bool().map(|_| ()).ok_or_else(bad),
         FactType::Number => {
             let n = value.as_f64().ok_or_else(bad)?;
             let below = fact.min.is_some_and(|min| n < min);
             let above = fact.max.is_some_and(|max| n > max);
-            if below || above || !n.is_finite() {
-                Err(bad())
-            } else {
-                Ok(())
-            }
+            if below || above || !n.is_finite() { Err(bad()) } else { Ok(()) }
         }
         FactType::List => {
             let items = value.as_array().ok_or_else(bad)?;
             let allowed = fact.values.as_deref().unwrap_or_default();
             for item in items {
-                let Some(s) = item.as_str() else {
-                    return Err(bad());
-                };
+                let Some(s) = item.as_str() else { return Err(bad()) };
                 if !allowed.is_empty() && !allowed.iter().any(|a| a == s) {
                     return Err(Error::invalid(format!(
                         "{at}: unknown item `{s}`; allowed: {}",
@@ -509,10 +466,7 @@ fn backticked<S: AsRef<str>>(items: &[S]) -> String {
 
 /// Scores, and with `project` stores the score and reports the change since the
 /// previous one.
-pub async fn score_and_store(
-    app: &crate::App,
-    params: &ScoreInfrastructureParams,
-) -> Result<ScoreReport> {
+pub async fn score_and_store(app: &crate::App, params: &ScoreInfrastructureParams) -> Result<ScoreReport> {
     let mut report = score(&app.playbooks.rubric, params)?;
     let Some(project) = &params.project else {
         return Ok(report);
@@ -521,19 +475,12 @@ pub async fn score_and_store(
     store.require_project(project).await?;
     if let Some(previous) = store.latest_score(project).await? {
         // A stored report from an older rubric may not decode; then there is no comparison.
-        if let Ok(previous_report) = serde_json::from_value::<ScoreReport>(previous.result.clone())
-        {
-            report.change = Some(change_since(
-                &previous_report,
-                &previous.created_at,
-                &report,
-            ));
+        if let Ok(previous_report) = serde_json::from_value::<ScoreReport>(previous.result.clone()) {
+            report.change = Some(change_since(&previous_report, &previous.created_at, &report));
         }
     }
     let value = serde_json::to_value(&report)
         .map_err(|e| Error::invalid(format!("score report is not JSON: {e}")))?;
-    store
-        .insert_score(project, report.total, &report.band.id, &value)
-        .await?;
+    store.insert_score(project, report.total, &report.band.id, &value).await?;
     Ok(report)
 }

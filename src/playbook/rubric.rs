@@ -197,10 +197,7 @@ fn validate_dimension(dim: &Dimension, issues: &mut Issues) {
     let anchor = Some(format!("id: {}", dim.id));
     issues.unique_ids("fact", dim.facts.iter().map(|f| f.id.as_str()));
     if dim.criteria.is_empty() {
-        issues.push(
-            anchor.clone(),
-            format!("dimension `{}` has no criteria", dim.id),
-        );
+        issues.push(anchor.clone(), format!("dimension `{}` has no criteria", dim.id));
         return;
     }
     let mut previous = u32::MAX;
@@ -235,10 +232,7 @@ fn validate_dimension(dim: &Dimension, issues: &mut Issues) {
         if !is_last && criterion.when.is_empty() {
             issues.push(
                 at.clone(),
-                format!(
-                    "criterion `{}` has no conditions but is not the last",
-                    criterion.id
-                ),
+                format!("criterion `{}` has no conditions but is not the last", criterion.id),
             );
         }
         for (fact_id, condition) in &criterion.when {
@@ -253,10 +247,7 @@ fn validate_dimension(dim: &Dimension, issues: &mut Issues) {
                 continue;
             };
             if let Err(message) = condition_fits(fact, condition) {
-                issues.push(
-                    at.clone(),
-                    format!("criterion `{}`: {message}", criterion.id),
-                );
+                issues.push(at.clone(), format!("criterion `{}`: {message}", criterion.id));
             }
         }
     }
@@ -264,17 +255,11 @@ fn validate_dimension(dim: &Dimension, issues: &mut Issues) {
     if top != dim.weight {
         issues.push(
             anchor.clone(),
-            format!(
-                "the best criterion of `{}` must award the full weight {}",
-                dim.id, dim.weight
-            ),
+            format!("the best criterion of `{}` must award the full weight {}", dim.id, dim.weight),
         );
     }
     if dim.criteria.last().map(|c| c.points) != Some(0) {
-        issues.push(
-            anchor,
-            format!("the last criterion of `{}` must award 0", dim.id),
-        );
+        issues.push(anchor, format!("the last criterion of `{}` must award 0", dim.id));
     }
 }
 
@@ -282,9 +267,7 @@ fn condition_fits(fact: &Fact, condition: &Condition) -> Result<(), String> {
     match (fact.kind, condition) {
         (FactType::Bool, Condition::Equals(v)) if v.is_boolean() => Ok(()),
         (FactType::Number, Condition::Ops(ops))
-            if ops.count_gte.is_none()
-                && ops.includes_all.is_none()
-                && ops.includes_any.is_none() =>
+            if ops.count_gte.is_none() && ops.includes_all.is_none() && ops.includes_any.is_none() =>
         {
             Ok(())
         }

@@ -56,13 +56,10 @@ impl Templates {
 
     /// Renders template `name` with `context`.
     pub fn render<S: Serialize>(&self, name: &str, context: S) -> Result<String> {
-        let template = self
-            .env
-            .get_template(name)
-            .map_err(|source| Error::Template {
-                name: name.to_string(),
-                source,
-            })?;
+        let template = self.env.get_template(name).map_err(|source| Error::Template {
+            name: name.to_string(),
+            source,
+        })?;
         template.render(context).map_err(|source| Error::Template {
             name: name.to_string(),
             source,

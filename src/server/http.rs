@@ -169,22 +169,16 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, request: Request, next: Ne
             .map(|t| -> [u8; 32] { Sha256::digest(t.trim().as_bytes()).into() });
         // Comparing digests keeps the comparison time independent of the token.
         if given.as_ref() != Some(expected) {
-            let mut response = (
-                StatusCode::UNAUTHORIZED,
-                "missing or invalid bearer token\n",
-            )
-                .into_response();
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"dana\""),
-            );
+            let mut response = (StatusCode::UNAUTHORIZED, "missing or invalid bearer token\n").into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"dana\""));
             return response;
         }
     }
     if request.method() == Method::POST {
         let Ok(_permit) = guard.permits.try_acquire() else {
-            let mut response =
-                Response::new(Body::from("too many concurrent requests; retry shortly\n"));
+            let mut response = Response::new(Body::from("too many concurrent requests; retry shortly\n"));
             *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
             response
                 .headers_mut()

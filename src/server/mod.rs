@@ -11,7 +11,6 @@ pub mod toolsets;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rmcp::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, ErrorData, GetPromptRequestParams, GetPromptResponse,
     Implementation, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
@@ -19,6 +18,7 @@ use rmcp::model::{
     ReadResourceResponse, ServerCapabilities, Tool,
 };
 use rmcp::service::{RequestContext, RoleServer};
+use rmcp::ServerHandler;
 use serde_json::Value;
 
 use crate::App;
@@ -35,9 +35,7 @@ pub struct DanaServer {
 
 impl std::fmt::Debug for DanaServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DanaServer")
-            .field("tools", &self.listing.len())
-            .finish()
+        f.debug_struct("DanaServer").field("tools", &self.listing.len()).finish()
     }
 }
 
@@ -161,9 +159,7 @@ impl ServerHandler for DanaServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(
-            self.listing.as_ref().clone(),
-        ))
+        Ok(ListToolsResult::with_all_items(self.listing.as_ref().clone()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -179,11 +175,7 @@ impl ServerHandler for DanaServer {
             let mut known: Vec<&str> = self.tools.keys().copied().collect();
             known.sort_unstable();
             return Err(ErrorData::invalid_params(
-                format!(
-                    "unknown tool `{}`; valid: {}",
-                    request.name,
-                    known.join(", ")
-                ),
+                format!("unknown tool `{}`; valid: {}", request.name, known.join(", ")),
                 None,
             ));
         }
@@ -225,9 +217,7 @@ impl ServerHandler for DanaServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::list(
-            &self.app,
-        )))
+        Ok(ListResourcesResult::with_all_items(resources::list(&self.app)))
     }
 
     async fn list_resource_templates(
@@ -235,9 +225,7 @@ impl ServerHandler for DanaServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListResourceTemplatesResult, ErrorData> {
-        Ok(ListResourceTemplatesResult::with_all_items(
-            resources::templates(),
-        ))
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
     }
 
     async fn read_resource(
@@ -245,8 +233,6 @@ impl ServerHandler for DanaServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ReadResourceResponse, ErrorData> {
-        resources::read(&self.app, &request.uri)
-            .await
-            .map(Into::into)
+        resources::read(&self.app, &request.uri).await.map(Into::into)
     }
 }

@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rmcp::model::{
-    ErrorData, GetPromptRequestParams, GetPromptResult, Prompt, PromptArgument, PromptMessage, Role,
-};
+use rmcp::model::{ErrorData, GetPromptRequestParams, GetPromptResult, Prompt, PromptArgument, PromptMessage, Role};
 
 use crate::App;
 
@@ -18,8 +16,7 @@ pub(super) fn list(app: &App) -> Vec<Prompt> {
                 .arguments
                 .iter()
                 .map(|a| {
-                    let mut arg =
-                        PromptArgument::new(a.name.clone()).with_description(a.description.clone());
+                    let mut arg = PromptArgument::new(a.name.clone()).with_description(a.description.clone());
                     arg = arg.with_required(a.required);
                     arg
                 })
@@ -31,24 +28,12 @@ pub(super) fn list(app: &App) -> Vec<Prompt> {
         .collect()
 }
 
-pub(super) fn get(
-    app: &App,
-    request: &GetPromptRequestParams,
-) -> Result<GetPromptResult, ErrorData> {
+pub(super) fn get(app: &App, request: &GetPromptRequestParams) -> Result<GetPromptResult, ErrorData> {
     let books = &app.playbooks;
     let Some(def) = books.prompts.prompt(&request.name) else {
-        let names: Vec<&str> = books
-            .prompts
-            .prompts
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
+        let names: Vec<&str> = books.prompts.prompts.iter().map(|p| p.name.as_str()).collect();
         return Err(ErrorData::invalid_params(
-            format!(
-                "unknown prompt `{}`; valid: {}",
-                request.name,
-                names.join(", ")
-            ),
+            format!("unknown prompt `{}`; valid: {}", request.name, names.join(", ")),
             None,
         ));
     };
@@ -65,10 +50,7 @@ pub(super) fn get(
             (k, text)
         })
         .collect();
-    if let Some(unknown) = given
-        .keys()
-        .find(|k| !def.arguments.iter().any(|a| &a.name == *k))
-    {
+    if let Some(unknown) = given.keys().find(|k| !def.arguments.iter().any(|a| &a.name == *k)) {
         return Err(ErrorData::invalid_params(
             format!("prompt `{}` has no argument `{unknown}`", def.name),
             None,
@@ -82,10 +64,7 @@ pub(super) fn get(
             }
             None if arg.required => {
                 return Err(ErrorData::invalid_params(
-                    format!(
-                        "prompt `{}` needs argument `{}` ({})",
-                        def.name, arg.name, arg.description
-                    ),
+                    format!("prompt `{}` needs argument `{}` ({})", def.name, arg.name, arg.description),
                     None,
                 ));
             }
@@ -105,8 +84,5 @@ pub(super) fn get(
         .templates
         .render(&def.template, &context)
         .map_err(|e| ErrorData::internal_error(format!("{e:#}"), None))?;
-    Ok(
-        GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-            .with_description(def.description.clone()),
-    )
+    Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]).with_description(def.description.clone()))
 }

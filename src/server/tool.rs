@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use futures::FutureExt;
 use rmcp::model::{
-    CallToolResult, ClientCapabilities, ContentBlock, InputRequiredResult, InputResponses,
-    JsonObject, MetaObject, ProgressNotificationParam, ProgressToken, Tool, ToolAnnotations,
+    CallToolResult, ClientCapabilities, ContentBlock, InputRequiredResult, InputResponses, JsonObject,
+    MetaObject, ProgressNotificationParam, ProgressToken, Tool, ToolAnnotations,
 };
 use rmcp::service::{Peer, RoleServer};
 use schemars::JsonSchema;
@@ -64,8 +64,7 @@ impl ToolCtx {
         let (Some(peer), Some(token)) = (&self.peer, &self.progress) else {
             return;
         };
-        let mut param =
-            ProgressNotificationParam::new(token.clone(), done).with_message(message.into());
+        let mut param = ProgressNotificationParam::new(token.clone(), done).with_message(message.into());
         if let Some(total) = total {
             param = param.with_total(total);
         }
@@ -148,10 +147,7 @@ pub trait DanaTool: Send + Sync + 'static {
     type Output: Serialize + JsonSchema + Send + 'static;
 
     /// Runs the tool.
-    fn call(
-        ctx: ToolCtx,
-        params: Self::Params,
-    ) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
+    fn call(ctx: ToolCtx, params: Self::Params) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
 
     /// Markdown rendering of the output (recorded with artifacts, printed by the CLI).
     fn render(_ctx: &ToolCtx, _output: &Self::Output) -> Option<String> {
@@ -187,9 +183,7 @@ pub struct ToolEntry {
 
 impl std::fmt::Debug for ToolEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToolEntry")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("ToolEntry").field("name", &self.name).finish_non_exhaustive()
     }
 }
 

@@ -11,10 +11,7 @@ pub const TOOLSETS: &[(&str, &str)] = &[
     ("pipeline", "pipeline design, backfills and test plans"),
     ("quality", "quality checks, data contracts and schema diffs"),
     ("optimize", "SQL review and cost review"),
-    (
-        "govern",
-        "classification, catalog, monitoring, runbooks and triage",
-    ),
+    ("govern", "classification, catalog, monitoring, runbooks and triage"),
     ("scoring", "the 0-100 infrastructure rubric"),
 ];
 
@@ -40,10 +37,7 @@ pub fn resolve(names: Option<&[String]>) -> Result<Vec<&'static str>> {
             None => {
                 return Err(Error::invalid(format!(
                     "unknown toolset `{name}`; valid: {}, or `all`",
-                    all.iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    all.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                 )));
             }
         }

@@ -94,28 +94,17 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(url).map_err(|e| {
             // Never echo the URL: it may hold a password.
-            Error::invalid(format!(
-                "{DATABASE_URL_ENV}: malformed URL ({})",
-                redact(&e)
-            ))
+            Error::invalid(format!("{DATABASE_URL_ENV}: malformed URL ({})", redact(&e)))
         })?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        sqlx::query("PRAGMA journal_mode = WAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA foreign_keys = ON")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA synchronous = FULL")
-                            .execute(&mut *conn)
-                            .await?;
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
                     }
                     Ok(())
                 })
@@ -129,15 +118,9 @@ impl Store {
 
     async fn migrate(&self) -> Result<()> {
         match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("src/store/migrations/sqlite")
-                    .run(&self.pool)
-                    .await?
-            }
+            Backend::Sqlite => sqlx::migrate!("src/store/migrations/sqlite").run(&self.pool).await?,
             Backend::Postgres => {
-                sqlx::migrate!("src/store/migrations/postgres")
-                    .run(&self.pool)
-                    .await?
+                sqlx::migrate!("src/store/migrations/postgres").run(&self.pool).await?
             }
         }
         Ok(())
@@ -154,12 +137,7 @@ impl Store {
     }
 
     /// Creates a project; an existing id is an error.
-    pub async fn create_project(
-        &self,
-        id: &str,
-        name: &str,
-        description: &str,
-    ) -> Result<ProjectRow> {
+    pub async fn create_project(&self, id: &str, name: &str, description: &str) -> Result<ProjectRow> {
         let row = ProjectRow {
             id: id.to_string(),
             name: name.to_string(),
@@ -174,26 +152,23 @@ impl Store {
         if exists.is_some() {
             return Err(Error::invalid(format!("project `{id}` already exists")));
         }
-        sqlx::query(
-            "INSERT INTO projects (id, name, description, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&row.id)
-        .bind(&row.name)
-        .bind(&row.description)
-        .bind(&row.created_at)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO projects (id, name, description, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&row.id)
+            .bind(&row.name)
+            .bind(&row.description)
+            .bind(&row.created_at)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(row)
     }
 
     /// The project with this id, if any.
     pub async fn project(&self, id: &str) -> Result<Option<ProjectRow>> {
-        let row =
-            sqlx::query("SELECT id, name, description, created_at FROM projects WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT id, name, description, created_at FROM projects WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| project_from_row(&r)).transpose()
     }
 
@@ -210,22 +185,14 @@ impl Store {
 
     /// All projects, oldest first.
     pub async fn projects(&self) -> Result<Vec<ProjectRow>> {
-        let rows = sqlx::query(
-            "SELECT id, name, description, created_at FROM projects ORDER BY created_at, id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT id, name, description, created_at FROM projects ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(project_from_row).collect()
     }
 
     /// Stores a rubric score for a project.
-    pub async fn insert_score(
-        &self,
-        project: &str,
-        total: u32,
-        band: &str,
-        result: &serde_json::Value,
-    ) -> Result<i64> {
+    pub async fn insert_score(&self, project: &str, total: u32, band: &str, result: &serde_json::Value) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "INSERT INTO scores (project_id, total, band, result, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",

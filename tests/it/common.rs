@@ -40,12 +40,7 @@ impl<C: ClientHandler> Harness<C> {
     }
 
     /// Starts a server for `app` and connects `handler` to it.
-    pub async fn start(
-        dir: TempDir,
-        app: Arc<App>,
-        handler: C,
-        toolsets: Option<&[String]>,
-    ) -> Self {
+    pub async fn start(dir: TempDir, app: Arc<App>, handler: C, toolsets: Option<&[String]>) -> Self {
         let server = DanaServer::new(app.clone(), toolsets).expect("server");
         let (server_io, client_io) = tokio::io::duplex(1024 * 1024);
         tokio::spawn(async move {
@@ -72,12 +67,7 @@ impl<C: ClientHandler> Harness<C> {
     /// Calls a tool that must succeed; returns its structured content.
     pub async fn ok(&self, tool: &str, args: Value) -> Value {
         let result = self.call(tool, args).await;
-        assert_ne!(
-            result.is_error,
-            Some(true),
-            "{tool} failed: {}",
-            text(&result)
-        );
+        assert_ne!(result.is_error, Some(true), "{tool} failed: {}", text(&result));
         result
             .structured_content
             .unwrap_or_else(|| panic!("{tool} returned no structured content"))
@@ -86,12 +76,7 @@ impl<C: ClientHandler> Harness<C> {
     /// Calls a tool that must fail; returns the error text.
     pub async fn err(&self, tool: &str, args: Value) -> String {
         let result = self.call(tool, args).await;
-        assert_eq!(
-            result.is_error,
-            Some(true),
-            "{tool} should fail but returned {:?}",
-            result.structured_content
-        );
+        assert_eq!(result.is_error, Some(true), "{tool} should fail but returned {:?}", result.structured_content);
         text(&result)
     }
 }
@@ -109,16 +94,12 @@ pub fn text(result: &CallToolResult) -> String {
 /// PostgreSQL URL for engine tests, from `DANA_TEST_POSTGRES_URL`. `None` skips locally;
 /// `.ci/run` sets it and fails if the server does not answer.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("DANA_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
+    std::env::var("DANA_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
 }
 
 /// MySQL/MariaDB URL for engine tests, from `DANA_TEST_MYSQL_URL`.
 pub fn mysql_url() -> Option<String> {
-    std::env::var("DANA_TEST_MYSQL_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
+    std::env::var("DANA_TEST_MYSQL_URL").ok().filter(|u| !u.is_empty())
 }
 
 /// A unique, SQL-safe name for a test's own schema or database.
