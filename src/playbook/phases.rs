@@ -163,6 +163,17 @@ impl Check {
     }
 }
 
+impl Check {
+    /// Every dot path this check reads.
+    pub fn paths(&self) -> Vec<&str> {
+        match self {
+            Check::ArtifactExists { .. } => Vec::new(),
+            Check::FieldEmpty { path, .. } | Check::NoneMatch { path, .. } => vec![path],
+            Check::Covers { path, of, .. } => vec![path, &of.path],
+        }
+    }
+}
+
 impl PhasesBook {
     /// The phase with this id.
     pub fn phase(&self, id: &str) -> Option<&Phase> {
@@ -241,6 +252,28 @@ impl PhasesBook {
                         format!(
                             "criterion `{}` must start with its gate id `{}`",
                             criterion.id, phase.gate.id
+                        ),
+                    );
+                }
+                for path in criterion.check.paths() {
+                    if path.is_empty() || path.split('.').any(str::is_empty) {
+                        issues.push(
+                            Some(criterion.id.clone()),
+                            format!(
+                                "criterion `{}`: path `{path}` has an empty segment",
+                                criterion.id
+                            ),
+                        );
+                    }
+                }
+                if let Check::NoneMatch { filter, .. } = &criterion.check
+                    && filter.is_empty()
+                {
+                    issues.push(
+                        Some(criterion.id.clone()),
+                        format!(
+                            "criterion `{}`: `where` must name at least one field",
+                            criterion.id
                         ),
                     );
                 }

@@ -80,37 +80,75 @@ pub async fn precheck(app: &App, project: &str, tool: &str) -> Result<Option<(St
     };
     let store = app.store().await?;
     store.require_project(project).await?;
-    let rows = store.protocol_rows(project).await?;
-    let evals = gate::evaluate(&app.playbooks.phases, &rows);
-    ensure_open(app, project, tool, phase_id, &evals)?;
+    let approved = store.approved_phases(project).await?;
+    if let Err(e) = ensure_open(app, project, tool, phase_id, &approved) {
+        return Err(explain_blocked(app, project, tool, phase_id)
+            .await
+            .unwrap_or(e));
+    }
     Ok(Some((phase_id.to_string(), kind.to_string())))
 }
 
+/// Fails when a phase before `phase_id` has no approved gate (reads only the approvals).
 fn ensure_open(
     app: &App,
     project: &str,
     tool: &str,
     phase_id: &str,
-    evals: &[gate::PhaseEval],
+    approved: &[String],
 ) -> Result<()> {
-    let book = &app.playbooks.phases;
-    for (phase, eval) in book.phases.iter().zip(evals) {
+    for phase in &app.playbooks.phases.phases {
         if phase.id == phase_id {
             return Ok(());
         }
-        if eval.state != GateState::Approved {
-            return Err(Error::Protocol(format!(
-                "`{tool}` records into phase `{phase_id}` of project `{project}`, but gate `{}` of the earlier phase `{}` is {}; \
-                 finish that phase and call `request_gate_review` with project `{project}` and phase `{}`, \
-                 or call `{tool}` without `project` for a stateless result",
-                eval.gate,
-                eval.phase,
-                eval.state.as_str().replace('_', " "),
-                eval.phase
-            )));
+        if !approved.contains(&phase.id) {
+            return Err(blocked(
+                project,
+                tool,
+                phase_id,
+                &phase.gate.id,
+                &phase.id,
+                "not approved",
+            ));
         }
     }
     Ok(())
+}
+
+/// The refusal with the blocking gate's full state (evaluated only on this error path).
+async fn explain_blocked(app: &App, project: &str, tool: &str, phase_id: &str) -> Result<Error> {
+    let store = app.store().await?;
+    let rows = store.protocol_rows(project).await?;
+    let evals = gate::evaluate(&app.playbooks.phases, &rows);
+    let eval = evals
+        .iter()
+        .take_while(|e| e.phase != phase_id)
+        .find(|e| e.state != GateState::Approved)
+        .ok_or_else(|| Error::invalid("no blocking gate"))?;
+    let state = eval.state.as_str().replace('_', " ");
+    Ok(blocked(
+        project,
+        tool,
+        phase_id,
+        &eval.gate,
+        &eval.phase,
+        &state,
+    ))
+}
+
+fn blocked(
+    project: &str,
+    tool: &str,
+    phase_id: &str,
+    gate: &str,
+    phase: &str,
+    state: &str,
+) -> Error {
+    Error::Protocol(format!(
+        "`{tool}` records into phase `{phase_id}` of project `{project}`, but gate `{gate}` of the earlier phase `{phase}` is {state}; \
+         finish that phase and call `request_gate_review` with project `{project}` and phase `{phase}`, \
+         or call `{tool}` without `project` for a stateless result"
+    ))
 }
 
 /// Records a tool's result as the next version of its artifact kind, with its audit
@@ -130,9 +168,8 @@ pub async fn record(
     let sha = hex::encode(Sha256::digest(content.as_bytes()));
     let store = app.store().await?;
     let mut tx = store.begin_locked().await?;
-    let rows = tx.rows(project).await?;
-    let evals = gate::evaluate(&app.playbooks.phases, &rows);
-    ensure_open(app, project, tool, phase_id, &evals)?;
+    let approved = tx.approved_phases(project).await?;
+    ensure_open(app, project, tool, phase_id, &approved)?;
     let version = tx.next_artifact_version(project, kind).await?;
     let payload = json!({
         "kind": kind,

@@ -94,7 +94,7 @@ pub async fn render(app: &App, params: &RenderPhaseDocumentParams) -> Result<Pha
                 "tool": view.tool,
                 "recorded_at": view.recorded_at,
                 "content": view.content,
-                "rendered": view.rendered.as_deref().map(nest_headings),
+                "rendered": view.rendered.as_deref().map(|r| nest_headings(r).trim_end().to_string()),
             }),
         );
     }

@@ -210,11 +210,35 @@ impl PhaseEval {
 
 /// The artifacts of a project as an [`ArtifactSet`] (unparseable content counts as
 /// an empty object, which fails content checks rather than hiding the artifact).
-pub fn artifact_set(rows: &ProtocolRows) -> ArtifactSet {
+///
+/// Only the latest version of each kind is parsed, except for kinds a `covers` check
+/// reads across all versions: the criteria never look at anything else.
+pub fn artifact_set(book: &PhasesBook, rows: &ProtocolRows) -> ArtifactSet {
+    let every_version: Vec<&str> = book
+        .phases
+        .iter()
+        .flat_map(|p| p.gate.criteria.iter())
+        .filter_map(|c| match &c.check {
+            crate::playbook::Check::Covers { artifact, .. } => Some(artifact.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut latest: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    for a in &rows.artifacts {
+        let slot = latest.entry(a.kind.as_str()).or_insert(a.version);
+        *slot = (*slot).max(a.version);
+    }
     let mut set = ArtifactSet::default();
-    let mut sorted: Vec<_> = rows.artifacts.iter().collect();
-    sorted.sort_by_key(|a| (a.kind.clone(), a.version));
-    for a in sorted {
+    let mut wanted: Vec<_> = rows
+        .artifacts
+        .iter()
+        .filter(|a| {
+            every_version.contains(&a.kind.as_str())
+                || latest.get(a.kind.as_str()) == Some(&a.version)
+        })
+        .collect();
+    wanted.sort_by(|a, b| (a.kind.as_str(), a.version).cmp(&(b.kind.as_str(), b.version)));
+    for a in wanted {
         let content = serde_json::from_str(&a.content).unwrap_or_else(|_| json!({}));
         set.push(&a.kind, a.version, content);
     }
@@ -223,7 +247,7 @@ pub fn artifact_set(rows: &ProtocolRows) -> ArtifactSet {
 
 /// Evaluates every phase of a project from its rows.
 pub fn evaluate(book: &PhasesBook, rows: &ProtocolRows) -> Vec<PhaseEval> {
-    let set = artifact_set(rows);
+    let set = artifact_set(book, rows);
     let mut out: Vec<PhaseEval> = Vec::new();
     let mut blocked_by: Option<(String, String)> = None;
     for phase in &book.phases {

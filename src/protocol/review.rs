@@ -164,11 +164,16 @@ pub async fn review(
                 Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
                 Ok(opened) => {
                     let message = message(app, project, phase, &opened.criteria, &opened.snapshot)?;
-                    let result = peer.create_elicitation(form(message)?).await.map_err(|e| {
-                        Error::Protocol(format!(
-                            "the client did not return the review form ({e}); nothing was decided, call `request_gate_review` again"
-                        ))
-                    })?;
+                    let result = match peer.create_elicitation(form(message)?).await {
+                        Ok(result) => result,
+                        Err(e) => {
+                            // The client declared elicitation but could not carry it (a
+                            // transport without server requests, a client bug): fall back
+                            // to the pending path so a human can still decide at a terminal.
+                            tracing::warn!(error = %e, "elicitation failed; the gate review falls back to pending");
+                            return pending(app, project, phase).await;
+                        }
+                    };
                     let answer = serde_json::to_value(&result).map_err(|e| {
                         Error::invalid(format!("elicitation result is not JSON: {e}"))
                     })?;
@@ -179,19 +184,22 @@ pub async fn review(
                 }
             }
         }
-        Channel::Pending => {
-            match gate::open_request(app, project, phase, "pending", "request_gate_review").await? {
-                Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
-                Ok(_) => {
-                    let (_, evals, index) = gate::load(app, project, phase).await?;
-                    Ok(done(to_review(
-                        project,
-                        &evals[index],
-                        ReviewOutcome::PendingHuman,
-                        None,
-                    )))
-                }
-            }
+        Channel::Pending => pending(app, project, phase).await,
+    }
+}
+
+/// Makes the gate pending for a human at a terminal.
+async fn pending(app: &App, project: &str, phase: &str) -> Result<ReviewResult> {
+    match gate::open_request(app, project, phase, "pending", "request_gate_review").await? {
+        Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
+        Ok(_) => {
+            let (_, evals, index) = gate::load(app, project, phase).await?;
+            Ok(done(to_review(
+                project,
+                &evals[index],
+                ReviewOutcome::PendingHuman,
+                None,
+            )))
         }
     }
 }

@@ -233,6 +233,12 @@ impl Store {
         load_rows(&mut conn, project).await
     }
 
+    /// Phases of a project whose gate is approved (cheap: no artifact content).
+    pub async fn approved_phases(&self, project: &str) -> Result<Vec<String>> {
+        let mut conn = self.pool.acquire().await?;
+        approved(&mut conn, project).await
+    }
+
     /// The audit log, whole (`None`) or one project's rows, in chain order.
     pub async fn audit_rows(&self, project: Option<&str>) -> Result<Vec<AuditRow>> {
         let rows = match project {
@@ -310,6 +316,11 @@ impl Locked {
     /// The project's protocol rows as seen inside the lock.
     pub async fn rows(&mut self, project: &str) -> Result<ProtocolRows> {
         load_rows(&mut self.tx, project).await
+    }
+
+    /// Phases of a project whose gate is approved, as seen inside the lock.
+    pub async fn approved_phases(&mut self, project: &str) -> Result<Vec<String>> {
+        approved(&mut self.tx, project).await
     }
 
     /// Appends one audit row after the current head; returns (seq, hash).
@@ -514,6 +525,16 @@ impl Locked {
         }
         Ok(())
     }
+}
+
+async fn approved(conn: &mut AnyConnection, project: &str) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT phase FROM gate_decisions WHERE project_id = $1 AND decision = 'approved'",
+    )
+    .bind(project)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
 async fn load_rows(conn: &mut AnyConnection, project: &str) -> Result<ProtocolRows> {

@@ -100,6 +100,8 @@ enum Reply {
     Accept(Value),
     Decline,
     Cancel,
+    /// The client declared elicitation but fails to show the form.
+    Fail,
 }
 
 /// A client that declares elicitation and answers every form the same way.
@@ -150,6 +152,7 @@ impl ClientHandler for Reviewer {
                 ElicitResult::new(ElicitationAction::Accept).with_content(content.clone())
             }
             Reply::Decline => ElicitResult::new(ElicitationAction::Decline),
+            Reply::Fail => return Err(ErrorData::internal_error("no UI for forms", None)),
             Reply::Cancel => ElicitResult::new(ElicitationAction::Cancel),
         })
     }
@@ -1343,4 +1346,123 @@ async fn audit_tampering_is_detected_on_postgres() {
     assert!(err.contains("BROKEN at row 1"), "{err}");
     app.store().await.expect("store").pool().close().await;
     db.drop_db().await;
+}
+
+/// A reviewer who, while the form is open, sees another session record a new artifact
+/// version, then says Yes: the approval must be refused (the human approved something
+/// else than what is now recorded).
+#[derive(Clone)]
+struct RacingReviewer {
+    app: Arc<App>,
+}
+
+impl ClientHandler for RacingReviewer {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::builder().enable_elicitation().build(),
+            Implementation::new("racing-reviewer", "1.0.0"),
+        )
+    }
+
+    async fn create_elicitation(
+        &self,
+        _request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        artifact::record(
+            &self.app,
+            "shop",
+            "profile_datasource",
+            &json!({"tables": [{"name": "orders", "rows": 11}]}),
+            None,
+        )
+        .await
+        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        Ok(ElicitResult::new(ElicitationAction::Accept)
+            .with_content(json!({"decision": "yes", "reviewer": "Ada"})))
+    }
+}
+
+#[tokio::test]
+async fn approval_is_refused_when_artifacts_change_while_the_human_decides() {
+    let (dir, app) = workspace().await;
+    discover_ready(&app, "shop").await;
+    let h = Harness::start(dir, app.clone(), RacingReviewer { app: app.clone() }, None).await;
+    let err = h
+        .err(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
+    assert!(
+        err.contains("changed while the reviewer was deciding")
+            && err.contains("source_profile@v2"),
+        "{err}"
+    );
+    assert_eq!(state_of(&app, "shop", "discover").await, "awaiting_review");
+    verify_ok(&app).await;
+}
+
+#[tokio::test]
+async fn dana_gate_confirms_on_a_terminal_and_records_it_as_interactive() {
+    let (dir, app) = workspace().await;
+    discover_ready(&app, "shop").await;
+    let run_in_pty = |answer: &str| {
+        let command = format!(
+            "{} --workspace {} gate approve shop discover --reviewer Ada",
+            env!("CARGO_BIN_EXE_dana"),
+            dir.path().display()
+        );
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("DANA_DATABASE_URL")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs dana on a pseudo-terminal");
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(answer.as_bytes())
+            .expect("answer");
+        let output = child.wait_with_output().expect("wait");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run_in_pty("no\n");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("[pass] GATE-DISCOVER-01") && out.contains("nothing was recorded"),
+        "{out}"
+    );
+    assert_eq!(state_of(&app, "shop", "discover").await, "awaiting_review");
+    let (code, out) = run_in_pty("yes\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("confirmed interactively"), "{out}");
+    let status = dana::domain::project::status(&app, "shop")
+        .await
+        .expect("status");
+    let decision = status.phases[0].decision.as_ref().expect("decision");
+    assert_eq!(decision.decision, "approved");
+    assert!(decision.interactive);
+    assert_eq!(decision.channel, "terminal");
+}
+
+#[tokio::test]
+async fn a_failing_elicitation_falls_back_to_pending() {
+    let h = harness_with(Reviewer::new(Reply::Fail)).await;
+    let review = h
+        .ok(
+            "request_gate_review",
+            json!({"project": "shop", "phase": "discover"}),
+        )
+        .await;
+    assert_eq!(review["outcome"], "pending_human", "{review}");
+    assert_eq!(state_of(&h.app, "shop", "discover").await, "pending_human");
+    verify_ok(&h.app).await;
 }

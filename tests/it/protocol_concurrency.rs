@@ -128,7 +128,7 @@ async fn fifty_sessions(apps: Vec<Arc<App>>) {
         rows.requests.len(),
         "one audit row per pending request"
     );
-    assert!(pending >= 1 && pending <= SESSIONS, "{pending}");
+    assert!((1..=SESSIONS).contains(&pending), "{pending}");
     let report = dana::protocol::audit::verify(&first, None)
         .await
         .expect("verify");
