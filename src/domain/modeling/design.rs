@@ -104,7 +104,7 @@ pub fn design(spec: &ModelSpec, books: &Playbooks, templates: &Templates) -> Res
         findings.push(to_finding(books, r)?);
     }
     findings.extend(naming_findings(&model, &books.naming));
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|a| a.severity);
     let erd = erd(&model, templates)?;
     let summary = ModelSummary {
         facts: model
