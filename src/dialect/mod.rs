@@ -177,12 +177,12 @@ pub struct TableLayout {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeGrain {
-    /// One partition per day (or the column's own values when it is not a time).
+    // One partition per day (or the column's own values when it is not a time).
     #[default]
     Day,
-    /// One partition per month.
+    // One partition per month.
     Month,
-    /// One partition per year.
+    // One partition per year.
     Year,
 }
 

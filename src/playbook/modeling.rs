@@ -63,11 +63,11 @@ pub struct GrainRules {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
-    /// Wrong: fix before building on it.
+    // Wrong: fix before building on it.
     Error,
-    /// Probably wrong or against convention.
+    // Probably wrong or against convention.
     Warning,
-    /// Worth knowing.
+    // Worth knowing.
     Info,
 }
 

@@ -96,7 +96,6 @@ fn model() -> ModelSpec {
                 sort_key: vec!["event_date".into()],
                 ..PhysicalHints::default()
             }),
-            ..FactSpec::default()
         })
         .collect();
     ModelSpec {

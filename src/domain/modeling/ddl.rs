@@ -24,6 +24,7 @@ use crate::render::Templates;
 #[serde(deny_unknown_fields)]
 pub struct GenerateDdlParams {
     /// The Kimball model (same shape as design_dimensional_model's `model`).
+    #[schemars(schema_with = "super::spec::model_ref_schema")]
     pub model: ModelSpec,
     /// Target dialect: postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks (aliases accepted; default from dana.toml).
     #[serde(default)]
@@ -43,15 +44,15 @@ pub struct GenerateDdlParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementKind {
-    /// CREATE SEQUENCE for a surrogate key.
+    // CREATE SEQUENCE for a surrogate key.
     CreateSequence,
-    /// CREATE TABLE.
+    // CREATE TABLE.
     CreateTable,
-    /// CREATE TABLE ... PARTITION OF (PostgreSQL default partition).
+    // CREATE TABLE ... PARTITION OF (PostgreSQL default partition).
     CreatePartition,
-    /// COMMENT ON.
+    // COMMENT ON.
     Comment,
-    /// INSERT of the unknown-member row.
+    // INSERT of the unknown-member row.
     InsertUnknownMember,
 }
 

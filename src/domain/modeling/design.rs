@@ -62,7 +62,7 @@ pub struct ModelSummary {
 }
 
 /// The result of `design_dimensional_model`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DesignOutput {
     /// The normalized model (full columns, keys, dependency order).
     pub model: Model,
@@ -74,6 +74,27 @@ pub struct DesignOutput {
     pub summary: ModelSummary,
 }
 
+impl JsonSchema for DesignOutput {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DesignOutput".into()
+    }
+
+    // Compact on purpose: the full nested schema of the normalized model would triple
+    // the size of this tool in `tools/list`; the fields are documented on the Rust types.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "model": { "type": "object", "description": "Normalized model: tables (dimensions, then facts) with every column (role, type, nullable, scd_type), keys and physical hints" },
+                "findings": { "type": "array", "items": { "type": "object" }, "description": "id, severity, table, column, message, fix, blocks_ddl; errors first" },
+                "erd": { "type": "string", "description": "Mermaid erDiagram" },
+                "summary": { "type": "object", "description": "Counts of tables, columns and findings" }
+            },
+            "required": ["model", "findings", "erd", "summary"]
+        })
+    }
+}
+
 /// Designs the model: normalize, check, draw.
 pub fn design(spec: &ModelSpec, books: &Playbooks, templates: &Templates) -> Result<DesignOutput> {
     let (model, mut raw) = normalize(spec, &books.naming)?;
@@ -83,7 +104,7 @@ pub fn design(spec: &ModelSpec, books: &Playbooks, templates: &Templates) -> Res
         findings.push(to_finding(books, r)?);
     }
     findings.extend(naming_findings(&model, &books.naming));
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|a| a.severity);
     let erd = erd(&model, templates)?;
     let summary = ModelSummary {
         facts: model

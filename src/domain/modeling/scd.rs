@@ -26,6 +26,7 @@ use crate::render::Templates;
 #[serde(deny_unknown_fields)]
 pub struct GenerateScdMergeParams {
     /// The dimension, as in a model's `dimensions[]` (natural_key, attributes with scd_type and optional source column).
+    #[schemars(schema_with = "super::spec::dimension_ref_schema")]
     pub dimension: DimensionSpec,
     /// Staging table with the latest source rows, at most one per natural key.
     pub staging_table: String,
@@ -50,9 +51,9 @@ pub struct GenerateScdMergeParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScdStrategy {
-    /// History kept: close and insert versions.
+    // History kept: close and insert versions.
     Type2,
-    /// Overwrite in place: upsert.
+    // Overwrite in place: upsert.
     Type1,
 }
 

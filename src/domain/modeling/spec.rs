@@ -80,12 +80,12 @@ pub struct MeasureSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Additivity {
-    /// Sums across every dimension (sales amount).
+    // Sums across every dimension (sales amount).
     Additive,
-    /// Sums across some dimensions but not time (account balance).
+    // Sums across some dimensions but not time (account balance).
     #[serde(alias = "semi-additive")]
     SemiAdditive,
-    /// Never sums (unit price, ratio).
+    // Never sums (unit price, ratio).
     #[serde(alias = "non-additive")]
     NonAdditive,
 }
@@ -94,22 +94,22 @@ pub enum Additivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
-    /// SUM.
+    // SUM.
     #[serde(alias = "SUM")]
     Sum,
-    /// AVG.
+    // AVG.
     #[serde(alias = "AVG")]
     Avg,
-    /// COUNT.
+    // COUNT.
     #[serde(alias = "COUNT")]
     Count,
-    /// COUNT DISTINCT.
+    // COUNT DISTINCT.
     #[serde(alias = "COUNT DISTINCT", alias = "count distinct")]
     CountDistinct,
-    /// MIN.
+    // MIN.
     #[serde(alias = "MIN")]
     Min,
-    /// MAX.
+    // MAX.
     #[serde(alias = "MAX")]
     Max,
 }
@@ -260,4 +260,21 @@ pub struct BusRow {
     pub fact: Option<String>,
     /// Dimensions it uses.
     pub dimensions: Vec<String>,
+}
+
+/// A compact schema for a model passed again after `design_dimensional_model` (the full
+/// shape is in that tool's schema; keeping it once keeps `tools/list` small).
+pub fn model_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "description": "The Kimball model, same shape as design_dimensional_model's `model` (name, schema, facts, dimensions, bus_matrix)"
+    })
+}
+
+/// A compact schema for one dimension (same shape as a model's `dimensions[]` entry).
+pub fn dimension_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "description": "One dimension, same shape as design_dimensional_model's `model.dimensions[]` (name, natural_key, attributes with scd_type and source, surrogate_key, unknown_member)"
+    })
 }

@@ -294,3 +294,28 @@ async fn model_domain_prompt_walks_the_workflow() {
         .await;
     assert!(missing.is_err());
 }
+
+#[tokio::test]
+async fn modeling_tools_stay_small_in_tools_list() {
+    let h = Harness::new().await;
+    let tools = h.client.list_all_tools().await.expect("tools");
+    let mut total = 0;
+    for name in [
+        "design_dimensional_model",
+        "generate_ddl",
+        "generate_scd_merge",
+    ] {
+        let tool = tools
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("{name} listed"));
+        assert!(tool.output_schema.is_some(), "{name} has an output schema");
+        total += serde_json::to_string(tool).expect("json").len();
+    }
+    // The whole tools/list must stay near 40 KB for ~30 tools; these three carry the
+    // full model schema once (in design_dimensional_model) and refer to it elsewhere.
+    assert!(
+        total < 16_000,
+        "modeling tools take {total} bytes of tools/list"
+    );
+}
