@@ -18,7 +18,6 @@ use crate::playbook::conditions::{self, Facts};
 #[serde(deny_unknown_fields)]
 pub struct AssessArchitectureParams {
     /// What business decision or product the data serves.
-    #[serde(default)]
     pub business_context: Option<String>,
     /// Who consumes the data.
     #[serde(default)]
@@ -33,20 +32,17 @@ pub struct AssessArchitectureParams {
     #[serde(default)]
     pub pain_points: Vec<String>,
     /// Volume, growth and retention.
-    #[serde(default)]
     pub volume: Option<Volume>,
     /// Budget, team and compliance.
-    #[serde(default)]
     pub constraints: Option<Constraints>,
     /// Tools under consideration; each is checked against its avoid-when rules.
     #[serde(default)]
     pub considering: Vec<String>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
-/// A consumer of the data.
+// A consumer of the data.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consumer {
@@ -55,56 +51,56 @@ pub struct Consumer {
     /// What they use the data for.
     pub use_case: UseCase,
     /// How fresh the data must be.
-    #[serde(default)]
     pub latency: Option<Latency>,
     /// How they query it.
-    #[serde(default)]
     pub query_pattern: Option<QueryPattern>,
 }
 
-/// Consumer use case.
+// Consumer use case.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum UseCase {
-    /// Analytics.
+    // Analytics.
     Analytics,
-    /// Machine learning.
+    // Machine learning.
     Ml,
-    /// Operational systems.
+    // Operational systems.
     Operational,
-    /// Reporting.
+    // Reporting.
     Reporting,
-    /// Reverse ETL into SaaS tools.
+    // Reverse ETL into SaaS tools.
     ReverseEtl,
 }
 
-/// Required freshness.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+// Required freshness.
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Latency {
-    /// Under one second.
+    // Under one second.
     RealTime,
-    /// Under five minutes.
+    // Under five minutes.
     NearRealTime,
-    /// Hourly or slower.
+    // Hourly or slower.
     Batch,
 }
 
-/// How a consumer queries.
+// How a consumer queries.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum QueryPattern {
-    /// Ad-hoc SQL.
+    // Ad-hoc SQL.
     AdHoc,
-    /// Scheduled jobs.
+    // Scheduled jobs.
     Scheduled,
-    /// Through an API.
+    // Through an API.
     Api,
-    /// Dashboards.
+    // Dashboards.
     Dashboard,
 }
 
-/// A source system.
+// A source system.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSystem {
@@ -113,87 +109,78 @@ pub struct SourceSystem {
     /// Kind of source.
     pub kind: SourceKind,
     /// For streams: history is kept long enough to replay from the start.
-    #[serde(default)]
     pub replayable: Option<bool>,
 }
 
-/// Kind of source system.
+// Kind of source system.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
-    /// A database.
+    // A database.
     Database,
-    /// An HTTP API.
+    // An HTTP API.
     Api,
-    /// Files (S3, SFTP, email).
+    // Files (S3, SFTP, email).
     Files,
-    /// A stream (Kafka, Kinesis, Pub/Sub).
+    // A stream (Kafka, Kinesis, Pub/Sub).
     Stream,
 }
 
-/// Volume figures.
+// Volume figures.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Volume {
     /// GB of new data per day.
-    #[serde(default)]
     pub current_gb_per_day: Option<f64>,
     /// Yearly growth in percent.
-    #[serde(default)]
     pub growth_rate_percent: Option<f64>,
     /// Months of history to keep.
-    #[serde(default)]
     pub retention_months: Option<f64>,
 }
 
-/// Constraints.
+// Constraints.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Constraints {
     /// Monthly budget in USD.
-    #[serde(default)]
     pub budget_monthly_usd: Option<f64>,
     /// Data engineers on the team.
-    #[serde(default)]
     pub team_size: Option<u32>,
     /// Team skill level.
-    #[serde(default)]
     pub skill_level: Option<Skill>,
     /// Compliance regimes (GDPR, HIPAA, SOX, PCI); `[]` or `[none]` for none.
-    #[serde(default)]
     pub compliance: Option<Vec<String>>,
     /// Cloud provider.
-    #[serde(default)]
     pub cloud_provider: Option<Cloud>,
 }
 
-/// Team skill level.
+// Team skill level.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Skill {
-    /// Junior.
+    // Junior.
     Junior,
-    /// Mid-level.
+    // Mid-level.
     Mid,
-    /// Senior.
+    // Senior.
     Senior,
-    /// Mixed.
+    // Mixed.
     Mixed,
 }
 
-/// Cloud provider.
+// Cloud provider.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Cloud {
-    /// Amazon Web Services.
+    // Amazon Web Services.
     Aws,
-    /// Google Cloud.
+    // Google Cloud.
     Gcp,
-    /// Microsoft Azure.
+    // Microsoft Azure.
     Azure,
-    /// Several clouds.
+    // Several clouds.
     Multi,
-    /// On premises.
+    // On premises.
     OnPrem,
 }
 
@@ -311,7 +298,10 @@ pub struct GuardrailNote {
 }
 
 /// Assesses a brief against the architecture playbook.
-pub fn assess(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Result<ArchitectureAssessment> {
+pub fn assess(
+    book: &ArchitectureBook,
+    brief: &AssessArchitectureParams,
+) -> Result<ArchitectureAssessment> {
     validate(brief)?;
     let facts = facts(book, brief);
     let mut patterns: Vec<PatternPick> = book
@@ -336,12 +326,19 @@ pub fn assess(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Resu
             pattern: p.pattern.clone(),
             title: p.title.clone(),
             signal: p.signal.clone(),
-            evidence: format!("no matrix row matched the known facts; default per {}", book.default_reason),
+            evidence: format!(
+                "no matrix row matched the known facts; default per {}",
+                book.default_reason
+            ),
             tradeoff: p.tradeoff.clone(),
             default: true,
         });
     }
-    let technology = book.categories.iter().filter_map(|cat| pick_layer(&cat.id, &cat.candidates, &facts)).collect();
+    let technology = book
+        .categories
+        .iter()
+        .filter_map(|cat| pick_layer(&cat.id, &cat.candidates, &facts))
+        .collect();
     let mut warnings = Vec::new();
     let named = brief
         .storage
@@ -349,7 +346,11 @@ pub fn assess(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Resu
         .map(|t| (t, "storage"))
         .chain(brief.considering.iter().map(|t| (t, "considering")));
     for (tool, named_in) in named {
-        let candidate = book.categories.iter().flat_map(|c| &c.candidates).find(|c| c.is_named(tool));
+        let candidate = book
+            .categories
+            .iter()
+            .flat_map(|c| &c.candidates)
+            .find(|c| c.is_named(tool));
         match candidate {
             Some(cand) => {
                 for hit in avoid_hits(cand, &facts) {
@@ -395,7 +396,9 @@ pub fn assess(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Resu
 fn validate(brief: &AssessArchitectureParams) -> Result<()> {
     for (i, c) in brief.data_consumers.iter().enumerate() {
         if c.team.trim().is_empty() {
-            return Err(Error::invalid(format!("data_consumers[{i}].team: must not be empty")));
+            return Err(Error::invalid(format!(
+                "data_consumers[{i}].team: must not be empty"
+            )));
         }
     }
     if let Some(v) = &brief.volume {
@@ -407,14 +410,21 @@ fn validate(brief: &AssessArchitectureParams) -> Result<()> {
             if let Some(x) = x
                 && (!x.is_finite() || x < 0.0)
             {
-                return Err(Error::invalid(format!("volume.{name}: `{x}` must be a number >= 0")));
+                return Err(Error::invalid(format!(
+                    "volume.{name}: `{x}` must be a number >= 0"
+                )));
             }
         }
     }
-    if let Some(b) = brief.constraints.as_ref().and_then(|c| c.budget_monthly_usd)
+    if let Some(b) = brief
+        .constraints
+        .as_ref()
+        .and_then(|c| c.budget_monthly_usd)
         && (!b.is_finite() || b < 0.0)
     {
-        return Err(Error::invalid(format!("constraints.budget_monthly_usd: `{b}` must be a number >= 0")));
+        return Err(Error::invalid(format!(
+            "constraints.budget_monthly_usd: `{b}` must be a number >= 0"
+        )));
     }
     Ok(())
 }
@@ -424,7 +434,10 @@ fn questions(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Vec<O
     let c = brief.constraints.clone().unwrap_or_default();
     let missing = |field: &str| -> bool {
         match field {
-            "business_context" => brief.business_context.as_deref().is_none_or(|s| s.trim().is_empty()),
+            "business_context" => brief
+                .business_context
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty()),
             "data_consumers" => brief.data_consumers.is_empty(),
             "data_consumers.latency" => brief.data_consumers.iter().any(|c| c.latency.is_none()),
             "sources" => brief.sources.is_empty(),
@@ -458,21 +471,40 @@ pub fn facts(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Facts
     if !consumers.is_empty() {
         let latencies: Vec<Latency> = consumers.iter().filter_map(|c| c.latency).collect();
         if let Some(fastest) = latencies.iter().min() {
-            f.insert("fastest_latency".into(), serde_json::to_value(fastest).unwrap_or(Value::Null));
+            f.insert(
+                "fastest_latency".into(),
+                serde_json::to_value(fastest).unwrap_or(Value::Null),
+            );
         }
         let has = |l: Latency| json!(latencies.contains(&l));
         f.insert("has_real_time".into(), has(Latency::RealTime));
         f.insert("has_near_real_time".into(), has(Latency::NearRealTime));
         f.insert("has_batch".into(), has(Latency::Batch));
-        let ml = consumers.iter().filter(|c| c.use_case == UseCase::Ml).count();
-        f.insert("ml_share".into(), json!(round2(ml as f64 / consumers.len() as f64)));
-        let teams: BTreeSet<String> = consumers.iter().map(|c| c.team.trim().to_lowercase()).collect();
+        let ml = consumers
+            .iter()
+            .filter(|c| c.use_case == UseCase::Ml)
+            .count();
+        f.insert(
+            "ml_share".into(),
+            json!(round2(ml as f64 / consumers.len() as f64)),
+        );
+        let teams: BTreeSet<String> = consumers
+            .iter()
+            .map(|c| c.team.trim().to_lowercase())
+            .collect();
         f.insert("domain_teams".into(), json!(teams.len()));
     }
     if !brief.sources.is_empty() {
-        let streams: Vec<&SourceSystem> = brief.sources.iter().filter(|s| s.kind == SourceKind::Stream).collect();
+        let streams: Vec<&SourceSystem> = brief
+            .sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::Stream)
+            .collect();
         f.insert("has_stream_source".into(), json!(!streams.is_empty()));
-        f.insert("stream_replayable".into(), json!(streams.iter().any(|s| s.replayable == Some(true))));
+        f.insert(
+            "stream_replayable".into(),
+            json!(streams.iter().any(|s| s.replayable == Some(true))),
+        );
         f.insert("source_count".into(), json!(brief.sources.len()));
     }
     if !brief.storage.is_empty() && !consumers.is_empty() {
@@ -481,10 +513,16 @@ pub fn facts(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Facts
             .iter()
             .flat_map(|c| &c.candidates)
             .find(|c| c.tool == "object_storage");
-        let has_lake = brief.storage.iter().any(|s| object_store.is_some_and(|c| c.is_named(s)));
-        let sql = consumers
+        let has_lake = brief
+            .storage
             .iter()
-            .any(|c| matches!(c.query_pattern, Some(QueryPattern::AdHoc | QueryPattern::Dashboard)));
+            .any(|s| object_store.is_some_and(|c| c.is_named(s)));
+        let sql = consumers.iter().any(|c| {
+            matches!(
+                c.query_pattern,
+                Some(QueryPattern::AdHoc | QueryPattern::Dashboard)
+            )
+        });
         f.insert("lake_and_sql".into(), json!(has_lake && sql));
     }
     let c = brief.constraints.clone().unwrap_or_default();
@@ -492,16 +530,24 @@ pub fn facts(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Facts
         f.insert("team_size".into(), json!(n));
     }
     if let Some(s) = c.skill_level {
-        f.insert("skill_level".into(), serde_json::to_value(s).unwrap_or(Value::Null));
+        f.insert(
+            "skill_level".into(),
+            serde_json::to_value(s).unwrap_or(Value::Null),
+        );
     }
     if let Some(b) = c.budget_monthly_usd {
         f.insert("budget_monthly_usd".into(), json!(b));
     }
     if let Some(cloud) = c.cloud_provider {
-        f.insert("cloud".into(), serde_json::to_value(cloud).unwrap_or(Value::Null));
+        f.insert(
+            "cloud".into(),
+            serde_json::to_value(cloud).unwrap_or(Value::Null),
+        );
     }
     if let Some(list) = &c.compliance {
-        let any = list.iter().any(|x| !x.trim().is_empty() && !x.trim().eq_ignore_ascii_case("none"));
+        let any = list
+            .iter()
+            .any(|x| !x.trim().is_empty() && !x.trim().eq_ignore_ascii_case("none"));
         f.insert("has_compliance".into(), json!(any));
     }
     let v = brief.volume.clone().unwrap_or_default();
@@ -536,7 +582,9 @@ pub fn pick_layer(layer: &str, candidates: &[Candidate], facts: &Facts) -> Optio
     let mut passed_over = Vec::new();
     let mut first_eligible: Option<(&Candidate, Vec<AvoidHit>)> = None;
     for cand in candidates {
-        let Some(when) = &cand.pick_when else { continue };
+        let Some(when) = &cand.pick_when else {
+            continue;
+        };
         if !conditions::holds(when, facts) {
             continue;
         }

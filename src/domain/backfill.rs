@@ -21,14 +21,12 @@ pub struct PlanBackfillParams {
     /// Table to backfill.
     pub table: String,
     /// Its schema.
-    #[serde(default)]
     pub schema: Option<String>,
     /// SQL dialect of the table.
     pub dialect: String,
     /// Column the partitions are cut on.
     pub date_column: String,
     /// Type of that column: date (default), timestamp or timestamptz.
-    #[serde(default)]
     pub column_type: Option<TemporalType>,
     /// First day of the window (YYYY-MM-DD).
     pub start: String,
@@ -46,33 +44,32 @@ pub struct PlanBackfillParams {
     #[serde(default)]
     pub downstream: Vec<String>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
-/// Type of the partition column.
+// Type of the partition column.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TemporalType {
-    /// DATE.
+    // DATE.
     Date,
-    /// TIMESTAMP without time zone.
+    // TIMESTAMP without time zone.
     Timestamp,
-    /// TIMESTAMP WITH TIME ZONE.
+    // TIMESTAMP WITH TIME ZONE.
     Timestamptz,
 }
 
-/// Partition grain.
+// Partition grain.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Grain {
-    /// One partition per hour (needs a timestamp column).
+    // One partition per hour (needs a timestamp column).
     Hour,
-    /// Per day.
+    // Per day.
     Day,
-    /// Per ISO week (Monday start).
+    // Per ISO week (Monday start).
     Week,
-    /// Per month.
+    // Per month.
     Month,
 }
 
@@ -140,11 +137,16 @@ pub fn plan(book: &PipelineBook, p: &PlanBackfillParams) -> Result<BackfillPlan>
     let start = date(&p.start, "start")?;
     let end = date(&p.end, "end")?;
     if end < start {
-        return Err(Error::invalid(format!("end: `{}` is before start `{}`", p.end, p.start)));
+        return Err(Error::invalid(format!(
+            "end: `{}` is before start `{}`",
+            p.end, p.start
+        )));
     }
     let column_type = p.column_type.unwrap_or(TemporalType::Date);
     if p.grain == Grain::Hour && column_type == TemporalType::Date {
-        return Err(Error::invalid("grain: `hour` needs a timestamp column; set column_type to timestamp or timestamptz"));
+        return Err(Error::invalid(
+            "grain: `hour` needs a timestamp column; set column_type to timestamp or timestamptz",
+        ));
     }
     let mut partitions = partitions(start, end, p.grain);
     let max = book.backfill.max_partitions;
@@ -181,11 +183,19 @@ pub fn plan(book: &PipelineBook, p: &PlanBackfillParams) -> Result<BackfillPlan>
         ("last_partition", last.label.clone()),
         (
             "downstream_clause",
-            if p.downstream.is_empty() { String::new() } else { format!(" and its consumers {}", p.downstream.join(", ")) },
+            if p.downstream.is_empty() {
+                String::new()
+            } else {
+                format!(" and its consumers {}", p.downstream.join(", "))
+            },
         ),
         (
             "downstream_list",
-            if p.downstream.is_empty() { " (none given: find them in lineage)".to_string() } else { format!(" ({})", p.downstream.join(", ")) },
+            if p.downstream.is_empty() {
+                " (none given: find them in lineage)".to_string()
+            } else {
+                format!(" ({})", p.downstream.join(", "))
+            },
         ),
     ]);
     let steps = book
@@ -199,7 +209,15 @@ pub fn plan(book: &PipelineBook, p: &PlanBackfillParams) -> Result<BackfillPlan>
         })
         .collect();
     let table = TableName::new(p.schema.as_deref(), &p.table);
-    let validation = validation_sql(dialect, &table, p, column_type, &window_start, &window_end, &partitions)?;
+    let validation = validation_sql(
+        dialect,
+        &table,
+        p,
+        column_type,
+        &window_start,
+        &window_end,
+        &partitions,
+    )?;
     Ok(BackfillPlan {
         table: table_label,
         start: window_start,
@@ -224,7 +242,9 @@ fn partitions(start: NaiveDate, end: NaiveDate, grain: Grain) -> Vec<Partition> 
     match grain {
         Grain::Hour => {
             let mut t: NaiveDateTime = start.and_hms_opt(0, 0, 0).unwrap_or_default();
-            let stop = (end + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default();
+            let stop = (end + Duration::days(1))
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default();
             while t < stop && out.len() <= 100_000 {
                 let next = t + Duration::hours(1);
                 out.push(Partition {
@@ -239,7 +259,11 @@ fn partitions(start: NaiveDate, end: NaiveDate, grain: Grain) -> Vec<Partition> 
             let mut d = start;
             while d <= end && out.len() <= 100_000 {
                 let next = d + Duration::days(1);
-                out.push(Partition { label: fmt_day(d), start: fmt_day(d), end: fmt_day(next) });
+                out.push(Partition {
+                    label: fmt_day(d),
+                    start: fmt_day(d),
+                    end: fmt_day(next),
+                });
                 d = next;
             }
         }
@@ -248,7 +272,11 @@ fn partitions(start: NaiveDate, end: NaiveDate, grain: Grain) -> Vec<Partition> 
             while d <= end && out.len() <= 100_000 {
                 let next = d + Duration::days(7);
                 let iso = d.iso_week();
-                out.push(Partition { label: format!("{}-W{:02}", iso.year(), iso.week()), start: fmt_day(d), end: fmt_day(next) });
+                out.push(Partition {
+                    label: format!("{}-W{:02}", iso.year(), iso.week()),
+                    start: fmt_day(d),
+                    end: fmt_day(next),
+                });
                 d = next;
             }
         }
@@ -261,7 +289,11 @@ fn partitions(start: NaiveDate, end: NaiveDate, grain: Grain) -> Vec<Partition> 
                     NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
                 }
                 .unwrap_or(d + Duration::days(31));
-                out.push(Partition { label: d.format("%Y-%m").to_string(), start: fmt_day(d), end: fmt_day(next) });
+                out.push(Partition {
+                    label: d.format("%Y-%m").to_string(),
+                    start: fmt_day(d),
+                    end: fmt_day(next),
+                });
                 d = next;
             }
         }
@@ -287,21 +319,40 @@ fn validation_sql(
     };
     let ty = d.physical_type(&logical).sql;
     let lit = |v: &str| -> Result<String> {
-        let v = if column_type == TemporalType::Date { v.get(..10).unwrap_or(v) } else { v };
+        let v = if column_type == TemporalType::Date {
+            v.get(..10).unwrap_or(v)
+        } else {
+            v
+        };
         Ok(format!("CAST({} AS {ty})", d.string_literal(v)?))
     };
     let t = d.qualified_name(table)?;
     let col = d.quote_ident(&p.date_column)?;
     let range = format!("{col} >= {} AND {col} < {}", lit(start)?, lit(end)?);
-    let keys: Vec<String> = p.key_columns.iter().map(|k| d.quote_ident(k)).collect::<Result<_>>()?;
-    let metrics: Vec<String> = p.metric_columns.iter().map(|m| d.quote_ident(m)).collect::<Result<_>>()?;
+    let keys: Vec<String> = p
+        .key_columns
+        .iter()
+        .map(|k| d.quote_ident(k))
+        .collect::<Result<_>>()?;
+    let metrics: Vec<String> = p
+        .metric_columns
+        .iter()
+        .map(|m| d.quote_ident(m))
+        .collect::<Result<_>>()?;
 
-    let mut profile = vec!["COUNT(*) AS row_count".to_string(), format!("MIN({col}) AS min_value"), format!("MAX({col}) AS max_value")];
+    let mut profile = vec![
+        "COUNT(*) AS row_count".to_string(),
+        format!("MIN({col}) AS min_value"),
+        format!("MAX({col}) AS max_value"),
+    ];
     if let [key] = keys.as_slice() {
         profile.push(format!("COUNT(DISTINCT {key}) AS distinct_keys"));
     }
     for (m, raw) in metrics.iter().zip(&p.metric_columns) {
-        profile.push(format!("SUM({m}) AS {}", d.quote_ident(&format!("sum_{raw}"))?));
+        profile.push(format!(
+            "SUM({m}) AS {}",
+            d.quote_ident(&format!("sum_{raw}"))?
+        ));
     }
     let mut out = vec![ValidationQuery {
         id: "BF-V-PROFILE".to_string(),
@@ -330,7 +381,11 @@ fn validation_sql(
                 lit(&part.end)?
             ));
         }
-        let id = if chunks.len() == 1 { "BF-V-PARTITIONS".to_string() } else { format!("BF-V-PARTITIONS-{}", i + 1) };
+        let id = if chunks.len() == 1 {
+            "BF-V-PARTITIONS".to_string()
+        } else {
+            format!("BF-V-PARTITIONS-{}", i + 1)
+        };
         out.push(ValidationQuery {
             id,
             purpose: "Rows per partition, most recent first; compare before and after, and watch for empty or doubled partitions".to_string(),

@@ -23,14 +23,12 @@ pub struct ReviewCostsParams {
     #[serde(default)]
     pub environments: Vec<Environment>,
     /// Monthly budget in USD.
-    #[serde(default)]
     pub budget_monthly_usd: Option<f64>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
-/// One pipeline's monthly cost.
+// One pipeline's monthly cost.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineCost {
@@ -45,26 +43,21 @@ pub struct PipelineCost {
     #[serde(default)]
     pub egress_usd: f64,
     /// Rows processed per month.
-    #[serde(default)]
     pub rows_processed: Option<f64>,
     /// Cost per row last month, to detect a rising trend.
-    #[serde(default)]
     pub previous_cost_per_row: Option<f64>,
     /// The revenue or decision it enables.
-    #[serde(default)]
     pub business_value: Option<String>,
     /// Largest table it scans in full, in GB.
-    #[serde(default)]
     pub largest_full_scan_gb: Option<f64>,
     /// Whether its stored data is compressed (false = uncompressed).
-    #[serde(default)]
     pub compressed: Option<bool>,
     /// Reads or writes across cloud regions.
     #[serde(default)]
     pub cross_region: bool,
 }
 
-/// A table's usage.
+// A table's usage.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableUsage {
@@ -76,11 +69,10 @@ pub struct TableUsage {
     #[serde(default)]
     pub storage_usd: f64,
     /// Pipeline that builds it.
-    #[serde(default)]
     pub pipeline: Option<String>,
 }
 
-/// A non-production environment.
+// A non-production environment.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {
@@ -173,7 +165,11 @@ struct Subject<'a> {
 pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostReview> {
     validate(p)?;
     let env_total: f64 = p.environments.iter().map(|e| e.monthly_usd).sum();
-    let pipe_total: f64 = p.pipelines.iter().map(|x| x.compute_usd + x.storage_usd + x.egress_usd).sum();
+    let pipe_total: f64 = p
+        .pipelines
+        .iter()
+        .map(|x| x.compute_usd + x.storage_usd + x.egress_usd)
+        .sum();
     let total = pipe_total + env_total;
     let threshold = |id: &str| book.red_flag(id).map(|f| f.threshold).unwrap_or_default();
     let mut flags: Vec<RedFlagHit> = Vec::new();
@@ -201,31 +197,64 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
             flag,
         };
         if p.pipelines.len() > 1 && share > threshold("COST-DOMINANT-PIPELINE") {
-            flag("COST-DOMINANT-PIPELINE", &x.name, format!("{:.0}% of {} USD/month", share * 100.0, money(total)), &mut flags);
+            flag(
+                "COST-DOMINANT-PIPELINE",
+                &x.name,
+                format!("{:.0}% of {} USD/month", share * 100.0, money(total)),
+                &mut flags,
+            );
             subjects.push(sub("COST-DOMINANT-PIPELINE"));
         }
         if let (Some(now), Some(before)) = (cpr, x.previous_cost_per_row)
             && now > before * (1.0 + threshold("COST-PER-ROW-RISING"))
         {
-            flag("COST-PER-ROW-RISING", &x.name, format!("{now:.3e} USD/row now vs {before:.3e} last month"), &mut flags);
+            flag(
+                "COST-PER-ROW-RISING",
+                &x.name,
+                format!("{now:.3e} USD/row now vs {before:.3e} last month"),
+                &mut flags,
+            );
             subjects.push(sub("COST-PER-ROW-RISING"));
         }
         if let Some(gb) = x.largest_full_scan_gb
             && gb > threshold("COST-FULL-SCAN-LARGE")
         {
-            flag("COST-FULL-SCAN-LARGE", &x.name, format!("scans {gb:.0} GB in full"), &mut flags);
+            flag(
+                "COST-FULL-SCAN-LARGE",
+                &x.name,
+                format!("scans {gb:.0} GB in full"),
+                &mut flags,
+            );
             subjects.push(sub("COST-FULL-SCAN-LARGE"));
         }
         if x.compressed == Some(false) {
-            flag("COST-UNCOMPRESSED", &x.name, format!("{} USD/month of uncompressed storage", money(x.storage_usd)), &mut flags);
+            flag(
+                "COST-UNCOMPRESSED",
+                &x.name,
+                format!("{} USD/month of uncompressed storage", money(x.storage_usd)),
+                &mut flags,
+            );
             subjects.push(sub("COST-UNCOMPRESSED"));
         }
         if x.cross_region {
-            flag("COST-CROSS-REGION", &x.name, format!("{} USD/month egress", money(x.egress_usd)), &mut flags);
+            flag(
+                "COST-CROSS-REGION",
+                &x.name,
+                format!("{} USD/month egress", money(x.egress_usd)),
+                &mut flags,
+            );
             subjects.push(sub("COST-CROSS-REGION"));
         }
-        if x.business_value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            flag("COST-NO-VALUE", &x.name, format!("{} USD/month with no stated business value", money(t)), &mut flags);
+        if x.business_value
+            .as_deref()
+            .is_none_or(|v| v.trim().is_empty())
+        {
+            flag(
+                "COST-NO-VALUE",
+                &x.name,
+                format!("{} USD/month with no stated business value", money(t)),
+                &mut flags,
+            );
             subjects.push(sub("COST-NO-VALUE"));
         }
         pipelines.push(PipelineBreakdown {
@@ -238,7 +267,16 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
     }
     for t in &p.tables {
         if f64::from(t.days_since_last_query) >= threshold("COST-UNQUERIED-TABLE") {
-            flag("COST-UNQUERIED-TABLE", &t.name, format!("no query for {} days; {} USD/month storage", t.days_since_last_query, money(t.storage_usd)), &mut flags);
+            flag(
+                "COST-UNQUERIED-TABLE",
+                &t.name,
+                format!(
+                    "no query for {} days; {} USD/month storage",
+                    t.days_since_last_query,
+                    money(t.storage_usd)
+                ),
+                &mut flags,
+            );
             subjects.push(Subject {
                 name: t.name.clone(),
                 compute: 0.0,
@@ -250,7 +288,12 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
     }
     for e in &p.environments {
         if e.always_on {
-            flag("COST-DEV-ALWAYS-ON", &e.name, format!("runs 24/7 for {} USD/month", money(e.monthly_usd)), &mut flags);
+            flag(
+                "COST-DEV-ALWAYS-ON",
+                &e.name,
+                format!("runs 24/7 for {} USD/month", money(e.monthly_usd)),
+                &mut flags,
+            );
             subjects.push(Subject {
                 name: e.name.clone(),
                 compute: e.monthly_usd,
@@ -263,9 +306,13 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
     let mut opportunities = Vec::new();
     let mut seen = HashSet::new();
     for s in &subjects {
-        let Some(f) = book.red_flag(s.flag) else { continue };
+        let Some(f) = book.red_flag(s.flag) else {
+            continue;
+        };
         for sid in &f.strategies {
-            let Some(st) = book.strategy(sid) else { continue };
+            let Some(st) = book.strategy(sid) else {
+                continue;
+            };
             if !seen.insert((st.id.clone(), s.name.clone())) {
                 continue;
             }
@@ -293,7 +340,10 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
     }
     opportunities.sort_by(|a, b| {
         let mid = |o: &Opportunity| o.savings_low_usd + o.savings_high_usd;
-        mid(b).total_cmp(&mid(a)).then(a.effort.cmp(&b.effort)).then(a.subject.cmp(&b.subject))
+        mid(b)
+            .total_cmp(&mid(a))
+            .then(a.effort.cmp(&b.effort))
+            .then(a.subject.cmp(&b.subject))
     });
     for (i, o) in opportunities.iter_mut().enumerate() {
         o.priority = i + 1;
@@ -301,7 +351,10 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
     pipelines.sort_by(|a, b| b.total_usd.total_cmp(&a.total_usd));
     Ok(CostReview {
         total_monthly_usd: round2(total),
-        budget_used: p.budget_monthly_usd.filter(|b| *b > 0.0).map(|b| round4(total / b)),
+        budget_used: p
+            .budget_monthly_usd
+            .filter(|b| *b > 0.0)
+            .map(|b| round4(total / b)),
         pipelines,
         red_flags: flags,
         opportunities,
@@ -311,31 +364,51 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
 
 fn validate(p: &ReviewCostsParams) -> Result<()> {
     if p.pipelines.is_empty() {
-        return Err(Error::invalid("pipelines: give at least one pipeline with its monthly costs"));
+        return Err(Error::invalid(
+            "pipelines: give at least one pipeline with its monthly costs",
+        ));
     }
     let bad = |x: f64| !x.is_finite() || x < 0.0;
     for (i, x) in p.pipelines.iter().enumerate() {
-        for (field, v) in [("compute_usd", x.compute_usd), ("storage_usd", x.storage_usd), ("egress_usd", x.egress_usd)] {
+        for (field, v) in [
+            ("compute_usd", x.compute_usd),
+            ("storage_usd", x.storage_usd),
+            ("egress_usd", x.egress_usd),
+        ] {
             if bad(v) {
-                return Err(Error::invalid(format!("pipelines[{i}].{field}: `{v}` must be a number >= 0")));
+                return Err(Error::invalid(format!(
+                    "pipelines[{i}].{field}: `{v}` must be a number >= 0"
+                )));
             }
         }
-        for (field, v) in [("rows_processed", x.rows_processed), ("previous_cost_per_row", x.previous_cost_per_row), ("largest_full_scan_gb", x.largest_full_scan_gb)] {
+        for (field, v) in [
+            ("rows_processed", x.rows_processed),
+            ("previous_cost_per_row", x.previous_cost_per_row),
+            ("largest_full_scan_gb", x.largest_full_scan_gb),
+        ] {
             if let Some(v) = v
                 && bad(v)
             {
-                return Err(Error::invalid(format!("pipelines[{i}].{field}: `{v}` must be a number >= 0")));
+                return Err(Error::invalid(format!(
+                    "pipelines[{i}].{field}: `{v}` must be a number >= 0"
+                )));
             }
         }
     }
     for (i, e) in p.environments.iter().enumerate() {
         if bad(e.monthly_usd) {
-            return Err(Error::invalid(format!("environments[{i}].monthly_usd: `{}` must be a number >= 0", e.monthly_usd)));
+            return Err(Error::invalid(format!(
+                "environments[{i}].monthly_usd: `{}` must be a number >= 0",
+                e.monthly_usd
+            )));
         }
     }
     for (i, t) in p.tables.iter().enumerate() {
         if bad(t.storage_usd) {
-            return Err(Error::invalid(format!("tables[{i}].storage_usd: `{}` must be a number >= 0", t.storage_usd)));
+            return Err(Error::invalid(format!(
+                "tables[{i}].storage_usd: `{}` must be a number >= 0",
+                t.storage_usd
+            )));
         }
     }
     Ok(())

@@ -108,9 +108,14 @@ pub fn generate(ops: &OperationsBook, p: &GenerateMonitoringParams) -> Result<Mo
     }
     let tier = pipe.tier.unwrap_or(2);
     if !(1..=3).contains(&tier) {
-        return Err(Error::invalid(format!("pipeline.tier: `{tier}` is not allowed; allowed: 1, 2, 3")));
+        return Err(Error::invalid(format!(
+            "pipeline.tier: `{tier}` is not allowed; allowed: 1, 2, 3"
+        )));
     }
-    let sla_warn = pipe.sla_minutes.map(|m| (m * 4).div_ceil(5).to_string()).unwrap_or_else(|| "SLA".to_string());
+    let sla_warn = pipe
+        .sla_minutes
+        .map(|m| (m * 4).div_ceil(5).to_string())
+        .unwrap_or_else(|| "SLA".to_string());
     let metrics = ops
         .metrics
         .iter()
@@ -187,7 +192,9 @@ FROM {t} WHERE {ts} >= {window}) AS volume_window",
     Ok(vec![
         MonitorSql {
             metric: "MON-FRESHNESS".to_string(),
-            reading: format!("FAIL when the newest `{timestamp_column}` is older than {freshness_hours} h (or the table is empty)"),
+            reading: format!(
+                "FAIL when the newest `{timestamp_column}` is older than {freshness_hours} h (or the table is empty)"
+            ),
             sql: freshness,
         },
         MonitorSql {

@@ -16,41 +16,32 @@ use crate::render::Templates;
 
 use super::architecture::SourceKind;
 
-/// The pipeline a plan or runbook is about (fields of a `design_pipeline` spec).
+// The pipeline a plan or runbook is about (fields of a `design_pipeline` spec).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineRef {
     /// Pipeline name.
     pub name: String,
     /// Target table.
-    #[serde(default)]
     pub table: Option<String>,
     /// Source system.
-    #[serde(default)]
     pub source: Option<String>,
     /// Kind of source.
-    #[serde(default)]
     pub source_kind: Option<SourceKind>,
     /// Load strategy (append, merge, partition_swap, truncate_reload, soft_delete).
-    #[serde(default)]
     pub load_strategy: Option<String>,
     /// Transform engine (sql, dbt, spark, python).
-    #[serde(default)]
     pub engine: Option<String>,
     /// Natural/merge key columns.
     #[serde(default)]
     pub merge_keys: Vec<String>,
     /// Partition column.
-    #[serde(default)]
     pub partition_key: Option<String>,
     /// 1 critical, 2 important, 3 nice-to-have.
-    #[serde(default)]
     pub tier: Option<u8>,
     /// SLA in minutes.
-    #[serde(default)]
     pub sla_minutes: Option<u32>,
     /// Owning team.
-    #[serde(default)]
     pub owner: Option<String>,
     /// Alert channels.
     #[serde(default)]
@@ -68,18 +59,27 @@ impl PipelineRef {
         if let Some(t) = self.tier
             && !(1..=3).contains(&t)
         {
-            return Err(Error::invalid(format!("{field}.tier: `{t}` is not allowed; allowed: 1, 2, 3")));
+            return Err(Error::invalid(format!(
+                "{field}.tier: `{t}` is not allowed; allowed: 1, 2, 3"
+            )));
         }
         Ok(())
     }
 
     fn table_or_name(&self) -> String {
-        self.table.clone().unwrap_or_else(|| format!("the target of {}", self.name))
+        self.table
+            .clone()
+            .unwrap_or_else(|| format!("the target of {}", self.name))
     }
 
     /// Severity of a failed run for this pipeline (from the playbook's MON-FAILED-RUNS routing).
     pub fn failure_severity(&self, ops: &OperationsBook) -> String {
-        severity_for(ops, "MON-FAILED-RUNS", self.tier.unwrap_or(2), self.revenue_or_compliance)
+        severity_for(
+            ops,
+            "MON-FAILED-RUNS",
+            self.tier.unwrap_or(2),
+            self.revenue_or_compliance,
+        )
     }
 }
 
@@ -106,7 +106,6 @@ pub struct PlanTestsParams {
     /// The pipeline to test.
     pub pipeline: PipelineRef,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
@@ -145,7 +144,10 @@ pub fn plan_tests(ops: &OperationsBook, p: &PlanTestsParams) -> Result<TestPlan>
     let pipe = &p.pipeline;
     let mut facts = Facts::new();
     if let Some(k) = pipe.source_kind {
-        facts.insert("source_kind".into(), serde_json::to_value(k).unwrap_or_default());
+        facts.insert(
+            "source_kind".into(),
+            serde_json::to_value(k).unwrap_or_default(),
+        );
     }
     if let Some(l) = &pipe.load_strategy {
         facts.insert("load_strategy".into(), json!(l));
@@ -154,7 +156,10 @@ pub fn plan_tests(ops: &OperationsBook, p: &PlanTestsParams) -> Result<TestPlan>
         facts.insert("engine".into(), json!(e.to_lowercase()));
     }
     facts.insert("has_merge_keys".into(), json!(!pipe.merge_keys.is_empty()));
-    facts.insert("has_partition_key".into(), json!(pipe.partition_key.is_some()));
+    facts.insert(
+        "has_partition_key".into(),
+        json!(pipe.partition_key.is_some()),
+    );
     facts.insert("has_sla".into(), json!(pipe.sla_minutes.is_some()));
     facts.insert("tier".into(), json!(pipe.tier.unwrap_or(2)));
     let values = placeholders(pipe);
@@ -186,10 +191,32 @@ fn placeholders(pipe: &PipelineRef) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
         ("name", pipe.name.clone()),
         ("table", pipe.table_or_name()),
-        ("source", pipe.source.clone().unwrap_or_else(|| "the source".to_string())),
-        ("keys", if pipe.merge_keys.is_empty() { "the natural key".to_string() } else { pipe.merge_keys.join(", ") }),
-        ("partition_key", pipe.partition_key.clone().unwrap_or_else(|| "partition".to_string())),
-        ("sla_minutes", pipe.sla_minutes.map(|m| m.to_string()).unwrap_or_else(|| "SLA".to_string())),
+        (
+            "source",
+            pipe.source
+                .clone()
+                .unwrap_or_else(|| "the source".to_string()),
+        ),
+        (
+            "keys",
+            if pipe.merge_keys.is_empty() {
+                "the natural key".to_string()
+            } else {
+                pipe.merge_keys.join(", ")
+            },
+        ),
+        (
+            "partition_key",
+            pipe.partition_key
+                .clone()
+                .unwrap_or_else(|| "partition".to_string()),
+        ),
+        (
+            "sla_minutes",
+            pipe.sla_minutes
+                .map(|m| m.to_string())
+                .unwrap_or_else(|| "SLA".to_string()),
+        ),
     ])
 }
 
@@ -209,10 +236,8 @@ pub struct TriageFailureParams {
     /// The error message or log excerpt.
     pub error: String,
     /// The failed pipeline, for severity and re-run advice.
-    #[serde(default)]
     pub pipeline: Option<PipelineRef>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
@@ -249,7 +274,9 @@ pub struct Triage {
 /// Classifies an error message into a branch of the triage tree.
 pub fn triage(ops: &OperationsBook, p: &TriageFailureParams) -> Result<Triage> {
     if p.error.trim().is_empty() {
-        return Err(Error::invalid("error: must not be empty (paste the error message or log excerpt)"));
+        return Err(Error::invalid(
+            "error: must not be empty (paste the error message or log excerpt)",
+        ));
     }
     if let Some(pipe) = &p.pipeline {
         pipe.check("pipeline")?;
@@ -269,12 +296,17 @@ pub fn triage(ops: &OperationsBook, p: &TriageFailureParams) -> Result<Triage> {
             .unwrap_or_else(|| id.to_string())
     };
     let rerun = p.pipeline.as_ref().and_then(|pipe| {
-        pipe.load_strategy.as_ref().and_then(|l| ops.rerun_by_load.get(l).cloned())
+        pipe.load_strategy
+            .as_ref()
+            .and_then(|l| ops.rerun_by_load.get(l).cloned())
     });
     let severity = p.pipeline.as_ref().map(|pipe| {
         let sev = pipe.failure_severity(ops);
         match ops.severity(&sev) {
-            Some(s) => format!("{sev} ({}): respond within {} min; {}", s.name, s.response_minutes, s.response),
+            Some(s) => format!(
+                "{sev} ({}): respond within {} min; {}",
+                s.name, s.response_minutes, s.response
+            ),
             None => sev,
         }
     });
@@ -323,8 +355,12 @@ pub fn triage(ops: &OperationsBook, p: &TriageFailureParams) -> Result<Triage> {
 
 fn first_match(branch: &TriageBranch, text: &str) -> Result<Option<String>> {
     for pattern in &branch.patterns {
-        let re = Regex::new(pattern)
-            .map_err(|e| Error::invalid(format!("operations playbook: `{}` pattern `{pattern}`: {e}", branch.id)))?;
+        let re = Regex::new(pattern).map_err(|e| {
+            Error::invalid(format!(
+                "operations playbook: `{}` pattern `{pattern}`: {e}",
+                branch.id
+            ))
+        })?;
         if let Some(m) = re.find(text) {
             return Ok(Some(format!("`{}` (pattern `{pattern}`)", m.as_str())));
         }
@@ -332,17 +368,17 @@ fn first_match(branch: &TriageBranch, text: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// Runbook kinds.
+// Runbook kinds.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RunbookKind {
-    /// Pipeline failure triage.
+    // Pipeline failure triage.
     FailureTriage,
-    /// Source schema change.
+    // Source schema change.
     SchemaChange,
-    /// Disaster recovery (RPO/RTO).
+    // Disaster recovery (RPO/RTO).
     DisasterRecovery,
-    /// Backfill.
+    // Backfill.
     Backfill,
 }
 
@@ -364,10 +400,8 @@ pub struct GenerateRunbookParams {
     /// Which runbook.
     pub kind: RunbookKind,
     /// Tailor it to this pipeline.
-    #[serde(default)]
     pub pipeline: Option<PipelineRef>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
@@ -388,13 +422,19 @@ pub struct Runbook {
 }
 
 /// Renders a runbook.
-pub fn runbook(books: &Playbooks, templates: &Templates, p: &GenerateRunbookParams) -> Result<Runbook> {
+pub fn runbook(
+    books: &Playbooks,
+    templates: &Templates,
+    p: &GenerateRunbookParams,
+) -> Result<Runbook> {
     if let Some(pipe) = &p.pipeline {
         pipe.check("pipeline")?;
     }
     let ops = &books.operations;
     let pipe = p.pipeline.as_ref();
-    let rerun = pipe.and_then(|x| x.load_strategy.as_ref()).and_then(|l| ops.rerun_by_load.get(l));
+    let rerun = pipe
+        .and_then(|x| x.load_strategy.as_ref())
+        .and_then(|l| ops.rerun_by_load.get(l));
     let severity = pipe.map(|x| x.failure_severity(ops));
     let backfill_steps: Vec<serde_json::Value> = books
         .pipeline
@@ -403,7 +443,11 @@ pub fn runbook(books: &Playbooks, templates: &Templates, p: &GenerateRunbookPara
         .iter()
         .map(|s| {
             let values = BTreeMap::from([
-                ("table", pipe.map(PipelineRef::table_or_name).unwrap_or_else(|| "<table>".to_string())),
+                (
+                    "table",
+                    pipe.map(PipelineRef::table_or_name)
+                        .unwrap_or_else(|| "<table>".to_string()),
+                ),
                 ("start", "<start>".to_string()),
                 ("end", "<end>".to_string()),
                 ("grain", "<grain>".to_string()),

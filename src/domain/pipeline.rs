@@ -19,13 +19,10 @@ pub struct DesignPipelineParams {
     /// Pipeline name (snake_case).
     pub name: String,
     /// Owning team or person.
-    #[serde(default)]
     pub owner: Option<String>,
     /// Cron schedule, e.g. `0 * * * *`.
-    #[serde(default)]
     pub schedule: Option<String>,
     /// Maximum acceptable runtime in minutes.
-    #[serde(default)]
     pub sla_minutes: Option<u32>,
     /// 1 critical, 2 important (default), 3 nice-to-have.
     #[serde(default = "default_tier")]
@@ -35,22 +32,16 @@ pub struct DesignPipelineParams {
     /// Where it goes.
     pub target: PipelineTarget,
     /// Force an extraction strategy instead of walking the tree (e.g. `full`).
-    #[serde(default)]
     pub extraction: Option<String>,
     /// Force a load strategy instead of the table's pick.
-    #[serde(default)]
     pub load_strategy: Option<String>,
     /// Transform engine (sql, dbt, spark, python); default sql.
-    #[serde(default)]
     pub transform_engine: Option<String>,
     /// Where the watermark/offset is kept; default: connector for CDC/streams, else control_table.
-    #[serde(default)]
     pub watermark_storage: Option<WatermarkStorage>,
     /// Clock used for partitions and windows; default event_time for event data.
-    #[serde(default)]
     pub time_semantics: Option<TimeSemantics>,
     /// Allowed lateness of event data in hours.
-    #[serde(default)]
     pub late_window_hours: Option<f64>,
     /// A periodic full reconciliation against the source is scheduled.
     #[serde(default)]
@@ -59,19 +50,15 @@ pub struct DesignPipelineParams {
     #[serde(default)]
     pub rerun_tested: bool,
     /// Checks before load; omit for dana's defaults, `[]` for none.
-    #[serde(default)]
     pub pre_load_checks: Option<Vec<String>>,
     /// Checks after load; omit for dana's defaults, `[]` for none.
-    #[serde(default)]
     pub post_load_checks: Option<Vec<String>>,
     /// Alert channels (e.g. `#data-alerts`, `pagerduty:data`).
     #[serde(default)]
     pub alert_channels: Vec<String>,
     /// Retries on failure; default from the playbook.
-    #[serde(default)]
     pub max_retries: Option<u32>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
@@ -79,7 +66,7 @@ fn default_tier() -> u8 {
     2
 }
 
-/// The source side.
+// The source side.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineSource {
@@ -88,16 +75,13 @@ pub struct PipelineSource {
     /// Kind of source.
     pub kind: SourceKind,
     /// Table, endpoint, path or topic.
-    #[serde(default)]
     pub object: Option<String>,
     /// Rows in the source table (drives full-extraction and reload rules).
-    #[serde(default)]
     pub rows: Option<u64>,
     /// Database: a change log readable by CDC is available.
     #[serde(default)]
     pub supports_cdc: bool,
     /// Database: reliable last-modified column, e.g. `updated_at`.
-    #[serde(default)]
     pub updated_at_column: Option<String>,
     /// API: pushes webhooks.
     #[serde(default)]
@@ -107,7 +91,7 @@ pub struct PipelineSource {
     pub has_cursor: bool,
 }
 
-/// The target side.
+// The target side.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineTarget {
@@ -121,7 +105,6 @@ pub struct PipelineTarget {
     #[serde(default)]
     pub merge_keys: Vec<String>,
     /// Partition column.
-    #[serde(default)]
     pub partition_key: Option<String>,
     /// Clustering columns.
     #[serde(default)]
@@ -131,43 +114,43 @@ pub struct PipelineTarget {
     pub track_deletes: bool,
 }
 
-/// What the loaded rows are.
+// What the loaded rows are.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DataKind {
-    /// Immutable events or logs.
+    // Immutable events or logs.
     Event,
-    /// Facts never updated after they are written.
+    // Facts never updated after they are written.
     ImmutableFact,
-    /// Facts updated later (order status, amounts).
+    // Facts updated later (order status, amounts).
     MutableFact,
-    /// Dimension rows.
+    // Dimension rows.
     Dimension,
-    /// Small reference/lookup data.
+    // Small reference/lookup data.
     Reference,
 }
 
-/// Where a watermark is persisted.
+// Where a watermark is persisted.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum WatermarkStorage {
-    /// A control table in the warehouse.
+    // A control table in the warehouse.
     ControlTable,
-    /// The orchestrator's state store.
+    // The orchestrator's state store.
     Orchestrator,
-    /// The CDC connector or consumer group manages offsets.
+    // The CDC connector or consumer group manages offsets.
     Connector,
-    /// Hard-coded or computed inside the pipeline code.
+    // Hard-coded or computed inside the pipeline code.
     InCode,
 }
 
-/// Clock used for partitions and windows.
+// Clock used for partitions and windows.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeSemantics {
-    /// When the event happened.
+    // When the event happened.
     EventTime,
-    /// When the pipeline processed it.
+    // When the pipeline processed it.
     ProcessingTime,
 }
 
@@ -176,7 +159,8 @@ pub enum TimeSemantics {
 pub struct PipelineDesign {
     /// The spec as YAML (universal pipeline template).
     pub spec_yaml: String,
-    /// The spec, structured.
+    /// The spec, structured (same content as `spec_yaml`; schema left open to keep tools/list small).
+    #[schemars(with = "serde_json::Value")]
     pub spec: PipelineSpec,
     /// How the extraction strategy was chosen.
     pub extraction: Decision,
@@ -351,30 +335,43 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
     facts.insert("incremental".into(), json!(incremental));
     let load = choose_load(book, p, &facts)?;
     facts.insert("load_strategy".into(), json!(load.strategy));
-    let watermark = p.watermark_storage.or(incremental.then(|| {
-        if matches!(extraction.strategy.as_str(), "cdc" | "consumer_offsets") {
-            WatermarkStorage::Connector
-        } else {
-            WatermarkStorage::ControlTable
-        }
-    }));
+    let default_watermark = if matches!(extraction.strategy.as_str(), "cdc" | "consumer_offsets") {
+        WatermarkStorage::Connector
+    } else {
+        WatermarkStorage::ControlTable
+    };
+    let watermark = p
+        .watermark_storage
+        .or(incremental.then_some(default_watermark));
     if incremental {
-        facts.insert("watermark_external".into(), json!(watermark != Some(WatermarkStorage::InCode)));
+        facts.insert(
+            "watermark_external".into(),
+            json!(watermark != Some(WatermarkStorage::InCode)),
+        );
     }
     let is_event = facts.get("is_event_data") == Some(&json!(true));
-    let time_semantics = p.time_semantics.or(is_event.then_some(TimeSemantics::EventTime));
+    let time_semantics = p
+        .time_semantics
+        .or(is_event.then_some(TimeSemantics::EventTime));
     if let Some(t) = time_semantics {
-        facts.insert("time_semantics".into(), serde_json::to_value(t).unwrap_or_default());
+        facts.insert(
+            "time_semantics".into(),
+            serde_json::to_value(t).unwrap_or_default(),
+        );
     }
     let d = &book.defaults;
-    let pre_load = p
-        .pre_load_checks
-        .clone()
-        .unwrap_or_else(|| d.pre_load.iter().map(|c| format!("{}: {}", c.id, c.check)).collect());
-    let post_load = p
-        .post_load_checks
-        .clone()
-        .unwrap_or_else(|| d.post_load.iter().map(|c| format!("{}: {}", c.id, c.check)).collect());
+    let pre_load = p.pre_load_checks.clone().unwrap_or_else(|| {
+        d.pre_load
+            .iter()
+            .map(|c| format!("{}: {}", c.id, c.check))
+            .collect()
+    });
+    let post_load = p.post_load_checks.clone().unwrap_or_else(|| {
+        d.post_load
+            .iter()
+            .map(|c| format!("{}: {}", c.id, c.check))
+            .collect()
+    });
     facts.insert("has_pre_checks".into(), json!(!pre_load.is_empty()));
     facts.insert("has_post_checks".into(), json!(!post_load.is_empty()));
 
@@ -414,7 +411,10 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
             late_window_hours: p.late_window_hours,
         },
         transform: TransformSpec {
-            engine: p.transform_engine.clone().unwrap_or_else(|| "sql".to_string()),
+            engine: p
+                .transform_engine
+                .clone()
+                .unwrap_or_else(|| "sql".to_string()),
             stages: d
                 .transform_stages
                 .iter()
@@ -432,9 +432,14 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
             partition_key: p.target.partition_key.clone(),
             clustering_keys: p.target.clustering_keys.clone(),
         },
-        quality_gates: QualityGates { pre_load, post_load },
+        quality_gates: QualityGates {
+            pre_load,
+            post_load,
+        },
         error_handling: ErrorHandling {
-            strategy: tier_rule.map(|t| t.strategy.clone()).unwrap_or_else(|| "retry".to_string()),
+            strategy: tier_rule
+                .map(|t| t.strategy.clone())
+                .unwrap_or_else(|| "retry".to_string()),
             reason: tier_rule.map(|t| t.reason.clone()).unwrap_or_default(),
             max_retries: p.max_retries.unwrap_or(d.error_handling.max_retries),
             retry_delay_seconds: d.error_handling.retry_delay_seconds,
@@ -459,7 +464,10 @@ fn validate(p: &DesignPipelineParams) -> Result<()> {
         return Err(Error::invalid("name: must not be empty"));
     }
     if !(1..=3).contains(&p.tier) {
-        return Err(Error::invalid(format!("tier: `{}` is not allowed; allowed: 1, 2, 3", p.tier)));
+        return Err(Error::invalid(format!(
+            "tier: `{}` is not allowed; allowed: 1, 2, 3",
+            p.tier
+        )));
     }
     if p.target.table.trim().is_empty() {
         return Err(Error::invalid("target.table: must not be empty"));
@@ -467,7 +475,9 @@ fn validate(p: &DesignPipelineParams) -> Result<()> {
     if let Some(h) = p.late_window_hours
         && (!h.is_finite() || h < 0.0)
     {
-        return Err(Error::invalid(format!("late_window_hours: `{h}` must be a number >= 0")));
+        return Err(Error::invalid(format!(
+            "late_window_hours: `{h}` must be a number >= 0"
+        )));
     }
     if let Some(s) = &p.schedule
         && s.split_whitespace().count() != 5
@@ -485,39 +495,75 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
     let s = &p.source;
     let t = &p.target;
     let mut f = Facts::new();
-    f.insert("source_kind".into(), serde_json::to_value(s.kind).unwrap_or_default());
+    f.insert(
+        "source_kind".into(),
+        serde_json::to_value(s.kind).unwrap_or_default(),
+    );
     f.insert("supports_cdc".into(), json!(s.supports_cdc));
-    f.insert("has_updated_at".into(), json!(s.updated_at_column.as_deref().is_some_and(|c| !c.trim().is_empty())));
+    f.insert(
+        "has_updated_at".into(),
+        json!(
+            s.updated_at_column
+                .as_deref()
+                .is_some_and(|c| !c.trim().is_empty())
+        ),
+    );
     f.insert("supports_webhooks".into(), json!(s.supports_webhooks));
     f.insert("has_cursor".into(), json!(s.has_cursor));
     if let Some(rows) = s.rows {
         f.insert("source_rows".into(), json!(rows));
     }
-    f.insert("data_kind".into(), serde_json::to_value(t.data_kind).unwrap_or_default());
-    let mutable = matches!(t.data_kind, DataKind::MutableFact | DataKind::Dimension | DataKind::Reference);
+    f.insert(
+        "data_kind".into(),
+        serde_json::to_value(t.data_kind).unwrap_or_default(),
+    );
+    let mutable = matches!(
+        t.data_kind,
+        DataKind::MutableFact | DataKind::Dimension | DataKind::Reference
+    );
     f.insert("mutable".into(), json!(mutable));
-    f.insert("is_event_data".into(), json!(t.data_kind == DataKind::Event || s.kind == SourceKind::Stream));
+    f.insert(
+        "is_event_data".into(),
+        json!(t.data_kind == DataKind::Event || s.kind == SourceKind::Stream),
+    );
     f.insert("track_deletes".into(), json!(t.track_deletes));
     f.insert("has_partition_key".into(), json!(t.partition_key.is_some()));
     f.insert("has_merge_keys".into(), json!(!t.merge_keys.is_empty()));
     f.insert("rerun_tested".into(), json!(p.rerun_tested));
     f.insert("has_reconciliation".into(), json!(p.reconciliation));
-    f.insert("has_late_window".into(), json!(p.late_window_hours.is_some()));
+    f.insert(
+        "has_late_window".into(),
+        json!(p.late_window_hours.is_some()),
+    );
     f.insert("has_alerting".into(), json!(!p.alert_channels.is_empty()));
     f
 }
 
-fn choose_extraction(book: &PipelineBook, p: &DesignPipelineParams, facts: &Facts) -> Result<Decision> {
+fn choose_extraction(
+    book: &PipelineBook,
+    p: &DesignPipelineParams,
+    facts: &Facts,
+) -> Result<Decision> {
     if let Some(given) = &p.extraction {
         let Some(rule) = book.extraction.iter().find(|r| &r.strategy == given) else {
-            let valid: Vec<&str> = book.extraction.iter().map(|r| r.strategy.as_str()).collect();
-            return Err(Error::invalid(format!("extraction: unknown strategy `{given}`; allowed: {}", valid.join(", "))));
+            let valid: Vec<&str> = book
+                .extraction
+                .iter()
+                .map(|r| r.strategy.as_str())
+                .collect();
+            return Err(Error::invalid(format!(
+                "extraction: unknown strategy `{given}`; allowed: {}",
+                valid.join(", ")
+            )));
         };
         return Ok(Decision {
             id: "GIVEN".to_string(),
             strategy: rule.strategy.clone(),
             path: vec!["given by the caller".to_string()],
-            rationale: format!("Forced by the caller; the tree would pick `{}`.", tree_pick(book, facts)),
+            rationale: format!(
+                "Forced by the caller; the tree would pick `{}`.",
+                tree_pick(book, facts)
+            ),
             tradeoff: rule.tradeoff.clone(),
         });
     }
@@ -525,7 +571,9 @@ fn choose_extraction(book: &PipelineBook, p: &DesignPipelineParams, facts: &Fact
         .extraction
         .iter()
         .find(|r| conditions::holds(&r.when, facts))
-        .ok_or_else(|| Error::invalid("source: no extraction rule matches this source; check source.kind"))?;
+        .ok_or_else(|| {
+            Error::invalid("source: no extraction rule matches this source; check source.kind")
+        })?;
     Ok(Decision {
         id: rule.id.clone(),
         strategy: rule.strategy.clone(),
@@ -548,7 +596,10 @@ fn choose_load(book: &PipelineBook, p: &DesignPipelineParams, facts: &Facts) -> 
     if let Some(given) = &p.load_strategy {
         let Some(rule) = book.load.iter().find(|r| &r.strategy == given) else {
             let valid: Vec<&str> = book.load.iter().map(|r| r.strategy.as_str()).collect();
-            return Err(Error::invalid(format!("load_strategy: unknown strategy `{given}`; allowed: {}", valid.join(", "))));
+            return Err(Error::invalid(format!(
+                "load_strategy: unknown strategy `{given}`; allowed: {}",
+                valid.join(", ")
+            )));
         };
         return Ok(Decision {
             id: "GIVEN".to_string(),
@@ -561,7 +612,8 @@ fn choose_load(book: &PipelineBook, p: &DesignPipelineParams, facts: &Facts) -> 
             tradeoff: rule.tradeoff.clone(),
         });
     }
-    let rule = table_pick.ok_or_else(|| Error::invalid("pipeline playbook: the load table has no fallback rule"))?;
+    let rule = table_pick
+        .ok_or_else(|| Error::invalid("pipeline playbook: the load table has no fallback rule"))?;
     Ok(Decision {
         id: rule.id.clone(),
         strategy: rule.strategy.clone(),
@@ -573,7 +625,10 @@ fn choose_load(book: &PipelineBook, p: &DesignPipelineParams, facts: &Facts) -> 
 
 /// The finding of a rule when one of its `violated_when` maps holds.
 fn fire(rule: &CheckRule, facts: &Facts) -> Option<Finding> {
-    let hit: &When = rule.violated_when.iter().find(|w| conditions::holds(w, facts))?;
+    let hit: &When = rule
+        .violated_when
+        .iter()
+        .find(|w| conditions::holds(w, facts))?;
     Some(Finding {
         id: rule.id.clone(),
         severity: rule.severity,

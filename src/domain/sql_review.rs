@@ -9,8 +9,8 @@ use std::ops::ControlFlow;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sqlparser::ast::{
-    BinaryOperator, Distinct, Expr, InTarget, JoinConstraint, JoinOperator, ObjectName, Query, Select,
-    SelectItem, SetExpr, Spanned, Statement, TableFactor, Visit, Visitor,
+    BinaryOperator, Distinct, Expr, InTarget, JoinConstraint, JoinOperator, ObjectName, Query,
+    Select, SelectItem, SetExpr, Spanned, Statement, TableFactor, Visit, Visitor,
 };
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
@@ -97,7 +97,10 @@ pub fn parse(sql: &str, dialect: &str) -> Result<Vec<Statement>> {
     let d = parser_dialect(dialect)?;
     let statements = Parser::parse_sql(d.as_ref(), sql).map_err(|e| {
         let text = e.to_string();
-        let text = text.strip_prefix("sql parser error: ").unwrap_or(&text).to_string();
+        let text = text
+            .strip_prefix("sql parser error: ")
+            .unwrap_or(&text)
+            .to_string();
         Error::invalid(format!("sql: does not parse as {dialect}: {text}"))
     })?;
     if statements.is_empty() {
@@ -107,9 +110,16 @@ pub fn parse(sql: &str, dialect: &str) -> Result<Vec<Statement>> {
 }
 
 /// Lints parsed statements against the playbook's SQL rules.
-pub fn lint(book: &OptimizationBook, statements: &[Statement], partition_keys: &BTreeMap<String, String>) -> Vec<SqlFinding> {
+pub fn lint(
+    book: &OptimizationBook,
+    statements: &[Statement],
+    partition_keys: &BTreeMap<String, String>,
+) -> Vec<SqlFinding> {
     let mut v = Lint {
-        partition_keys: partition_keys.iter().map(|(k, c)| (k.to_lowercase(), c.to_lowercase())).collect(),
+        partition_keys: partition_keys
+            .iter()
+            .map(|(k, c)| (k.to_lowercase(), c.to_lowercase()))
+            .collect(),
         ..Lint::default()
     };
     for s in statements {
@@ -122,7 +132,10 @@ pub fn lint(book: &OptimizationBook, statements: &[Statement], partition_keys: &
             v.hit(
                 "SQL-REPEATED-SCAN",
                 spans[1],
-                format!("`{table}` is scanned by {} separate SELECT blocks", spans.len()),
+                format!(
+                    "`{table}` is scanned by {} separate SELECT blocks",
+                    spans.len()
+                ),
             );
         }
     }
@@ -132,7 +145,9 @@ pub fn lint(book: &OptimizationBook, statements: &[Statement], partition_keys: &
         if !seen.insert((h.rule, h.span.start.line, h.span.start.column)) {
             continue;
         }
-        let Some(rule) = book.sql_rule(h.rule) else { continue };
+        let Some(rule) = book.sql_rule(h.rule) else {
+            continue;
+        };
         out.push(SqlFinding {
             rule: rule.id.clone(),
             severity: rule.severity,
@@ -149,7 +164,9 @@ pub fn lint(book: &OptimizationBook, statements: &[Statement], partition_keys: &
 
 /// Errors first, then by position.
 pub fn sort_findings(findings: &mut [SqlFinding]) {
-    findings.sort_by(|a, b| (a.severity as u8, a.line, a.column).cmp(&(b.severity as u8, b.line, b.column)));
+    findings.sort_by(|a, b| {
+        (a.severity as u8, a.line, a.column).cmp(&(b.severity as u8, b.line, b.column))
+    });
 }
 
 struct Hit {
@@ -182,7 +199,11 @@ struct Lint {
 
 impl Lint {
     fn hit(&mut self, rule: &'static str, span: Span, message: String) {
-        self.hits.push(Hit { rule, span, message });
+        self.hits.push(Hit {
+            rule,
+            span,
+            message,
+        });
     }
 }
 
@@ -202,7 +223,10 @@ fn last_ident(name: &ObjectName) -> String {
 }
 
 /// Qualifiers (names and aliases) and plain tables a FROM clause defines.
-fn from_names(select: &Select) -> (HashSet<String>, Vec<(String, Option<String>, Span)>) {
+/// A table read by a SELECT: (name, alias, where it is named), lowercase.
+type TableRef = (String, Option<String>, Span);
+
+fn from_names(select: &Select) -> (HashSet<String>, Vec<TableRef>) {
     let mut quals = HashSet::new();
     let mut tables = Vec::new();
     let factors = select
@@ -268,7 +292,15 @@ fn wrapped_column(e: &Expr) -> bool {
 fn contains_subquery(e: &Expr) -> bool {
     let mut found = false;
     let _ = sqlparser::ast::visit_expressions(e, |x| {
-        if matches!(x, Expr::Subquery(_) | Expr::Exists { .. } | Expr::In { target: InTarget::Subquery(_), .. }) {
+        if matches!(
+            x,
+            Expr::Subquery(_)
+                | Expr::Exists { .. }
+                | Expr::In {
+                    target: InTarget::Subquery(_),
+                    ..
+                }
+        ) {
             found = true;
         }
         ControlFlow::<()>::Continue(())
@@ -292,7 +324,9 @@ fn is_comparison(op: &BinaryOperator) -> bool {
 /// COUNT, or a column the subquery filters with `IS NOT NULL`.
 fn provably_not_null(q: &Query) -> bool {
     let Some(s) = select_of(q) else { return false };
-    let [item] = s.projection.as_slice() else { return false };
+    let [item] = s.projection.as_slice() else {
+        return false;
+    };
     let expr = match item {
         SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
         _ => return false,
@@ -324,7 +358,11 @@ fn links_tables(selection: Option<&Expr>) -> bool {
     let Some(sel) = selection else { return false };
     let mut linked = false;
     let _ = sqlparser::ast::visit_expressions(sel, |e| {
-        if let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = e
+        if let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } = e
             && is_column(left)
             && is_column(right)
         {
@@ -342,7 +380,11 @@ fn links_tables(selection: Option<&Expr>) -> bool {
 fn trivially_true(e: &Expr) -> bool {
     match e {
         Expr::Value(v) => matches!(v.value, sqlparser::ast::Value::Boolean(true)),
-        Expr::BinaryOp { left, op: BinaryOperator::Eq, right } => {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => {
             matches!((left.as_ref(), right.as_ref()), (Expr::Value(a), Expr::Value(b)) if a.value == b.value)
         }
         Expr::Nested(inner) => trivially_true(inner),
@@ -355,14 +397,26 @@ impl Visitor for Lint {
 
     fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
         if q.order_by.is_some() && q.limit_clause.is_none() && q.fetch.is_none() {
-            let span = q.order_by.as_ref().map(|o| o.span()).unwrap_or_else(|| q.span());
-            self.hit("SQL-ORDER-NO-LIMIT", span, "ORDER BY sorts the whole result and no LIMIT bounds it".to_string());
+            let span = q
+                .order_by
+                .as_ref()
+                .map(|o| o.span())
+                .unwrap_or_else(|| q.span());
+            self.hit(
+                "SQL-ORDER-NO-LIMIT",
+                span,
+                "ORDER BY sorts the whole result and no LIMIT bounds it".to_string(),
+            );
         }
         // Derived tables (FROM (SELECT ...)) are their own scope, never correlated.
         if let Some(s) = select_of(q) {
             for t in &s.from {
                 for f in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
-                    if let TableFactor::Derived { subquery, lateral: false, .. } = f
+                    if let TableFactor::Derived {
+                        subquery,
+                        lateral: false,
+                        ..
+                    } = f
                         && let Some(inner) = select_of(subquery)
                     {
                         self.kinds.insert(inner as *const Select, "derived");
@@ -375,14 +429,25 @@ impl Visitor for Lint {
 
     fn pre_visit_select(&mut self, s: &Select) -> ControlFlow<()> {
         let span = s.select_token.0.span;
-        let kind = self.kinds.get(&(s as *const Select)).copied().unwrap_or("top");
+        let kind = self
+            .kinds
+            .get(&(s as *const Select))
+            .copied()
+            .unwrap_or("top");
         let (qualifiers, tables) = from_names(s);
 
         // SELECT * (not inside EXISTS, where the projection is never read).
         if kind != "exists" {
             for item in &s.projection {
-                if matches!(item, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)) {
-                    self.hit("SQL-SELECT-STAR", item.span(), format!("`{item}` reads every column"));
+                if matches!(
+                    item,
+                    SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+                ) {
+                    self.hit(
+                        "SQL-SELECT-STAR",
+                        item.span(),
+                        format!("`{item}` reads every column"),
+                    );
                 }
             }
         }
@@ -390,7 +455,11 @@ impl Visitor for Lint {
         // DISTINCT over a join.
         let joined = s.from.len() > 1 || s.from.iter().any(|t| !t.joins.is_empty());
         if joined && matches!(s.distinct, Some(Distinct::Distinct) | Some(Distinct::On(_))) {
-            self.hit("SQL-DISTINCT-DEDUP", span, "DISTINCT is applied to the result of a join".to_string());
+            self.hit(
+                "SQL-DISTINCT-DEDUP",
+                span,
+                "DISTINCT is applied to the result of a join".to_string(),
+            );
         }
 
         // Cartesian products: comma joins without a linking predicate, joins without a condition.
@@ -398,14 +467,22 @@ impl Visitor for Lint {
             self.hit(
                 "SQL-CARTESIAN-JOIN",
                 s.from[1].relation.span(),
-                format!("{} tables are listed in FROM with no condition joining them", s.from.len()),
+                format!(
+                    "{} tables are listed in FROM with no condition joining them",
+                    s.from.len()
+                ),
             );
         }
         for t in &s.from {
             for j in &t.joins {
                 let constraint = match &j.join_operator {
-                    JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::Left(c) | JoinOperator::LeftOuter(c)
-                    | JoinOperator::Right(c) | JoinOperator::RightOuter(c) | JoinOperator::FullOuter(c) => Some(c),
+                    JoinOperator::Join(c)
+                    | JoinOperator::Inner(c)
+                    | JoinOperator::Left(c)
+                    | JoinOperator::LeftOuter(c)
+                    | JoinOperator::Right(c)
+                    | JoinOperator::RightOuter(c)
+                    | JoinOperator::FullOuter(c) => Some(c),
                     _ => None,
                 };
                 let bad = match constraint {
@@ -414,7 +491,11 @@ impl Visitor for Lint {
                     _ => false,
                 };
                 if bad {
-                    self.hit("SQL-CARTESIAN-JOIN", j.relation.span(), format!("join to `{}` has no real join condition", j.relation));
+                    self.hit(
+                        "SQL-CARTESIAN-JOIN",
+                        j.relation.span(),
+                        format!("join to `{}` has no real join condition", j.relation),
+                    );
                 }
             }
         }
@@ -425,8 +506,14 @@ impl Visitor for Lint {
             let _ = sqlparser::ast::visit_expressions(sel, |e| {
                 let sides: Vec<&Expr> = match e {
                     Expr::BinaryOp { left, op, right } if is_comparison(op) => vec![left, right],
-                    Expr::Between { expr, .. } | Expr::Like { expr, .. } | Expr::ILike { expr, .. } => vec![expr],
-                    Expr::In { expr, target: InTarget::List(_), .. } => vec![expr],
+                    Expr::Between { expr, .. }
+                    | Expr::Like { expr, .. }
+                    | Expr::ILike { expr, .. } => vec![expr],
+                    Expr::In {
+                        expr,
+                        target: InTarget::List(_),
+                        ..
+                    } => vec![expr],
                     _ => vec![],
                 };
                 for side in sides {
@@ -437,22 +524,32 @@ impl Visitor for Lint {
                 ControlFlow::<()>::Continue(())
             });
             for (sp, text) in found {
-                self.hit("SQL-FUNC-ON-COLUMN", sp, format!("`{text}` wraps a column in the filter"));
+                self.hit(
+                    "SQL-FUNC-ON-COLUMN",
+                    sp,
+                    format!("`{text}` wraps a column in the filter"),
+                );
             }
         }
 
         // Partition filter.
         for (table, alias, tspan) in &tables {
-            let Some(key) = self.partition_keys.get(table).cloned() else { continue };
+            let Some(key) = self.partition_keys.get(table).cloned() else {
+                continue;
+            };
             let refs = s.selection.as_ref().map(column_refs).unwrap_or_default();
             let filtered = refs.iter().any(|(q, c)| {
-                c == &key && q.as_ref().is_none_or(|q| q == table || Some(q) == alias.as_ref())
+                c == &key
+                    && q.as_ref()
+                        .is_none_or(|q| q == table || Some(q) == alias.as_ref())
             });
             if !filtered {
                 self.hit(
                     "SQL-NO-PARTITION-FILTER",
                     *tspan,
-                    format!("`{table}` is partitioned on `{key}` but this SELECT does not filter on it"),
+                    format!(
+                        "`{table}` is partitioned on `{key}` but this SELECT does not filter on it"
+                    ),
                 );
             }
         }
@@ -493,7 +590,12 @@ impl Visitor for Lint {
                     self.kinds.insert(s as *const Select, "exists");
                 }
             }
-            Expr::In { expr, target: InTarget::Subquery(q), negated, .. } => {
+            Expr::In {
+                expr,
+                target: InTarget::Subquery(q),
+                negated,
+                ..
+            } => {
                 if let Some(s) = select_of(q) {
                     self.kinds.insert(s as *const Select, "in");
                 }
@@ -510,7 +612,9 @@ impl Visitor for Lint {
                 let n = self.scopes.len();
                 if n >= 2 {
                     let inner = &self.scopes[n - 1];
-                    let outer_defines = self.scopes[..n - 1].iter().any(|s| s.qualifiers.contains(&q));
+                    let outer_defines = self.scopes[..n - 1]
+                        .iter()
+                        .any(|s| s.qualifiers.contains(&q));
                     if !inner.qualifiers.contains(&q)
                         && outer_defines
                         && matches!(inner.kind, "scalar" | "in")
@@ -521,7 +625,11 @@ impl Visitor for Lint {
                         if let Some(scope) = self.scopes.last_mut() {
                             scope.correlated = true;
                         }
-                        let what = if kind == "scalar" { "scalar subquery" } else { "IN subquery" };
+                        let what = if kind == "scalar" {
+                            "scalar subquery"
+                        } else {
+                            "IN subquery"
+                        };
                         self.hit(
                             "SQL-CORRELATED-SUBQUERY",
                             span,
@@ -543,7 +651,9 @@ pub fn review(book: &OptimizationBook, p: &ReviewSqlParams) -> Result<SqlReview>
     }
     for (t, c) in &p.partition_keys {
         if t.trim().is_empty() || c.trim().is_empty() {
-            return Err(Error::invalid(format!("partition_keys: `{t}` → `{c}`: table and column must not be empty")));
+            return Err(Error::invalid(format!(
+                "partition_keys: `{t}` → `{c}`: table and column must not be empty"
+            )));
         }
     }
     let statements = parse(&p.sql, &p.dialect)?;
@@ -570,7 +680,12 @@ pub fn single_select(sql: &str, dialect: &str) -> Result<String> {
     let Statement::Query(q) = statement else {
         return Err(Error::invalid(format!(
             "sql: EXPLAIN accepts only a SELECT; found `{}`",
-            statement.to_string().split_whitespace().next().unwrap_or("?").to_uppercase()
+            statement
+                .to_string()
+                .split_whitespace()
+                .next()
+                .unwrap_or("?")
+                .to_uppercase()
         )));
     };
     // Data-modifying CTEs (WITH x AS (DELETE ...)) and SELECT ... INTO / FOR UPDATE are refused too.
@@ -581,7 +696,13 @@ pub fn single_select(sql: &str, dialect: &str) -> Result<String> {
     });
     if let Some(with) = &q.with {
         for cte in &with.cte_tables {
-            if !matches!(cte.query.body.as_ref(), SetExpr::Select(_) | SetExpr::Query(_) | SetExpr::SetOperation { .. } | SetExpr::Values(_)) {
+            if !matches!(
+                cte.query.body.as_ref(),
+                SetExpr::Select(_)
+                    | SetExpr::Query(_)
+                    | SetExpr::SetOperation { .. }
+                    | SetExpr::Values(_)
+            ) {
                 modifying = true;
             }
         }
@@ -589,7 +710,12 @@ pub fn single_select(sql: &str, dialect: &str) -> Result<String> {
     if !q.locks.is_empty() || select_of(q).is_some_and(|s| s.into.is_some()) {
         modifying = true;
     }
-    if modifying || !matches!(q.body.as_ref(), SetExpr::Select(_) | SetExpr::Query(_) | SetExpr::SetOperation { .. }) {
+    if modifying
+        || !matches!(
+            q.body.as_ref(),
+            SetExpr::Select(_) | SetExpr::Query(_) | SetExpr::SetOperation { .. }
+        )
+    {
         return Err(Error::invalid(
             "sql: EXPLAIN accepts only a read-only SELECT (no data-modifying CTE, INTO or locking clause)",
         ));
@@ -600,37 +726,52 @@ pub fn single_select(sql: &str, dialect: &str) -> Result<String> {
 /// Runs EXPLAIN (plan only, never ANALYZE) of a single SELECT on a named read-only
 /// datasource and flags large sequential scans and nested loops. Anything but one
 /// read-only SELECT is refused before a connection is even opened.
-pub async fn explain(app: &crate::App, book: &OptimizationBook, datasource: &str, sql: &str) -> Result<PlanReview> {
+pub async fn explain(
+    app: &crate::App,
+    book: &OptimizationBook,
+    datasource: &str,
+    sql: &str,
+) -> Result<PlanReview> {
     use crate::live::{Bind, Cell, Engine};
     // Refuse first with the generic parser, so a bad statement never reaches a pool.
-    single_select(sql, "postgres").or_else(|_| single_select(sql, "mysql")).or_else(|_| single_select(sql, "sqlite"))?;
+    single_select(sql, "postgres")
+        .or_else(|_| single_select(sql, "mysql"))
+        .or_else(|_| single_select(sql, "sqlite"))?;
     let ds = app.live.get(datasource).await?;
     let select = single_select(sql, ds.engine.dialect())?;
     let seq = book.plan_rule("PLAN-SEQ-SCAN-LARGE");
     let nested = book.plan_rule("PLAN-NESTED-LOOP-LARGE");
     let mut findings = Vec::new();
-    let mut add = |rule: Option<&crate::playbook::optimization::PlanRule>, rows: f64, message: String| {
-        if let Some(r) = rule
-            && rows >= r.min_rows
-        {
-            findings.push(SqlFinding {
-                rule: r.id.clone(),
-                severity: r.severity,
-                title: r.title.clone(),
-                line: 0,
-                column: 0,
-                message,
-                fix: r.fix.clone(),
-            });
-        }
-    };
+    let mut add =
+        |rule: Option<&crate::playbook::optimization::PlanRule>, rows: f64, message: String| {
+            if let Some(r) = rule
+                && rows >= r.min_rows
+            {
+                findings.push(SqlFinding {
+                    rule: r.id.clone(),
+                    severity: r.severity,
+                    title: r.title.clone(),
+                    line: 0,
+                    column: 0,
+                    message,
+                    fix: r.fix.clone(),
+                });
+            }
+        };
     let plan = match ds.engine {
         Engine::Postgres => {
             let rows = ds.fetch(&format!("EXPLAIN {select}"), &[]).await?;
-            let lines: Vec<String> = rows.rows.iter().filter_map(|r| r.first().and_then(Cell::as_text)).collect();
-            let scan = regex::Regex::new(r"(?:Parallel )?Seq Scan on (\S+)(?: \S+)?\s+\(cost=\S+ rows=(\d+)")
+            let lines: Vec<String> = rows
+                .rows
+                .iter()
+                .filter_map(|r| r.first().and_then(Cell::as_text))
+                .collect();
+            let scan = regex::Regex::new(
+                r"(?:Parallel )?Seq Scan on (\S+)(?: \S+)?\s+\(cost=\S+ rows=(\d+)",
+            )
+            .map_err(|e| Error::invalid(format!("plan pattern: {e}")))?;
+            let nl = regex::Regex::new(r"Nested Loop.*\(cost=\S+ rows=(\d+)")
                 .map_err(|e| Error::invalid(format!("plan pattern: {e}")))?;
-            let nl = regex::Regex::new(r"Nested Loop.*\(cost=\S+ rows=(\d+)").map_err(|e| Error::invalid(format!("plan pattern: {e}")))?;
             for line in &lines {
                 if let Some(c) = scan.captures(line) {
                     let table = c[1].trim_matches('"').to_string();
@@ -641,19 +782,41 @@ pub async fn explain(app: &crate::App, book: &OptimizationBook, datasource: &str
                             &[Bind::Text(table.clone())],
                         )
                         .await?;
-                    let total = stats.first("n").and_then(Cell::as_f64).unwrap_or(0.0).max(estimated);
-                    add(seq, total, format!("sequential scan of `{table}` (about {total:.0} rows; plan: `{}`)", line.trim()));
+                    let total = stats
+                        .first("n")
+                        .and_then(Cell::as_f64)
+                        .unwrap_or(0.0)
+                        .max(estimated);
+                    add(
+                        seq,
+                        total,
+                        format!(
+                            "sequential scan of `{table}` (about {total:.0} rows; plan: `{}`)",
+                            line.trim()
+                        ),
+                    );
                 }
                 if let Some(c) = nl.captures(line) {
                     let est: f64 = c[1].parse().unwrap_or(0.0);
-                    add(nested, est, format!("nested loop producing about {est:.0} rows (plan: `{}`)", line.trim()));
+                    add(
+                        nested,
+                        est,
+                        format!(
+                            "nested loop producing about {est:.0} rows (plan: `{}`)",
+                            line.trim()
+                        ),
+                    );
                 }
             }
             serde_json::json!(lines)
         }
         Engine::Mysql => {
             let rows = ds.fetch(&format!("EXPLAIN {select}"), &[]).await?;
-            let col = |name: &str| rows.columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+            let col = |name: &str| {
+                rows.columns
+                    .iter()
+                    .position(|c| c.eq_ignore_ascii_case(name))
+            };
             let (t, ty, n) = (col("table"), col("type"), col("rows"));
             let mut out = Vec::new();
             for r in &rows.rows {
@@ -662,24 +825,45 @@ pub async fn explain(app: &crate::App, book: &OptimizationBook, datasource: &str
                 let access = get(ty).and_then(Cell::as_text).unwrap_or_default();
                 let est = get(n).and_then(Cell::as_f64).unwrap_or(0.0);
                 if access.eq_ignore_ascii_case("ALL") {
-                    add(seq, est, format!("full table scan of `{table}` (about {est:.0} rows examined)"));
+                    add(
+                        seq,
+                        est,
+                        format!("full table scan of `{table}` (about {est:.0} rows examined)"),
+                    );
                 }
                 out.push(serde_json::json!({ "table": table, "type": access, "rows": est }));
             }
             serde_json::json!(out)
         }
         Engine::Sqlite => {
-            let rows = ds.fetch(&format!("EXPLAIN QUERY PLAN {select}"), &[]).await?;
-            let details: Vec<String> = rows.rows.iter().filter_map(|r| r.last().and_then(Cell::as_text)).collect();
+            let rows = ds
+                .fetch(&format!("EXPLAIN QUERY PLAN {select}"), &[])
+                .await?;
+            let details: Vec<String> = rows
+                .rows
+                .iter()
+                .filter_map(|r| r.last().and_then(Cell::as_text))
+                .collect();
             let d = crate::dialect::by_name("sqlite")?;
             for detail in &details {
-                let Some(rest) = detail.strip_prefix("SCAN ") else { continue };
+                let Some(rest) = detail.strip_prefix("SCAN ") else {
+                    continue;
+                };
                 if rest.contains("USING") {
                     continue;
                 }
-                let table = rest.split_whitespace().next().unwrap_or_default().to_string();
+                let table = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
                 let count_sql = format!("SELECT COUNT(*) AS n FROM {}", d.quote_ident(&table)?);
-                let n = ds.fetch(&count_sql, &[]).await?.first("n").and_then(Cell::as_f64).unwrap_or(0.0);
+                let n = ds
+                    .fetch(&count_sql, &[])
+                    .await?
+                    .first("n")
+                    .and_then(Cell::as_f64)
+                    .unwrap_or(0.0);
                 add(seq, n, format!("full scan of `{table}` ({n:.0} rows)"));
             }
             serde_json::json!(details)

@@ -162,24 +162,59 @@ impl ArchitectureBook {
         issues.unique_ids("guardrail", self.guardrails.iter().map(|g| g.id.as_str()));
         let candidates = self.categories.iter().flat_map(|c| &c.candidates);
         issues.unique_ids("candidate", candidates.clone().map(|c| c.id.as_str()));
-        issues.unique_ids("avoid rule", candidates.clone().flat_map(|c| c.avoid.iter().map(|a| a.id.as_str())));
+        issues.unique_ids(
+            "avoid rule",
+            candidates
+                .clone()
+                .flat_map(|c| c.avoid.iter().map(|a| a.id.as_str())),
+        );
         for q in &self.questions {
             if !BRIEF_FIELDS.contains(&q.field.as_str()) {
-                issues.push(q.id.clone(), format!("`{}`: unknown brief field `{}`; known: {}", q.id, q.field, BRIEF_FIELDS.join(", ")));
+                issues.push(
+                    q.id.clone(),
+                    format!(
+                        "`{}`: unknown brief field `{}`; known: {}",
+                        q.id,
+                        q.field,
+                        BRIEF_FIELDS.join(", ")
+                    ),
+                );
             }
         }
         for p in &self.patterns {
             conditions::check(&mut issues, &p.id, &p.when, &known);
         }
         if !self.patterns.iter().any(|p| p.id == self.default_pattern) {
-            issues.push("default_pattern".to_string(), format!("default_pattern: unknown pattern `{}`", self.default_pattern));
+            issues.push(
+                "default_pattern".to_string(),
+                format!(
+                    "default_pattern: unknown pattern `{}`",
+                    self.default_pattern
+                ),
+            );
         }
         if !self.guardrails.iter().any(|g| g.id == self.default_reason) {
-            issues.push("default_reason".to_string(), format!("default_reason: unknown guardrail `{}`", self.default_reason));
+            issues.push(
+                "default_reason".to_string(),
+                format!(
+                    "default_reason: unknown guardrail `{}`",
+                    self.default_reason
+                ),
+            );
         }
         for cat in &self.categories {
-            if !cat.candidates.iter().any(|c| c.pick_when.as_ref().is_some_and(|w| w.is_empty())) {
-                issues.push(cat.id.clone(), format!("category `{}` needs a fallback candidate with `pick_when: {{}}`", cat.id));
+            if !cat
+                .candidates
+                .iter()
+                .any(|c| c.pick_when.as_ref().is_some_and(|w| w.is_empty()))
+            {
+                issues.push(
+                    cat.id.clone(),
+                    format!(
+                        "category `{}` needs a fallback candidate with `pick_when: {{}}`",
+                        cat.id
+                    ),
+                );
             }
             for cand in &cat.candidates {
                 if let Some(w) = &cand.pick_when {

@@ -65,7 +65,9 @@ impl Cond {
             Cond::Equals(expected) => value == expected,
             Cond::OneOf(one_of) => one_of.values.contains(value),
             Cond::Range(r) => {
-                let Some(x) = value.as_f64() else { return false };
+                let Some(x) = value.as_f64() else {
+                    return false;
+                };
                 r.min.is_none_or(|m| x >= m)
                     && r.max.is_none_or(|m| x <= m)
                     && r.above.is_none_or(|m| x > m)
@@ -114,7 +116,10 @@ pub fn explain(when: &When, facts: &Facts) -> String {
     }
     when.iter()
         .map(|(fact, cond)| {
-            let actual = facts.get(fact).map(plain).unwrap_or_else(|| "unknown".into());
+            let actual = facts
+                .get(fact)
+                .map(plain)
+                .unwrap_or_else(|| "unknown".into());
             match cond {
                 Cond::Equals(_) | Cond::OneOf(_) => format!("{fact} {}", cond.describe()),
                 Cond::Range(_) => format!("{fact} {} ({actual})", cond.describe()),
@@ -130,13 +135,19 @@ pub fn check(issues: &mut Issues, anchor: &str, when: &When, known: &[&str]) {
         if !known.contains(&fact.as_str()) {
             issues.push(
                 anchor.to_string(),
-                format!("`{anchor}`: unknown fact `{fact}`; known: {}", known.join(", ")),
+                format!(
+                    "`{anchor}`: unknown fact `{fact}`; known: {}",
+                    known.join(", ")
+                ),
             );
         }
         if let Cond::Range(r) = cond
             && r == &Range::default()
         {
-            issues.push(anchor.to_string(), format!("`{anchor}`: empty range for `{fact}`"));
+            issues.push(
+                anchor.to_string(),
+                format!("`{anchor}`: empty range for `{fact}`"),
+            );
         }
     }
 }
@@ -179,7 +190,10 @@ mod tests {
         assert!(holds(&when("{ rows: { min: 10, below: 11 } }"), &facts));
         assert!(!holds(&when("{ rows: { above: 10 } }"), &facts));
         assert!(holds(&when("{ rows: { max: 10 }, cdc: true }"), &facts));
-        assert!(!holds(&when("{ missing: false }"), &facts), "unknown facts never hold");
+        assert!(
+            !holds(&when("{ missing: false }"), &facts),
+            "unknown facts never hold"
+        );
         assert!(holds(&When::new(), &facts));
     }
 }

@@ -260,7 +260,14 @@ pub struct TestCase {
 }
 
 /// Placeholders a test case may use.
-pub const TEST_PLACEHOLDERS: &[&str] = &["name", "table", "source", "keys", "partition_key", "sla_minutes"];
+pub const TEST_PLACEHOLDERS: &[&str] = &[
+    "name",
+    "table",
+    "source",
+    "keys",
+    "partition_key",
+    "sla_minutes",
+];
 
 impl OperationsBook {
     /// The severity with this id.
@@ -272,23 +279,54 @@ impl OperationsBook {
         let mut issues = Issues::default();
         issues.unique_ids("metric", self.metrics.iter().map(|m| m.id.as_str()));
         issues.unique_ids("severity", self.severities.iter().map(|s| s.id.as_str()));
-        issues.unique_ids("run-log field", self.run_log.iter().map(|f| f.field.as_str()));
+        issues.unique_ids(
+            "run-log field",
+            self.run_log.iter().map(|f| f.field.as_str()),
+        );
         issues.unique_ids(
             "triage branch",
-            self.triage.branches.iter().map(|b| b.id.as_str()).chain([self.triage.fallback.id.as_str()]),
+            self.triage
+                .branches
+                .iter()
+                .map(|b| b.id.as_str())
+                .chain([self.triage.fallback.id.as_str()]),
         );
-        issues.unique_ids("schema-change id", self.schema_changes.classes.iter().map(|c| c.id.as_str()).chain(self.schema_changes.steps.iter().map(|s| s.id.as_str())));
-        issues.unique_ids("dr scenario", self.disaster_recovery.iter().map(|d| d.id.as_str()));
-        issues.unique_ids("test layer", self.test_pyramid.iter().map(|t| t.id.as_str()));
-        issues.unique_ids("technology", self.technology_issues.iter().map(|t| t.technology.as_str()));
-        issues.unique_ids("technology issue", self.technology_issues.iter().flat_map(|t| t.issues.iter().map(|i| i.id.as_str())));
+        issues.unique_ids(
+            "schema-change id",
+            self.schema_changes
+                .classes
+                .iter()
+                .map(|c| c.id.as_str())
+                .chain(self.schema_changes.steps.iter().map(|s| s.id.as_str())),
+        );
+        issues.unique_ids(
+            "dr scenario",
+            self.disaster_recovery.iter().map(|d| d.id.as_str()),
+        );
+        issues.unique_ids(
+            "test layer",
+            self.test_pyramid.iter().map(|t| t.id.as_str()),
+        );
+        issues.unique_ids(
+            "technology",
+            self.technology_issues.iter().map(|t| t.technology.as_str()),
+        );
+        issues.unique_ids(
+            "technology issue",
+            self.technology_issues
+                .iter()
+                .flat_map(|t| t.issues.iter().map(|i| i.id.as_str())),
+        );
         let known: Vec<&str> = self.test_facts.iter().map(String::as_str).collect();
         for layer in &self.test_pyramid {
             for case in &layer.cases {
                 super::conditions::check(&mut issues, &layer.id, &case.when, &known);
                 for name in super::pipeline::placeholders(&case.test) {
                     if !TEST_PLACEHOLDERS.contains(&name) {
-                        issues.push(layer.id.clone(), format!("`{}`: unknown placeholder `{{{name}}}`", layer.id));
+                        issues.push(
+                            layer.id.clone(),
+                            format!("`{}`: unknown placeholder `{{{name}}}`", layer.id),
+                        );
                     }
                 }
             }
@@ -296,7 +334,13 @@ impl OperationsBook {
         let sev_ok = |s: &str| self.severities.iter().any(|x| x.id == s);
         for m in &self.metrics {
             if m.severity_by_tier.len() != 3 {
-                issues.push(m.id.clone(), format!("`{}`: severity_by_tier needs 3 entries (tiers 1, 2, 3)", m.id));
+                issues.push(
+                    m.id.clone(),
+                    format!(
+                        "`{}`: severity_by_tier needs 3 entries (tiers 1, 2, 3)",
+                        m.id
+                    ),
+                );
             }
             for s in &m.severity_by_tier {
                 if !sev_ok(s) {
@@ -305,25 +349,46 @@ impl OperationsBook {
             }
         }
         if !sev_ok(&self.escalate_critical_to) {
-            issues.push("escalate_critical_to".to_string(), format!("escalate_critical_to: unknown severity `{}`", self.escalate_critical_to));
+            issues.push(
+                "escalate_critical_to".to_string(),
+                format!(
+                    "escalate_critical_to: unknown severity `{}`",
+                    self.escalate_critical_to
+                ),
+            );
         }
         for c in &self.schema_changes.classes {
             if !sev_ok(&c.severity) {
-                issues.push(c.id.clone(), format!("`{}`: unknown severity `{}`", c.id, c.severity));
+                issues.push(
+                    c.id.clone(),
+                    format!("`{}`: unknown severity `{}`", c.id, c.severity),
+                );
             }
         }
         for f in &self.run_log {
             if !["string", "integer", "number", "boolean"].contains(&f.kind.as_str()) {
-                issues.push(f.field.clone(), format!("run_log `{}`: type must be string, integer, number or boolean", f.field));
+                issues.push(
+                    f.field.clone(),
+                    format!(
+                        "run_log `{}`: type must be string, integer, number or boolean",
+                        f.field
+                    ),
+                );
             }
         }
         for b in &self.triage.branches {
             if !self.triage.fix_classes.iter().any(|c| c.id == b.fix_class) {
-                issues.push(b.id.clone(), format!("`{}`: unknown fix_class `{}`", b.id, b.fix_class));
+                issues.push(
+                    b.id.clone(),
+                    format!("`{}`: unknown fix_class `{}`", b.id, b.fix_class),
+                );
             }
             for p in &b.patterns {
                 if let Err(e) = regex::Regex::new(p) {
-                    issues.push(b.id.clone(), format!("`{}`: invalid pattern `{p}`: {e}", b.id));
+                    issues.push(
+                        b.id.clone(),
+                        format!("`{}`: invalid pattern `{p}`: {e}", b.id),
+                    );
                 }
             }
         }

@@ -137,7 +137,9 @@ pub enum CostPart {
 }
 
 /// Effort of a change.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Effort {
     /// Low.
@@ -173,35 +175,74 @@ impl OptimizationBook {
         let mut issues = Issues::default();
         issues.unique_ids("sql rule", self.sql_rules.iter().map(|r| r.id.as_str()));
         issues.unique_ids("plan rule", self.plan_rules.iter().map(|r| r.id.as_str()));
-        issues.unique_ids("red flag", self.cost.red_flags.iter().map(|r| r.id.as_str()));
-        issues.unique_ids("strategy", self.cost.strategies.iter().map(|r| r.id.as_str()));
+        issues.unique_ids(
+            "red flag",
+            self.cost.red_flags.iter().map(|r| r.id.as_str()),
+        );
+        issues.unique_ids(
+            "strategy",
+            self.cost.strategies.iter().map(|r| r.id.as_str()),
+        );
         let required = [
-            ("sql rule", SQL_RULE_IDS, self.sql_rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()),
-            ("plan rule", PLAN_RULE_IDS, self.plan_rules.iter().map(|r| r.id.as_str()).collect()),
-            ("red flag", RED_FLAG_IDS, self.cost.red_flags.iter().map(|r| r.id.as_str()).collect()),
+            (
+                "sql rule",
+                SQL_RULE_IDS,
+                self.sql_rules
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "plan rule",
+                PLAN_RULE_IDS,
+                self.plan_rules.iter().map(|r| r.id.as_str()).collect(),
+            ),
+            (
+                "red flag",
+                RED_FLAG_IDS,
+                self.cost.red_flags.iter().map(|r| r.id.as_str()).collect(),
+            ),
         ];
         for (what, ids, present) in required {
             for id in ids {
                 if !present.contains(id) {
-                    issues.push(None, format!("missing {what} `{id}` (dana detects it and needs its text)"));
+                    issues.push(
+                        None,
+                        format!("missing {what} `{id}` (dana detects it and needs its text)"),
+                    );
                 }
             }
             for id in &present {
                 if !ids.contains(id) {
-                    issues.push(id.to_string(), format!("unknown {what} `{id}`: dana has no detector for it; known: {}", ids.join(", ")));
+                    issues.push(
+                        id.to_string(),
+                        format!(
+                            "unknown {what} `{id}`: dana has no detector for it; known: {}",
+                            ids.join(", ")
+                        ),
+                    );
                 }
             }
         }
         for flag in &self.cost.red_flags {
             for s in &flag.strategies {
                 if self.strategy(s).is_none() {
-                    issues.push(flag.id.clone(), format!("`{}`: unknown strategy `{s}`", flag.id));
+                    issues.push(
+                        flag.id.clone(),
+                        format!("`{}`: unknown strategy `{s}`", flag.id),
+                    );
                 }
             }
         }
         for s in &self.cost.strategies {
-            if !(0.0..=1.0).contains(&s.savings_low) || !(0.0..=1.0).contains(&s.savings_high) || s.savings_low > s.savings_high {
-                issues.push(s.id.clone(), format!("`{}`: savings_low <= savings_high, both within 0..1", s.id));
+            if !(0.0..=1.0).contains(&s.savings_low)
+                || !(0.0..=1.0).contains(&s.savings_high)
+                || s.savings_low > s.savings_high
+            {
+                issues.push(
+                    s.id.clone(),
+                    format!("`{}`: savings_low <= savings_high, both within 0..1", s.id),
+                );
             }
         }
         issues

@@ -90,7 +90,10 @@ pub struct CheckRule {
 impl CheckRule {
     /// The rule or title text.
     pub fn text(&self) -> &str {
-        self.rule.as_deref().or(self.title.as_deref()).unwrap_or(&self.id)
+        self.rule
+            .as_deref()
+            .or(self.title.as_deref())
+            .unwrap_or(&self.id)
     }
 }
 
@@ -206,8 +209,17 @@ impl PipelineBook {
         issues.unique_ids("fact", known.iter().copied());
         issues.unique_ids("extraction", self.extraction.iter().map(|r| r.id.as_str()));
         issues.unique_ids("load", self.load.iter().map(|r| r.id.as_str()));
-        issues.unique_ids("rule", self.idempotency.iter().chain(&self.traps).map(|r| r.id.as_str()));
-        issues.unique_ids("backfill step", self.backfill.steps.iter().map(|s| s.id.as_str()));
+        issues.unique_ids(
+            "rule",
+            self.idempotency
+                .iter()
+                .chain(&self.traps)
+                .map(|r| r.id.as_str()),
+        );
+        issues.unique_ids(
+            "backfill step",
+            self.backfill.steps.iter().map(|s| s.id.as_str()),
+        );
         for r in &self.extraction {
             conditions::check(&mut issues, &r.id, &r.when, &known);
         }
@@ -215,7 +227,10 @@ impl PipelineBook {
             conditions::check(&mut issues, &r.id, &r.when, &known);
         }
         if !self.load.last().is_some_and(|r| r.when.is_empty()) {
-            issues.push("load".to_string(), "load: the last rule must have `when: {}` (the fallback)");
+            issues.push(
+                "load".to_string(),
+                "load: the last rule must have `when: {}` (the fallback)",
+            );
         }
         for r in self.idempotency.iter().chain(&self.traps) {
             if r.violated_when.is_empty() {
@@ -228,7 +243,14 @@ impl PipelineBook {
         for step in &self.backfill.steps {
             for name in placeholders(&step.action) {
                 if !BACKFILL_PLACEHOLDERS.contains(&name) {
-                    issues.push(step.id.clone(), format!("`{}`: unknown placeholder `{{{name}}}`; known: {}", step.id, BACKFILL_PLACEHOLDERS.join(", ")));
+                    issues.push(
+                        step.id.clone(),
+                        format!(
+                            "`{}`: unknown placeholder `{{{name}}}`; known: {}",
+                            step.id,
+                            BACKFILL_PLACEHOLDERS.join(", ")
+                        ),
+                    );
                 }
             }
         }

@@ -22,7 +22,9 @@ fn facts(v: Value) -> Facts {
 }
 
 fn teams(n: usize) -> Value {
-    (0..n).map(|i| json!({"team": format!("team{i}"), "use_case": "analytics", "latency": "batch"})).collect()
+    (0..n)
+        .map(|i| json!({"team": format!("team{i}"), "use_case": "analytics", "latency": "batch"}))
+        .collect()
 }
 
 #[test]
@@ -30,7 +32,11 @@ fn pattern_matrix_reaches_every_row() {
     let book = books().architecture;
     let batch = json!({"team": "finance", "use_case": "reporting", "latency": "batch", "query_pattern": "dashboard"});
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
-        ("all batch", json!({"data_consumers": [batch]}), vec!["ARCH-PAT-BATCH"]),
+        (
+            "all batch",
+            json!({"data_consumers": [batch]}),
+            vec!["ARCH-PAT-BATCH"],
+        ),
         (
             "near real time",
             json!({"data_consumers": [batch, {"team": "ops", "use_case": "operational", "latency": "near_real_time"}]}),
@@ -48,7 +54,11 @@ fn pattern_matrix_reaches_every_row() {
                    "sources": [{"name": "events", "kind": "stream", "replayable": true}]}),
             vec!["ARCH-PAT-STREAMING", "ARCH-PAT-KAPPA"],
         ),
-        ("lake queried with SQL", json!({"data_consumers": [batch], "storage": ["s3"]}), vec!["ARCH-PAT-BATCH", "ARCH-PAT-LAKEHOUSE"]),
+        (
+            "lake queried with SQL",
+            json!({"data_consumers": [batch], "storage": ["s3"]}),
+            vec!["ARCH-PAT-BATCH", "ARCH-PAT-LAKEHOUSE"],
+        ),
         (
             "six domain teams, large org",
             json!({"data_consumers": teams(6),
@@ -73,7 +83,11 @@ fn pattern_matrix_reaches_every_row() {
         let out = architecture::assess(&book, &brief(input)).expect(name);
         let got: Vec<&str> = out.patterns.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(got, expected, "{name}");
-        assert_eq!(out.patterns[0].default, name.starts_with("nothing"), "{name}");
+        assert_eq!(
+            out.patterns[0].default,
+            name.starts_with("nothing"),
+            "{name}"
+        );
         reached.extend(got.iter().map(|s| s.to_string()));
     }
     let all: BTreeSet<String> = book.patterns.iter().map(|p| p.id.clone()).collect();
@@ -83,14 +97,51 @@ fn pattern_matrix_reaches_every_row() {
 #[test]
 fn technology_picks_reach_every_candidate_and_avoid_rule() {
     let book = books().architecture;
-    let cat = |id: &str| book.categories.iter().find(|c| c.id == id).expect("category").candidates.clone();
+    let cat = |id: &str| {
+        book.categories
+            .iter()
+            .find(|c| c.id == id)
+            .expect("category")
+            .candidates
+            .clone()
+    };
     // (layer, facts, expected pick, expected passed-over avoid ids, expected warnings on the pick)
     let cases: Vec<(&str, Value, &str, Vec<&str>, Vec<&str>)> = vec![
-        ("orchestration", json!({"source_count": 2, "team_size": 1}), "ORCH-CRON", vec![], vec![]),
-        ("orchestration", json!({"fastest_latency": "batch", "source_count": 4, "team_size": 3, "ml_share": 0.0}), "ORCH-DBT", vec![], vec![]),
-        ("orchestration", json!({"skill_level": "senior", "source_count": 3, "team_size": 6}), "ORCH-DAGSTER", vec![], vec![]),
-        ("orchestration", json!({"skill_level": "mid", "cloud": "aws", "team_size": 4, "source_count": 5, "fastest_latency": "real_time"}), "ORCH-PREFECT", vec![], vec![]),
-        ("orchestration", json!({"skill_level": "mid", "cloud": "on_prem", "team_size": 8, "source_count": 10}), "ORCH-AIRFLOW", vec![], vec![]),
+        (
+            "orchestration",
+            json!({"source_count": 2, "team_size": 1}),
+            "ORCH-CRON",
+            vec![],
+            vec![],
+        ),
+        (
+            "orchestration",
+            json!({"fastest_latency": "batch", "source_count": 4, "team_size": 3, "ml_share": 0.0}),
+            "ORCH-DBT",
+            vec![],
+            vec![],
+        ),
+        (
+            "orchestration",
+            json!({"skill_level": "senior", "source_count": 3, "team_size": 6}),
+            "ORCH-DAGSTER",
+            vec![],
+            vec![],
+        ),
+        (
+            "orchestration",
+            json!({"skill_level": "mid", "cloud": "aws", "team_size": 4, "source_count": 5, "fastest_latency": "real_time"}),
+            "ORCH-PREFECT",
+            vec![],
+            vec![],
+        ),
+        (
+            "orchestration",
+            json!({"skill_level": "mid", "cloud": "on_prem", "team_size": 8, "source_count": 10}),
+            "ORCH-AIRFLOW",
+            vec![],
+            vec![],
+        ),
         (
             "orchestration",
             json!({"source_count": 2, "team_size": 5, "skill_level": "junior", "cloud": "on_prem", "fastest_latency": "real_time"}),
@@ -98,7 +149,13 @@ fn technology_picks_reach_every_candidate_and_avoid_rule() {
             vec![],
             vec!["AVOID-AIRFLOW-SIMPLE"],
         ),
-        ("processing", json!({"has_real_time": true, "team_size": 5, "daily_gb": 50}), "PROC-FLINK", vec![], vec![]),
+        (
+            "processing",
+            json!({"has_real_time": true, "team_size": 5, "daily_gb": 50}),
+            "PROC-FLINK",
+            vec![],
+            vec![],
+        ),
         (
             "processing",
             json!({"has_real_time": true, "team_size": 2, "daily_gb": 200, "budget_monthly_usd": 9000}),
@@ -106,26 +163,109 @@ fn technology_picks_reach_every_candidate_and_avoid_rule() {
             vec!["AVOID-FLINK-SMALL-TEAM", "AVOID-SPARK-REALTIME"],
             vec![],
         ),
-        ("processing", json!({"has_real_time": false, "daily_gb": 500}), "PROC-SPARK", vec![], vec![]),
-        ("processing", json!({"has_real_time": false, "ml_share": 0.6, "daily_gb": 20}), "PROC-POLARS", vec![], vec![]),
-        ("processing", json!({"has_real_time": false, "budget_monthly_usd": 300, "daily_gb": 5}), "PROC-DUCKDB", vec![], vec![]),
-        ("processing", json!({"has_real_time": false, "budget_monthly_usd": 5000, "daily_gb": 50, "ml_share": 0.0}), "PROC-WAREHOUSE-SQL", vec![], vec![]),
-        ("processing", json!({"has_real_time": false, "ml_share": 0.7, "daily_gb": 80}), "PROC-WAREHOUSE-SQL", vec![], vec!["AVOID-SQL-ML"]),
-        ("storage", json!({"stored_gb": 200, "has_real_time": false}), "STOR-POSTGRES", vec![], vec![]),
-        ("storage", json!({"ml_share": 0.6, "stored_gb": 5000}), "STOR-DATABRICKS", vec![], vec![]),
-        ("storage", json!({"lake_and_sql": true, "stored_gb": 5000, "ml_share": 0.0}), "STOR-TABLE-FORMAT", vec![], vec![]),
-        ("storage", json!({"cloud": "gcp", "stored_gb": 5000}), "STOR-BIGQUERY", vec![], vec![]),
-        ("storage", json!({"cloud": "aws", "budget_monthly_usd": 3000, "stored_gb": 5000}), "STOR-REDSHIFT", vec![], vec![]),
-        ("storage", json!({"cloud": "azure", "budget_monthly_usd": 8000, "stored_gb": 5000}), "STOR-SNOWFLAKE", vec![], vec![]),
-        ("storage", json!({"cloud": "azure", "budget_monthly_usd": 500, "stored_gb": 5000}), "STOR-SNOWFLAKE", vec![], vec!["AVOID-SNOWFLAKE-BUDGET"]),
-        ("storage", json!({"cloud": "azure", "budget_monthly_usd": 8000, "stored_gb": 5000, "has_real_time": true}), "STOR-SNOWFLAKE", vec![], vec!["AVOID-SNOWFLAKE-OLTP"]),
+        (
+            "processing",
+            json!({"has_real_time": false, "daily_gb": 500}),
+            "PROC-SPARK",
+            vec![],
+            vec![],
+        ),
+        (
+            "processing",
+            json!({"has_real_time": false, "ml_share": 0.6, "daily_gb": 20}),
+            "PROC-POLARS",
+            vec![],
+            vec![],
+        ),
+        (
+            "processing",
+            json!({"has_real_time": false, "budget_monthly_usd": 300, "daily_gb": 5}),
+            "PROC-DUCKDB",
+            vec![],
+            vec![],
+        ),
+        (
+            "processing",
+            json!({"has_real_time": false, "budget_monthly_usd": 5000, "daily_gb": 50, "ml_share": 0.0}),
+            "PROC-WAREHOUSE-SQL",
+            vec![],
+            vec![],
+        ),
+        (
+            "processing",
+            json!({"has_real_time": false, "ml_share": 0.7, "daily_gb": 80}),
+            "PROC-WAREHOUSE-SQL",
+            vec![],
+            vec!["AVOID-SQL-ML"],
+        ),
+        (
+            "storage",
+            json!({"stored_gb": 200, "has_real_time": false}),
+            "STOR-POSTGRES",
+            vec![],
+            vec![],
+        ),
+        (
+            "storage",
+            json!({"ml_share": 0.6, "stored_gb": 5000}),
+            "STOR-DATABRICKS",
+            vec![],
+            vec![],
+        ),
+        (
+            "storage",
+            json!({"lake_and_sql": true, "stored_gb": 5000, "ml_share": 0.0}),
+            "STOR-TABLE-FORMAT",
+            vec![],
+            vec![],
+        ),
+        (
+            "storage",
+            json!({"cloud": "gcp", "stored_gb": 5000}),
+            "STOR-BIGQUERY",
+            vec![],
+            vec![],
+        ),
+        (
+            "storage",
+            json!({"cloud": "aws", "budget_monthly_usd": 3000, "stored_gb": 5000}),
+            "STOR-REDSHIFT",
+            vec![],
+            vec![],
+        ),
+        (
+            "storage",
+            json!({"cloud": "azure", "budget_monthly_usd": 8000, "stored_gb": 5000}),
+            "STOR-SNOWFLAKE",
+            vec![],
+            vec![],
+        ),
+        (
+            "storage",
+            json!({"cloud": "azure", "budget_monthly_usd": 500, "stored_gb": 5000}),
+            "STOR-SNOWFLAKE",
+            vec![],
+            vec!["AVOID-SNOWFLAKE-BUDGET"],
+        ),
+        (
+            "storage",
+            json!({"cloud": "azure", "budget_monthly_usd": 8000, "stored_gb": 5000, "has_real_time": true}),
+            "STOR-SNOWFLAKE",
+            vec![],
+            vec!["AVOID-SNOWFLAKE-OLTP"],
+        ),
     ];
     let mut picked = BTreeSet::new();
     let mut avoided = BTreeSet::new();
     for (i, (layer, f, expected, passed, warned)) in cases.into_iter().enumerate() {
-        let pick = pick_layer(layer, &cat(layer), &facts(f)).unwrap_or_else(|| panic!("case {i}: no pick"));
+        let pick = pick_layer(layer, &cat(layer), &facts(f))
+            .unwrap_or_else(|| panic!("case {i}: no pick"));
         assert_eq!(pick.id, expected, "case {i}: {}", pick.reason);
-        let got_passed: Vec<&str> = pick.passed_over.iter().flat_map(|p| p.avoid.iter().map(|a| a.id.as_str())).collect();
+        let got_passed: Vec<&str> = pick
+            .passed_over
+            .iter()
+            .flat_map(|p| p.avoid.iter().map(|a| a.id.as_str()))
+            .collect();
         assert_eq!(got_passed, passed, "case {i}");
         let got_warn: Vec<&str> = pick.warnings.iter().map(|w| w.id.as_str()).collect();
         assert_eq!(got_warn, warned, "case {i}");
@@ -134,28 +274,86 @@ fn technology_picks_reach_every_candidate_and_avoid_rule() {
     }
     // Avoid rules of tools named in a brief (including never-picked candidates).
     let named: Vec<(Value, &str)> = vec![
-        (json!({"sources": [{"name":"a","kind":"database"},{"name":"b","kind":"api"},{"name":"c","kind":"files"}], "considering": ["cron"]}), "AVOID-CRON-DEPS"),
-        (json!({"data_consumers": [{"team":"r","use_case":"operational","latency":"real_time"}], "considering": ["dbt"]}), "AVOID-DBT-STREAMING"),
-        (json!({"data_consumers": [{"team":"ds","use_case":"ml","latency":"batch"}], "considering": ["dbt"]}), "AVOID-DBT-NON-SQL"),
-        (json!({"constraints": {"team_size": 2}, "considering": ["temporal"]}), "AVOID-TEMPORAL-SMALL"),
-        (json!({"constraints": {"skill_level": "junior"}, "considering": ["dagster"]}), "AVOID-DAGSTER-JUNIOR"),
-        (json!({"constraints": {"cloud_provider": "on_prem"}, "considering": ["prefect"]}), "AVOID-PREFECT-ONPREM"),
-        (json!({"data_consumers": [{"team":"f","use_case":"reporting","latency":"batch"}], "considering": ["flink"]}), "AVOID-FLINK-BATCH"),
-        (json!({"volume": {"current_gb_per_day": 2}, "considering": ["spark"]}), "AVOID-SPARK-SMALL"),
-        (json!({"volume": {"current_gb_per_day": 80}, "considering": ["polars"]}), "AVOID-POLARS-LARGE"),
-        (json!({"volume": {"current_gb_per_day": 300}, "considering": ["duckdb"]}), "AVOID-DUCKDB-DISTRIBUTED"),
-        (json!({"data_consumers": [{"team":"r","use_case":"operational","latency":"real_time"}], "considering": ["duckdb"]}), "AVOID-DUCKDB-STREAMING"),
-        (json!({"volume": {"current_gb_per_day": 20}, "considering": ["pandas"]}), "AVOID-PANDAS-PRODUCTION"),
-        (json!({"volume": {"current_gb_per_day": 50, "retention_months": 12}, "storage": ["postgres"]}), "AVOID-PG-LARGE"),
-        (json!({"volume": {"current_gb_per_day": 0.1, "retention_months": 12}, "considering": ["databricks"]}), "AVOID-DATABRICKS-SMALL"),
-        (json!({"data_consumers": [{"team":"f","use_case":"reporting","latency":"batch","query_pattern":"dashboard"}], "storage": ["snowflake"], "considering": ["iceberg"]}), "AVOID-TABLE-FORMAT-NO-LAKE"),
-        (json!({"constraints": {"cloud_provider": "aws"}, "considering": ["bigquery"]}), "AVOID-BQ-MULTICLOUD"),
-        (json!({"constraints": {"cloud_provider": "multi"}, "considering": ["redshift"]}), "AVOID-REDSHIFT-MULTICLOUD"),
-        (json!({"data_consumers": [{"team":"f","use_case":"analytics","latency":"batch","query_pattern":"ad_hoc"}], "storage": ["s3"]}), "AVOID-OBJECT-DIRECT-SQL"),
+        (
+            json!({"sources": [{"name":"a","kind":"database"},{"name":"b","kind":"api"},{"name":"c","kind":"files"}], "considering": ["cron"]}),
+            "AVOID-CRON-DEPS",
+        ),
+        (
+            json!({"data_consumers": [{"team":"r","use_case":"operational","latency":"real_time"}], "considering": ["dbt"]}),
+            "AVOID-DBT-STREAMING",
+        ),
+        (
+            json!({"data_consumers": [{"team":"ds","use_case":"ml","latency":"batch"}], "considering": ["dbt"]}),
+            "AVOID-DBT-NON-SQL",
+        ),
+        (
+            json!({"constraints": {"team_size": 2}, "considering": ["temporal"]}),
+            "AVOID-TEMPORAL-SMALL",
+        ),
+        (
+            json!({"constraints": {"skill_level": "junior"}, "considering": ["dagster"]}),
+            "AVOID-DAGSTER-JUNIOR",
+        ),
+        (
+            json!({"constraints": {"cloud_provider": "on_prem"}, "considering": ["prefect"]}),
+            "AVOID-PREFECT-ONPREM",
+        ),
+        (
+            json!({"data_consumers": [{"team":"f","use_case":"reporting","latency":"batch"}], "considering": ["flink"]}),
+            "AVOID-FLINK-BATCH",
+        ),
+        (
+            json!({"volume": {"current_gb_per_day": 2}, "considering": ["spark"]}),
+            "AVOID-SPARK-SMALL",
+        ),
+        (
+            json!({"volume": {"current_gb_per_day": 80}, "considering": ["polars"]}),
+            "AVOID-POLARS-LARGE",
+        ),
+        (
+            json!({"volume": {"current_gb_per_day": 300}, "considering": ["duckdb"]}),
+            "AVOID-DUCKDB-DISTRIBUTED",
+        ),
+        (
+            json!({"data_consumers": [{"team":"r","use_case":"operational","latency":"real_time"}], "considering": ["duckdb"]}),
+            "AVOID-DUCKDB-STREAMING",
+        ),
+        (
+            json!({"volume": {"current_gb_per_day": 20}, "considering": ["pandas"]}),
+            "AVOID-PANDAS-PRODUCTION",
+        ),
+        (
+            json!({"volume": {"current_gb_per_day": 50, "retention_months": 12}, "storage": ["postgres"]}),
+            "AVOID-PG-LARGE",
+        ),
+        (
+            json!({"volume": {"current_gb_per_day": 0.1, "retention_months": 12}, "considering": ["databricks"]}),
+            "AVOID-DATABRICKS-SMALL",
+        ),
+        (
+            json!({"data_consumers": [{"team":"f","use_case":"reporting","latency":"batch","query_pattern":"dashboard"}], "storage": ["snowflake"], "considering": ["iceberg"]}),
+            "AVOID-TABLE-FORMAT-NO-LAKE",
+        ),
+        (
+            json!({"constraints": {"cloud_provider": "aws"}, "considering": ["bigquery"]}),
+            "AVOID-BQ-MULTICLOUD",
+        ),
+        (
+            json!({"constraints": {"cloud_provider": "multi"}, "considering": ["redshift"]}),
+            "AVOID-REDSHIFT-MULTICLOUD",
+        ),
+        (
+            json!({"data_consumers": [{"team":"f","use_case":"analytics","latency":"batch","query_pattern":"ad_hoc"}], "storage": ["s3"]}),
+            "AVOID-OBJECT-DIRECT-SQL",
+        ),
     ];
     for (input, expected) in named {
         let out = architecture::assess(&book, &brief(input.clone())).expect("assess");
-        assert!(out.warnings.iter().any(|w| w.id == expected), "{expected} for {input}: {:?}", out.warnings);
+        assert!(
+            out.warnings.iter().any(|w| w.id == expected),
+            "{expected} for {input}: {:?}",
+            out.warnings
+        );
         avoided.insert(expected.to_string());
     }
     let pickable: BTreeSet<String> = book
@@ -166,7 +364,12 @@ fn technology_picks_reach_every_candidate_and_avoid_rule() {
         .map(|c| c.id.clone())
         .collect();
     assert_eq!(picked, pickable, "every pickable candidate needs a case");
-    let rules: BTreeSet<String> = book.categories.iter().flat_map(|c| &c.candidates).flat_map(|c| c.avoid.iter().map(|a| a.id.clone())).collect();
+    let rules: BTreeSet<String> = book
+        .categories
+        .iter()
+        .flat_map(|c| &c.candidates)
+        .flat_map(|c| c.avoid.iter().map(|a| a.id.clone()))
+        .collect();
     assert_eq!(avoided, rules, "every avoid rule needs a case");
 }
 
@@ -177,10 +380,27 @@ fn brief_questions_and_guardrails() {
     // Every field is asked for, except per-consumer latency when there are no consumers yet.
     assert_eq!(empty.questions.len(), book.questions.len() - 1);
     assert!(!empty.questions.iter().any(|q| q.id == "ARCH-Q-LATENCY"));
-    let no_latency = architecture::assess(&book, &brief(json!({"data_consumers": [{"team": "bi", "use_case": "analytics"}]}))).expect("brief");
-    assert!(no_latency.questions.iter().any(|q| q.id == "ARCH-Q-LATENCY"));
+    let no_latency = architecture::assess(
+        &book,
+        &brief(json!({"data_consumers": [{"team": "bi", "use_case": "analytics"}]})),
+    )
+    .expect("brief");
+    assert!(
+        no_latency
+            .questions
+            .iter()
+            .any(|q| q.id == "ARCH-Q-LATENCY")
+    );
     let guard: Vec<&str> = empty.guardrails.iter().map(|g| g.id.as_str()).collect();
-    assert_eq!(guard, ["ARCH-GRD-BATCH-FIRST", "ARCH-GRD-INCREMENTAL", "ARCH-GRD-SQL-FIRST", "ARCH-GRD-QUALITY-FIRST"]);
+    assert_eq!(
+        guard,
+        [
+            "ARCH-GRD-BATCH-FIRST",
+            "ARCH-GRD-INCREMENTAL",
+            "ARCH-GRD-SQL-FIRST",
+            "ARCH-GRD-QUALITY-FIRST"
+        ]
+    );
     let full = brief(json!({
         "business_context": "Daily revenue reporting",
         "data_consumers": [{"team": "finance", "use_case": "reporting", "latency": "batch", "query_pattern": "dashboard"}],
@@ -192,15 +412,28 @@ fn brief_questions_and_guardrails() {
     let out = architecture::assess(&book, &full).expect("full brief");
     assert!(out.questions.is_empty(), "{:?}", out.questions);
     let guard: Vec<&str> = out.guardrails.iter().map(|g| g.id.as_str()).collect();
-    assert!(guard.contains(&"ARCH-GRD-START-SIMPLE") && guard.contains(&"ARCH-GRD-COMPLIANCE"), "{guard:?}");
+    assert!(
+        guard.contains(&"ARCH-GRD-START-SIMPLE") && guard.contains(&"ARCH-GRD-COMPLIANCE"),
+        "{guard:?}"
+    );
     let no_compliance = brief(json!({"constraints": {"compliance": ["none"], "team_size": 10}}));
     let out = architecture::assess(&book, &no_compliance).expect("none");
-    assert!(!out.guardrails.iter().any(|g| g.id == "ARCH-GRD-COMPLIANCE" || g.id == "ARCH-GRD-START-SIMPLE"));
+    assert!(
+        !out.guardrails
+            .iter()
+            .any(|g| g.id == "ARCH-GRD-COMPLIANCE" || g.id == "ARCH-GRD-START-SIMPLE")
+    );
     // stored volume: 1 GB/day grown 20% over 24 months ≈ 875 GB
-    assert_eq!(architecture::facts(&book, &full)["stored_gb"], json!(875.52));
+    assert_eq!(
+        architecture::facts(&book, &full)["stored_gb"],
+        json!(875.52)
+    );
     let bad = brief(json!({"volume": {"current_gb_per_day": -1}}));
     let err = architecture::assess(&book, &bad).expect_err("negative");
-    assert!(err.to_string().contains("volume.current_gb_per_day"), "{err}");
+    assert!(
+        err.to_string().contains("volume.current_gb_per_day"),
+        "{err}"
+    );
 }
 
 fn pipeline_params(v: Value) -> DesignPipelineParams {
@@ -237,13 +470,25 @@ fn extraction_tree_reaches_every_leaf() {
     let book = books().pipeline;
     let cases: Vec<(Value, &str)> = vec![
         (json!({"source": {"supports_cdc": true}}), "EXT-CDC"),
-        (json!({"source": {"updated_at_column": "updated_at"}}), "EXT-INCREMENTAL"),
+        (
+            json!({"source": {"updated_at_column": "updated_at"}}),
+            "EXT-INCREMENTAL",
+        ),
         (json!({"source": {"rows": 5000}}), "EXT-FULL"),
-        (json!({"source": {"kind": "api", "supports_webhooks": true, "has_cursor": true}}), "EXT-API-WEBHOOK"),
-        (json!({"source": {"kind": "api", "has_cursor": true}}), "EXT-API-CURSOR"),
+        (
+            json!({"source": {"kind": "api", "supports_webhooks": true, "has_cursor": true}}),
+            "EXT-API-WEBHOOK",
+        ),
+        (
+            json!({"source": {"kind": "api", "has_cursor": true}}),
+            "EXT-API-CURSOR",
+        ),
         (json!({"source": {"kind": "api"}}), "EXT-API-FULL"),
         (json!({"source": {"kind": "files"}}), "EXT-FILE-EVENT"),
-        (json!({"source": {"kind": "stream"}, "target": {"data_kind": "event"}}), "EXT-STREAM-OFFSET"),
+        (
+            json!({"source": {"kind": "stream"}, "target": {"data_kind": "event"}}),
+            "EXT-STREAM-OFFSET",
+        ),
     ];
     let mut reached = BTreeSet::new();
     for (patch, expected) in cases {
@@ -253,23 +498,48 @@ fn extraction_tree_reaches_every_leaf() {
     }
     let all: BTreeSet<String> = book.extraction.iter().map(|r| r.id.clone()).collect();
     assert_eq!(reached, all);
-    let forced = pipeline::design(&book, &pipeline_params(json!({"extraction": "full", "source": {"supports_cdc": true}}))).expect("forced");
+    let forced = pipeline::design(
+        &book,
+        &pipeline_params(json!({"extraction": "full", "source": {"supports_cdc": true}})),
+    )
+    .expect("forced");
     assert_eq!(forced.extraction.id, "GIVEN");
-    assert!(forced.extraction.rationale.contains("`cdc`"), "{}", forced.extraction.rationale);
-    let err = pipeline::design(&book, &pipeline_params(json!({"extraction": "magic"}))).expect_err("unknown");
-    assert!(err.to_string().starts_with("extraction: unknown strategy `magic`"), "{err}");
+    assert!(
+        forced.extraction.rationale.contains("`cdc`"),
+        "{}",
+        forced.extraction.rationale
+    );
+    let err = pipeline::design(&book, &pipeline_params(json!({"extraction": "magic"})))
+        .expect_err("unknown");
+    assert!(
+        err.to_string()
+            .starts_with("extraction: unknown strategy `magic`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn load_table_reaches_every_row() {
     let book = books().pipeline;
     let cases: Vec<(Value, &str)> = vec![
-        (json!({"target": {"track_deletes": true}}), "LOAD-SOFT-DELETE"),
-        (json!({"source": {"rows": 500}, "target": {"data_kind": "reference"}}), "LOAD-TRUNCATE-RELOAD"),
-        (json!({"target": {"data_kind": "immutable_fact", "partition_key": "order_date"}}), "LOAD-PARTITION-SWAP"),
+        (
+            json!({"target": {"track_deletes": true}}),
+            "LOAD-SOFT-DELETE",
+        ),
+        (
+            json!({"source": {"rows": 500}, "target": {"data_kind": "reference"}}),
+            "LOAD-TRUNCATE-RELOAD",
+        ),
+        (
+            json!({"target": {"data_kind": "immutable_fact", "partition_key": "order_date"}}),
+            "LOAD-PARTITION-SWAP",
+        ),
         (json!({"target": {"data_kind": "event"}}), "LOAD-APPEND"),
         (json!({"target": {"data_kind": "dimension"}}), "LOAD-MERGE"),
-        (json!({"source": {"rows": 5_000_000}, "target": {"data_kind": "reference"}}), "LOAD-MERGE"),
+        (
+            json!({"source": {"rows": 5_000_000}, "target": {"data_kind": "reference"}}),
+            "LOAD-MERGE",
+        ),
     ];
     let mut reached = BTreeSet::new();
     for (patch, expected) in cases {
@@ -284,19 +554,41 @@ fn load_table_reaches_every_row() {
 #[test]
 fn idempotency_rules_and_traps_each_fire_and_a_clean_design_passes() {
     let book = books().pipeline;
-    let clean = pipeline::design(&book, &pipeline_params(json!({"source": {"supports_cdc": true}}))).expect("clean");
+    let clean = pipeline::design(
+        &book,
+        &pipeline_params(json!({"source": {"supports_cdc": true}})),
+    )
+    .expect("clean");
     assert!(clean.findings.is_empty(), "{:?}", clean.findings);
     assert!(clean.idempotency.iter().all(|r| r.passed));
     let cases: Vec<(Value, &str)> = vec![
         (json!({"load_strategy": "append"}), "IDEM-01"),
-        (json!({"target": {"data_kind": "event", "merge_keys": []}, "late_window_hours": 2}), "IDEM-02"),
-        (json!({"source": {"updated_at_column": "updated_at"}, "watermark_storage": "in_code"}), "IDEM-03"),
+        (
+            json!({"target": {"data_kind": "event", "merge_keys": []}, "late_window_hours": 2}),
+            "IDEM-02",
+        ),
+        (
+            json!({"source": {"updated_at_column": "updated_at"}, "watermark_storage": "in_code"}),
+            "IDEM-03",
+        ),
         (json!({"target": {"merge_keys": []}}), "IDEM-04"),
         (json!({"rerun_tested": false}), "IDEM-05"),
-        (json!({"source": {"supports_cdc": false, "updated_at_column": "updated_at"}, "reconciliation": false}), "TRAP-HARD-DELETES"),
-        (json!({"source": {"supports_cdc": false, "rows": 40_000_000}}), "TRAP-FULL-LARGE"),
-        (json!({"time_semantics": "processing_time"}), "TRAP-PROCESSING-TIME"),
-        (json!({"source": {"kind": "stream"}, "target": {"data_kind": "event"}}), "TRAP-NO-LATE-WINDOW"),
+        (
+            json!({"source": {"supports_cdc": false, "updated_at_column": "updated_at"}, "reconciliation": false}),
+            "TRAP-HARD-DELETES",
+        ),
+        (
+            json!({"source": {"supports_cdc": false, "rows": 40_000_000}}),
+            "TRAP-FULL-LARGE",
+        ),
+        (
+            json!({"time_semantics": "processing_time"}),
+            "TRAP-PROCESSING-TIME",
+        ),
+        (
+            json!({"source": {"kind": "stream"}, "target": {"data_kind": "event"}}),
+            "TRAP-NO-LATE-WINDOW",
+        ),
         (json!({"pre_load_checks": []}), "TRAP-NO-QUALITY-GATES"),
         (json!({"post_load_checks": []}), "TRAP-NO-QUALITY-GATES"),
         (json!({"alert_channels": []}), "TRAP-SILENT-FAILURE"),
@@ -310,10 +602,19 @@ fn idempotency_rules_and_traps_each_fire_and_a_clean_design_passes() {
         assert!(ids.contains(&expected), "{expected} for {patch}: {ids:?}");
         fired.insert(expected.to_string());
         if expected.starts_with("IDEM") {
-            assert!(out.idempotency.iter().any(|r| r.id == expected && !r.passed));
+            assert!(
+                out.idempotency
+                    .iter()
+                    .any(|r| r.id == expected && !r.passed)
+            );
         }
     }
-    let all: BTreeSet<String> = book.idempotency.iter().chain(&book.traps).map(|r| r.id.clone()).collect();
+    let all: BTreeSet<String> = book
+        .idempotency
+        .iter()
+        .chain(&book.traps)
+        .map(|r| r.id.clone())
+        .collect();
     assert_eq!(fired, all);
     // Near misses: late window given, external watermark, full extraction of a small table.
     let near = pipeline::design(
@@ -322,11 +623,16 @@ fn idempotency_rules_and_traps_each_fire_and_a_clean_design_passes() {
     )
     .expect("near");
     assert!(near.findings.is_empty(), "{:?}", near.findings);
-    let small = pipeline::design(&book, &pipeline_params(json!({"source": {"rows": 900_000}}))).expect("small");
+    let small = pipeline::design(
+        &book,
+        &pipeline_params(json!({"source": {"rows": 900_000}})),
+    )
+    .expect("small");
     assert!(!small.findings.iter().any(|f| f.id == "TRAP-FULL-LARGE"));
     let err = pipeline::design(&book, &pipeline_params(json!({"tier": 4}))).expect_err("tier");
     assert!(err.to_string().contains("tier: `4`"), "{err}");
-    let err = pipeline::design(&book, &pipeline_params(json!({"schedule": "hourly"}))).expect_err("cron");
+    let err =
+        pipeline::design(&book, &pipeline_params(json!({"schedule": "hourly"}))).expect_err("cron");
     assert!(err.to_string().contains("schedule: `hourly`"), "{err}");
 }
 
@@ -334,24 +640,49 @@ fn idempotency_rules_and_traps_each_fire_and_a_clean_design_passes() {
 fn triage_tree_reaches_every_branch() {
     let ops = books().operations;
     let cases = [
-        ("psycopg2.OperationalError: connection to server at \"10.0.0.5\", port 5432 failed: Connection timed out", "TRI-CONNECTION"),
-        ("ERROR: permission denied for table orders", "TRI-PERMISSION"),
-        ("ERROR: column \"discount_code\" does not exist", "TRI-SCHEMA"),
-        ("duplicate key value violates unique constraint \"fct_orders_pkey\"", "TRI-DUPLICATE-KEY"),
-        ("Data quality check failed: not_null on customer_id (52 rows)", "TRI-QUALITY"),
+        (
+            "psycopg2.OperationalError: connection to server at \"10.0.0.5\", port 5432 failed: Connection timed out",
+            "TRI-CONNECTION",
+        ),
+        (
+            "ERROR: permission denied for table orders",
+            "TRI-PERMISSION",
+        ),
+        (
+            "ERROR: column \"discount_code\" does not exist",
+            "TRI-SCHEMA",
+        ),
+        (
+            "duplicate key value violates unique constraint \"fct_orders_pkey\"",
+            "TRI-DUPLICATE-KEY",
+        ),
+        (
+            "Data quality check failed: not_null on customer_id (52 rows)",
+            "TRI-QUALITY",
+        ),
         ("java.lang.OutOfMemoryError: Java heap space", "TRI-MEMORY"),
-        ("ERROR: canceling statement due to statement timeout", "TRI-SLA-TIMEOUT"),
+        (
+            "ERROR: canceling statement due to statement timeout",
+            "TRI-SLA-TIMEOUT",
+        ),
         ("Segmentation fault in worker 3", "TRI-UNKNOWN"),
     ];
     let mut reached = BTreeSet::new();
     for (error, expected) in cases {
-        let p: TriageFailureParams = serde_json::from_value(json!({"error": error})).expect("params");
+        let p: TriageFailureParams =
+            serde_json::from_value(json!({"error": error})).expect("params");
         let out = operations::triage(&ops, &p).expect("triage");
         assert_eq!(out.branch, expected, "{error}");
         assert!(!out.diagnose.is_empty() && !out.fix.is_empty());
         reached.insert(expected.to_string());
     }
-    let all: BTreeSet<String> = ops.triage.branches.iter().map(|b| b.id.clone()).chain([ops.triage.fallback.id.clone()]).collect();
+    let all: BTreeSet<String> = ops
+        .triage
+        .branches
+        .iter()
+        .map(|b| b.id.clone())
+        .chain([ops.triage.fallback.id.clone()])
+        .collect();
     assert_eq!(reached, all);
     // Severity routing: tier 1 revenue pipeline escalates to P0; tier 3 is P2.
     let tier = |t: u8, critical: bool| {
@@ -360,31 +691,69 @@ fn triage_tree_reaches_every_branch() {
         operations::triage(&ops, &p).expect("triage")
     };
     let critical = tier(1, true);
-    assert!(critical.severity.as_deref().is_some_and(|s| s.starts_with("P0")), "{:?}", critical.severity);
-    assert!(critical.rerun.as_deref().is_some_and(|r| r.contains("merge")));
-    assert!(tier(1, false).severity.as_deref().is_some_and(|s| s.starts_with("P1")));
-    assert!(tier(3, true).severity.as_deref().is_some_and(|s| s.starts_with("P2")));
+    assert!(
+        critical
+            .severity
+            .as_deref()
+            .is_some_and(|s| s.starts_with("P0")),
+        "{:?}",
+        critical.severity
+    );
+    assert!(
+        critical
+            .rerun
+            .as_deref()
+            .is_some_and(|r| r.contains("merge"))
+    );
+    assert!(
+        tier(1, false)
+            .severity
+            .as_deref()
+            .is_some_and(|s| s.starts_with("P1"))
+    );
+    assert!(
+        tier(3, true)
+            .severity
+            .as_deref()
+            .is_some_and(|s| s.starts_with("P2"))
+    );
 }
 
 #[test]
 fn test_plan_tailors_cases_to_the_pipeline() {
     let ops = books().operations;
     let plan = |pipe: Value| {
-        let p = PlanTestsParams { pipeline: serde_json::from_value::<PipelineRef>(pipe).expect("pipe"), project: None };
+        let p = PlanTestsParams {
+            pipeline: serde_json::from_value::<PipelineRef>(pipe).expect("pipe"),
+            project: None,
+        };
         operations::plan_tests(&ops, &p).expect("plan")
     };
-    let stream = plan(json!({"name": "events", "table": "fct_events", "source": "kafka.events", "source_kind": "stream", "load_strategy": "partition_swap", "partition_key": "event_date", "sla_minutes": 30}));
+    let stream = plan(
+        json!({"name": "events", "table": "fct_events", "source": "kafka.events", "source_kind": "stream", "load_strategy": "partition_swap", "partition_key": "event_date", "sla_minutes": 30}),
+    );
     let all: Vec<String> = stream.layers.iter().flat_map(|l| l.tests.clone()).collect();
     assert!(all.iter().any(|t| t.contains("kill the consumer")));
-    assert!(all.iter().any(|t| t.contains("every other partition of fct_events")));
+    assert!(
+        all.iter()
+            .any(|t| t.contains("every other partition of fct_events"))
+    );
     assert!(all.iter().any(|t| t.contains("80% of the 30-minute SLA")));
-    assert!(!all.iter().any(|t| t.contains("{")), "placeholders filled: {all:?}");
-    let api = plan(json!({"name": "crm", "source_kind": "api", "load_strategy": "merge", "merge_keys": ["account_id"], "engine": "dbt"}));
+    assert!(
+        !all.iter().any(|t| t.contains("{")),
+        "placeholders filled: {all:?}"
+    );
+    let api = plan(
+        json!({"name": "crm", "source_kind": "api", "load_strategy": "merge", "merge_keys": ["account_id"], "engine": "dbt"}),
+    );
     let all: Vec<String> = api.layers.iter().flat_map(|l| l.tests.clone()).collect();
     assert!(all.iter().any(|t| t.contains("rate-limit")));
     assert!(all.iter().any(|t| t.contains("dbt unit tests")));
     assert!(all.iter().any(|t| t.contains("account_id unique")));
-    assert!(!all.iter().any(|t| t.contains("kill the consumer") || t.contains("SLA-minute")));
+    assert!(
+        !all.iter()
+            .any(|t| t.contains("kill the consumer") || t.contains("SLA-minute"))
+    );
     assert_eq!(api.layers.len(), 6);
 }
 
@@ -408,12 +777,32 @@ fn cost_red_flags_each_fire_and_rank_by_saving() {
     let all: BTreeSet<String> = book.cost.red_flags.iter().map(|f| f.id.clone()).collect();
     assert_eq!(flags, all, "every red flag fires once in this fixture");
     // Near misses: orders (cost per row fell, compressed, valued) and fct_orders (queried) and dev (not always on).
-    assert!(!out.red_flags.iter().any(|f| f.subject == "orders" || f.subject == "fct_orders" || f.subject == "dev"), "{:?}", out.red_flags);
-    assert_eq!(out.total_monthly_usd, 6000.0 + 1500.0 + 900.0 + 1000.0 + 350.0 + 1500.0);
-    let mids: Vec<f64> = out.opportunities.iter().map(|o| o.savings_low_usd + o.savings_high_usd).collect();
-    assert!(mids.windows(2).all(|w| w[0] >= w[1]), "ranked by saving: {mids:?}");
+    assert!(
+        !out.red_flags
+            .iter()
+            .any(|f| f.subject == "orders" || f.subject == "fct_orders" || f.subject == "dev"),
+        "{:?}",
+        out.red_flags
+    );
+    assert_eq!(
+        out.total_monthly_usd,
+        6000.0 + 1500.0 + 900.0 + 1000.0 + 350.0 + 1500.0
+    );
+    let mids: Vec<f64> = out
+        .opportunities
+        .iter()
+        .map(|o| o.savings_low_usd + o.savings_high_usd)
+        .collect();
+    assert!(
+        mids.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by saving: {mids:?}"
+    );
     assert_eq!(out.opportunities[0].priority, 1);
     assert_eq!(out.opportunities[0].subject, "clickstream");
-    let err = costs::review(&book, &serde_json::from_value(json!({"pipelines": []})).expect("p")).expect_err("empty");
+    let err = costs::review(
+        &book,
+        &serde_json::from_value(json!({"pipelines": []})).expect("p"),
+    )
+    .expect_err("empty");
     assert!(err.to_string().starts_with("pipelines:"), "{err}");
 }

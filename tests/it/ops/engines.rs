@@ -45,9 +45,18 @@ fn sales_values() -> String {
 }
 
 fn check_backfill_answers(results: &[(String, Vec<Vec<String>>)]) {
-    let by_id = |id: &str| &results.iter().find(|(i, _)| i == id).unwrap_or_else(|| panic!("{id}")).1;
+    let by_id = |id: &str| {
+        &results
+            .iter()
+            .find(|(i, _)| i == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .1
+    };
     let profile = by_id("BF-V-PROFILE");
-    assert_eq!(profile[0][0], "16", "5 days x 3 rows + 1 duplicate: {profile:?}");
+    assert_eq!(
+        profile[0][0], "16",
+        "5 days x 3 rows + 1 duplicate: {profile:?}"
+    );
     assert_eq!(profile[0][3], "15", "distinct keys");
     let dups = by_id("BF-V-DUPLICATES");
     assert_eq!(dups.len(), 1, "{dups:?}");
@@ -56,8 +65,14 @@ fn check_backfill_answers(results: &[(String, Vec<Vec<String>>)]) {
     let got: Vec<(String, String)> = parts.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
     assert_eq!(
         got,
-        [("2024-01-07", "3"), ("2024-01-06", "3"), ("2024-01-05", "4"), ("2024-01-04", "3"), ("2024-01-03", "3")]
-            .map(|(a, b)| (a.to_string(), b.to_string())),
+        [
+            ("2024-01-07", "3"),
+            ("2024-01-06", "3"),
+            ("2024-01-05", "4"),
+            ("2024-01-04", "3"),
+            ("2024-01-03", "3")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string())),
         "rows per partition, most recent first"
     );
 }
@@ -66,8 +81,14 @@ fn cell_pg(row: &sqlx::postgres::PgRow, i: usize) -> String {
     row.try_get::<Option<i64>, _>(i)
         .map(|v| v.map(|x| x.to_string()))
         .or_else(|_| row.try_get::<Option<String>, _>(i))
-        .or_else(|_| row.try_get::<Option<f64>, _>(i).map(|v| v.map(|x| x.to_string())))
-        .or_else(|_| row.try_get::<Option<chrono::NaiveDate>, _>(i).map(|v| v.map(|x| x.to_string())))
+        .or_else(|_| {
+            row.try_get::<Option<f64>, _>(i)
+                .map(|v| v.map(|x| x.to_string()))
+        })
+        .or_else(|_| {
+            row.try_get::<Option<chrono::NaiveDate>, _>(i)
+                .map(|v| v.map(|x| x.to_string()))
+        })
         .unwrap_or_default()
         .unwrap_or_default()
 }
@@ -76,24 +97,47 @@ fn cell_pg(row: &sqlx::postgres::PgRow, i: usize) -> String {
 async fn every_generated_statement_parses_in_every_dialect() {
     let ops = books().operations;
     for d in dialect::all() {
-        let schema = if d.name() == "sqlite" { None } else { Some("analytics") };
-        let plan = backfill::plan(&books().pipeline, &backfill_params(d.name(), schema)).expect("plan");
+        let schema = if d.name() == "sqlite" {
+            None
+        } else {
+            Some("analytics")
+        };
+        let plan =
+            backfill::plan(&books().pipeline, &backfill_params(d.name(), schema)).expect("plan");
         for v in &plan.validation {
-            dialect::parse::check(d, &v.sql).unwrap_or_else(|e| panic!("{} {}: {e}", d.name(), v.id));
+            dialect::parse::check(d, &v.sql)
+                .unwrap_or_else(|e| panic!("{} {}: {e}", d.name(), v.id));
         }
-        let monitors = monitor_sql(&ops, d, &TableName::new(schema, "fct_sales"), "loaded_at", 2).expect("monitors");
+        let monitors = monitor_sql(
+            &ops,
+            d,
+            &TableName::new(schema, "fct_sales"),
+            "loaded_at",
+            2,
+        )
+        .expect("monitors");
         for m in monitors {
-            dialect::parse::check(d, &m.sql).unwrap_or_else(|e| panic!("{} {}: {e}", d.name(), m.metric));
+            dialect::parse::check(d, &m.sql)
+                .unwrap_or_else(|e| panic!("{} {}: {e}", d.name(), m.metric));
         }
     }
     // A hostile name is quoted into one identifier (each query stays one statement); a name
     // that cannot be made safe is refused.
     let pg = dialect::by_name("postgres").expect("pg");
-    let hostile = PlanBackfillParams { date_column: "sale_date\"; DROP TABLE x; --".to_string(), ..backfill_params("postgres", None) };
-    for v in backfill::plan(&books().pipeline, &hostile).expect("quoted").validation {
+    let hostile = PlanBackfillParams {
+        date_column: "sale_date\"; DROP TABLE x; --".to_string(),
+        ..backfill_params("postgres", None)
+    };
+    for v in backfill::plan(&books().pipeline, &hostile)
+        .expect("quoted")
+        .validation
+    {
         dialect::parse::check(pg, &v.sql).unwrap_or_else(|e| panic!("{e}"));
     }
-    let bad = PlanBackfillParams { date_column: "sale\u{0}date".to_string(), ..backfill_params("postgres", None) };
+    let bad = PlanBackfillParams {
+        date_column: "sale\u{0}date".to_string(),
+        ..backfill_params("postgres", None)
+    };
     assert!(backfill::plan(&books().pipeline, &bad).is_err());
 }
 
@@ -107,7 +151,10 @@ async fn monitors_and_backfill_queries_answer_correctly_on_sqlite() {
         .connect()
         .await
         .expect("sqlite");
-    let values: Vec<String> = arrivals().iter().map(|m| format!("(datetime('now', '-{m} minutes'))")).collect();
+    let values: Vec<String> = arrivals()
+        .iter()
+        .map(|m| format!("(datetime('now', '-{m} minutes'))"))
+        .collect();
     let seed = format!(
         "CREATE TABLE events (loaded_at TEXT NOT NULL); INSERT INTO events VALUES {};
          CREATE TABLE stale (loaded_at TEXT NOT NULL); INSERT INTO stale VALUES (datetime('now', '-3 days'));
@@ -115,13 +162,20 @@ async fn monitors_and_backfill_queries_answer_correctly_on_sqlite() {
         values.join(", "),
         sales_values()
     );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(seed)).execute(&mut conn).await.expect("seed");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(seed))
+        .execute(&mut conn)
+        .await
+        .expect("seed");
     let d = dialect::by_name("sqlite").expect("sqlite");
     let ops = books().operations;
     for (table, expected) in [("events", ["PASS", "PASS"]), ("stale", ["FAIL", "FAIL"])] {
-        let monitors = monitor_sql(&ops, d, &TableName::new(None, table), "loaded_at", 2).expect("sql");
+        let monitors =
+            monitor_sql(&ops, d, &TableName::new(None, table), "loaded_at", 2).expect("sql");
         for (m, want) in monitors.iter().zip(expected) {
-            let row = sqlx::query(sqlx::AssertSqlSafe(m.sql.clone())).fetch_one(&mut conn).await.expect(&m.sql);
+            let row = sqlx::query(sqlx::AssertSqlSafe(m.sql.clone()))
+                .fetch_one(&mut conn)
+                .await
+                .expect(&m.sql);
             let status: String = row.try_get(row.len() - 1).expect("status");
             assert_eq!(status, want, "{table} {}", m.metric);
         }
@@ -129,7 +183,10 @@ async fn monitors_and_backfill_queries_answer_correctly_on_sqlite() {
     let plan = backfill::plan(&books().pipeline, &backfill_params("sqlite", None)).expect("plan");
     let mut results = Vec::new();
     for v in &plan.validation {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(v.sql.clone())).fetch_all(&mut conn).await.expect(&v.sql);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(v.sql.clone()))
+            .fetch_all(&mut conn)
+            .await
+            .expect(&v.sql);
         let text: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
@@ -154,7 +211,10 @@ async fn monitors_and_backfill_queries_answer_correctly_on_postgres() {
     let Some(url) = postgres_url() else { return };
     let schema = unique_name("ops_pg");
     let pool = sqlx::PgPool::connect(&url).await.expect("connect");
-    let values: Vec<String> = arrivals().iter().map(|m| format!("(now() - interval '{m} minutes')")).collect();
+    let values: Vec<String> = arrivals()
+        .iter()
+        .map(|m| format!("(now() - interval '{m} minutes')"))
+        .collect();
     let seed = format!(
         "CREATE SCHEMA {schema};
          CREATE TABLE {schema}.events (loaded_at timestamptz NOT NULL); INSERT INTO {schema}.events VALUES {};
@@ -163,25 +223,53 @@ async fn monitors_and_backfill_queries_answer_correctly_on_postgres() {
         values.join(", "),
         sales_values()
     );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(seed)).execute(&pool).await.expect("seed");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(seed))
+        .execute(&pool)
+        .await
+        .expect("seed");
     let d = dialect::by_name("postgres").expect("pg");
     let ops = books().operations;
     for (table, expected) in [("events", ["PASS", "PASS"]), ("stale", ["FAIL", "FAIL"])] {
-        let monitors = monitor_sql(&ops, d, &TableName::new(Some(&schema), table), "loaded_at", 2).expect("sql");
+        let monitors = monitor_sql(
+            &ops,
+            d,
+            &TableName::new(Some(&schema), table),
+            "loaded_at",
+            2,
+        )
+        .expect("sql");
         for (m, want) in monitors.iter().zip(expected) {
-            let row = sqlx::query(sqlx::AssertSqlSafe(m.sql.clone())).fetch_one(&pool).await.expect(&m.sql);
+            let row = sqlx::query(sqlx::AssertSqlSafe(m.sql.clone()))
+                .fetch_one(&pool)
+                .await
+                .expect(&m.sql);
             let status: String = row.try_get(row.len() - 1).expect("status");
             assert_eq!(status, want, "{table} {}", m.metric);
         }
     }
-    let plan = backfill::plan(&books().pipeline, &backfill_params("postgres", Some(&schema))).expect("plan");
+    let plan = backfill::plan(
+        &books().pipeline,
+        &backfill_params("postgres", Some(&schema)),
+    )
+    .expect("plan");
     let mut results = Vec::new();
     for v in &plan.validation {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(v.sql.clone())).fetch_all(&pool).await.expect(&v.sql);
-        results.push((v.id.clone(), rows.iter().map(|r| (0..r.len()).map(|i| cell_pg(r, i)).collect()).collect()));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(v.sql.clone()))
+            .fetch_all(&pool)
+            .await
+            .expect(&v.sql);
+        results.push((
+            v.id.clone(),
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| cell_pg(r, i)).collect())
+                .collect(),
+        ));
     }
     check_backfill_answers(&results);
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await.expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&pool)
+        .await
+        .expect("drop");
 }
 
 #[tokio::test]
@@ -189,7 +277,10 @@ async fn monitors_and_backfill_queries_answer_correctly_on_mysql() {
     let Some(url) = mysql_url() else { return };
     let db = unique_name("ops_my");
     let pool = sqlx::MySqlPool::connect(&url).await.expect("connect");
-    let values: Vec<String> = arrivals().iter().map(|m| format!("(UTC_TIMESTAMP(6) - INTERVAL {m} MINUTE)")).collect();
+    let values: Vec<String> = arrivals()
+        .iter()
+        .map(|m| format!("(UTC_TIMESTAMP(6) - INTERVAL {m} MINUTE)"))
+        .collect();
     let seed = format!(
         "CREATE DATABASE {db};
          CREATE TABLE {db}.events (loaded_at DATETIME(6) NOT NULL); INSERT INTO {db}.events VALUES {};
@@ -198,21 +289,32 @@ async fn monitors_and_backfill_queries_answer_correctly_on_mysql() {
         values.join(", "),
         sales_values()
     );
-    sqlx::raw_sql(sqlx::AssertSqlSafe(seed)).execute(&pool).await.expect("seed");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(seed))
+        .execute(&pool)
+        .await
+        .expect("seed");
     let d = dialect::by_name("mysql").expect("mysql");
     let ops = books().operations;
     for (table, expected) in [("events", ["PASS", "PASS"]), ("stale", ["FAIL", "FAIL"])] {
-        let monitors = monitor_sql(&ops, d, &TableName::new(Some(&db), table), "loaded_at", 2).expect("sql");
+        let monitors =
+            monitor_sql(&ops, d, &TableName::new(Some(&db), table), "loaded_at", 2).expect("sql");
         for (m, want) in monitors.iter().zip(expected) {
-            let row = sqlx::query(sqlx::AssertSqlSafe(m.sql.clone())).fetch_one(&pool).await.expect(&m.sql);
+            let row = sqlx::query(sqlx::AssertSqlSafe(m.sql.clone()))
+                .fetch_one(&pool)
+                .await
+                .expect(&m.sql);
             let status: String = row.try_get(row.len() - 1).expect("status");
             assert_eq!(status, want, "{table} {}", m.metric);
         }
     }
-    let plan = backfill::plan(&books().pipeline, &backfill_params("mysql", Some(&db))).expect("plan");
+    let plan =
+        backfill::plan(&books().pipeline, &backfill_params("mysql", Some(&db))).expect("plan");
     let mut results = Vec::new();
     for v in &plan.validation {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(v.sql.clone())).fetch_all(&pool).await.expect(&v.sql);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(v.sql.clone()))
+            .fetch_all(&pool)
+            .await
+            .expect(&v.sql);
         let text = rows
             .iter()
             .map(|r| {
@@ -221,7 +323,10 @@ async fn monitors_and_backfill_queries_answer_correctly_on_mysql() {
                         r.try_get::<Option<i64>, _>(i)
                             .map(|v| v.map(|x| x.to_string()))
                             .or_else(|_| r.try_get::<Option<String>, _>(i))
-                            .or_else(|_| r.try_get::<Option<chrono::NaiveDate>, _>(i).map(|v| v.map(|x| x.to_string())))
+                            .or_else(|_| {
+                                r.try_get::<Option<chrono::NaiveDate>, _>(i)
+                                    .map(|v| v.map(|x| x.to_string()))
+                            })
                             .or_else(|_| r.try_get_unchecked::<Option<String>, _>(i))
                             .unwrap_or_default()
                             .unwrap_or_default()
@@ -232,7 +337,10 @@ async fn monitors_and_backfill_queries_answer_correctly_on_mysql() {
         results.push((v.id.clone(), text));
     }
     check_backfill_answers(&results);
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}"))).execute(&pool).await.expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
+        .execute(&pool)
+        .await
+        .expect("drop");
 }
 
 #[tokio::test]
@@ -250,16 +358,45 @@ async fn explain_on_postgres_flags_large_sequential_scans_only() {
     .execute(&admin)
     .await
     .expect("seed");
-    let h = harness_with("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\n", |_| {}).await;
+    let h = harness_with(
+        "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\n",
+        |_| {},
+    )
+    .await;
     let review = |sql: String| {
         let h = &h;
-        async move { h.ok("review_sql", json!({"sql": sql, "dialect": "postgres", "datasource": "pg"})).await }
+        async move {
+            h.ok(
+                "review_sql",
+                json!({"sql": sql, "dialect": "postgres", "datasource": "pg"}),
+            )
+            .await
+        }
     };
-    let out = review(format!("SELECT id, kind FROM {schema}.big_events WHERE kind = 3")).await;
-    let plan_rules: Vec<&str> = out["plan"]["findings"].as_array().expect("plan findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    let out = review(format!(
+        "SELECT id, kind FROM {schema}.big_events WHERE kind = 3"
+    ))
+    .await;
+    let plan_rules: Vec<&str> = out["plan"]["findings"]
+        .as_array()
+        .expect("plan findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
     assert_eq!(plan_rules, ["PLAN-SEQ-SCAN-LARGE"], "{out}");
-    assert!(out["findings"].as_array().expect("findings").iter().any(|f| f["rule"] == "PLAN-SEQ-SCAN-LARGE"));
-    assert!(out["plan"]["plan"].to_string().contains("Seq Scan on big_events"), "{out}");
+    assert!(
+        out["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule"] == "PLAN-SEQ-SCAN-LARGE")
+    );
+    assert!(
+        out["plan"]["plan"]
+            .to_string()
+            .contains("Seq Scan on big_events"),
+        "{out}"
+    );
     assert_eq!(out["plan"]["engine"], json!("postgres"));
     // Near misses: an index lookup on the big table, a scan of a tiny table.
     for sql in [
@@ -269,36 +406,64 @@ async fn explain_on_postgres_flags_large_sequential_scans_only() {
         let out = review(sql.clone()).await;
         assert_eq!(out["plan"]["findings"], json!([]), "{sql}: {out}");
     }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&admin).await.expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .expect("drop");
 }
 
 #[tokio::test]
 async fn explain_refuses_non_select_and_multiple_statements_before_the_database() {
     // The datasource points at a variable that is not set: any attempt to reach it fails
     // with a datasource error, so a refusal message proves nothing was sent.
-    let h = harness_with("[datasources.nowhere]\nurl_env = \"DANA_TEST_OPS_UNSET_URL\"\n", |_| {}).await;
+    let h = harness_with(
+        "[datasources.nowhere]\nurl_env = \"DANA_TEST_OPS_UNSET_URL\"\n",
+        |_| {},
+    )
+    .await;
     let call = |sql: &str| {
         let h = &h;
         let args = json!({"sql": sql, "dialect": "postgres", "datasource": "nowhere"});
         async move { h.err("review_sql", args).await }
     };
     for (sql, expected) in [
-        ("DELETE FROM orders WHERE id = 1", "EXPLAIN accepts only a SELECT"),
-        ("SELECT 1; SELECT 2", "exactly one SELECT statement; found 2"),
-        ("SELECT 1; DROP TABLE orders", "exactly one SELECT statement; found 2"),
-        ("WITH gone AS (DELETE FROM orders RETURNING *) SELECT * FROM gone", "read-only SELECT"),
+        (
+            "DELETE FROM orders WHERE id = 1",
+            "EXPLAIN accepts only a SELECT",
+        ),
+        (
+            "SELECT 1; SELECT 2",
+            "exactly one SELECT statement; found 2",
+        ),
+        (
+            "SELECT 1; DROP TABLE orders",
+            "exactly one SELECT statement; found 2",
+        ),
+        (
+            "WITH gone AS (DELETE FROM orders RETURNING *) SELECT * FROM gone",
+            "read-only SELECT",
+        ),
         ("SELECT * INTO backup FROM orders", "read-only SELECT"),
         ("SELECT * FROM orders FOR UPDATE", "read-only SELECT"),
-        ("EXPLAIN ANALYZE SELECT * FROM orders", "EXPLAIN accepts only a SELECT"),
+        (
+            "EXPLAIN ANALYZE SELECT * FROM orders",
+            "EXPLAIN accepts only a SELECT",
+        ),
     ] {
         let err = call(sql).await;
         assert!(err.contains(expected), "{sql}: {err}");
-        assert!(!err.contains("DANA_TEST_OPS_UNSET_URL") && !err.contains("datasource `nowhere`"), "reached the datasource: {err}");
+        assert!(
+            !err.contains("DANA_TEST_OPS_UNSET_URL") && !err.contains("datasource `nowhere`"),
+            "reached the datasource: {err}"
+        );
     }
     // A plain SELECT does go for the datasource (and fails there), so the refusals above
     // really happen earlier.
     let err = call("SELECT 1").await;
-    assert!(err.contains("nowhere") || err.contains("DANA_TEST_OPS_UNSET_URL"), "{err}");
+    assert!(
+        err.contains("nowhere") || err.contains("DANA_TEST_OPS_UNSET_URL"),
+        "{err}"
+    );
     let _: Value = json!(null);
     let _ = Harness::new;
 }

@@ -10,9 +10,14 @@ async fn golden(tool: &str, args: Value) {
     let h = Harness::new().await;
     let structured = h.ok(tool, args.clone()).await;
     let server = DanaServer::new(h.app.clone(), None).expect("server");
-    let outcome = server.call_detached(tool, args).await.expect("detached call");
+    let outcome = server
+        .call_detached(tool, args)
+        .await
+        .expect("detached call");
     assert_eq!(outcome.structured, structured, "MCP and CLI paths agree");
-    let rendered = outcome.rendered.unwrap_or_else(|| panic!("{tool} renders Markdown"));
+    let rendered = outcome
+        .rendered
+        .unwrap_or_else(|| panic!("{tool} renders Markdown"));
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_yaml_snapshot!(format!("ops_{tool}"), structured);
         insta::assert_snapshot!(format!("ops_{tool}_md"), rendered);
@@ -166,7 +171,12 @@ async fn golden_triage_failure() {
 #[tokio::test]
 async fn every_runbook_kind_renders_with_and_without_a_pipeline() {
     let h = Harness::new().await;
-    for kind in ["failure_triage", "schema_change", "disaster_recovery", "backfill"] {
+    for kind in [
+        "failure_triage",
+        "schema_change",
+        "disaster_recovery",
+        "backfill",
+    ] {
         let bare = h.ok("generate_runbook", json!({"kind": kind})).await;
         let md = bare["markdown"].as_str().expect("markdown");
         assert!(md.starts_with("# Runbook"), "{kind}: {md}");
@@ -174,9 +184,21 @@ async fn every_runbook_kind_renders_with_and_without_a_pipeline() {
             .ok("generate_runbook", json!({"kind": kind, "pipeline": {"name": "orders_sync", "table": "fct_orders", "load_strategy": "partition_swap", "tier": 1}}))
             .await;
         let md = tailored["markdown"].as_str().expect("markdown");
-        assert!(md.contains("orders_sync") && md.contains("fct_orders"), "{kind}: {md}");
-        assert_eq!(tailored["file"], json!(format!("runbook_{kind}_orders_sync.md")));
+        assert!(
+            md.contains("orders_sync") && md.contains("fct_orders"),
+            "{kind}: {md}"
+        );
+        assert_eq!(
+            tailored["file"],
+            json!(format!("runbook_{kind}_orders_sync.md"))
+        );
     }
-    let dr = h.ok("generate_runbook", json!({"kind": "disaster_recovery"})).await;
-    assert!(dr["markdown"].as_str().is_some_and(|m| m.contains("| RPO | RTO |") && m.contains("DR-CREDENTIALS")));
+    let dr = h
+        .ok("generate_runbook", json!({"kind": "disaster_recovery"}))
+        .await;
+    assert!(
+        dr["markdown"]
+            .as_str()
+            .is_some_and(|m| m.contains("| RPO | RTO |") && m.contains("DR-CREDENTIALS"))
+    );
 }
