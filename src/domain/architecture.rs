@@ -18,7 +18,6 @@ use crate::playbook::conditions::{self, Facts};
 #[serde(deny_unknown_fields)]
 pub struct AssessArchitectureParams {
     /// What business decision or product the data serves.
-    #[serde(default)]
     pub business_context: Option<String>,
     /// Who consumes the data.
     #[serde(default)]
@@ -33,20 +32,17 @@ pub struct AssessArchitectureParams {
     #[serde(default)]
     pub pain_points: Vec<String>,
     /// Volume, growth and retention.
-    #[serde(default)]
     pub volume: Option<Volume>,
     /// Budget, team and compliance.
-    #[serde(default)]
     pub constraints: Option<Constraints>,
     /// Tools under consideration; each is checked against its avoid-when rules.
     #[serde(default)]
     pub considering: Vec<String>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
-/// A consumer of the data.
+// A consumer of the data.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consumer {
@@ -55,58 +51,56 @@ pub struct Consumer {
     /// What they use the data for.
     pub use_case: UseCase,
     /// How fresh the data must be.
-    #[serde(default)]
     pub latency: Option<Latency>,
     /// How they query it.
-    #[serde(default)]
     pub query_pattern: Option<QueryPattern>,
 }
 
-/// Consumer use case.
+// Consumer use case.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum UseCase {
-    /// Analytics.
+    // Analytics.
     Analytics,
-    /// Machine learning.
+    // Machine learning.
     Ml,
-    /// Operational systems.
+    // Operational systems.
     Operational,
-    /// Reporting.
+    // Reporting.
     Reporting,
-    /// Reverse ETL into SaaS tools.
+    // Reverse ETL into SaaS tools.
     ReverseEtl,
 }
 
-/// Required freshness.
+// Required freshness.
 #[derive(
     Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Latency {
-    /// Under one second.
+    // Under one second.
     RealTime,
-    /// Under five minutes.
+    // Under five minutes.
     NearRealTime,
-    /// Hourly or slower.
+    // Hourly or slower.
     Batch,
 }
 
-/// How a consumer queries.
+// How a consumer queries.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum QueryPattern {
-    /// Ad-hoc SQL.
+    // Ad-hoc SQL.
     AdHoc,
-    /// Scheduled jobs.
+    // Scheduled jobs.
     Scheduled,
-    /// Through an API.
+    // Through an API.
     Api,
-    /// Dashboards.
+    // Dashboards.
     Dashboard,
 }
 
-/// A source system.
+// A source system.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSystem {
@@ -115,87 +109,78 @@ pub struct SourceSystem {
     /// Kind of source.
     pub kind: SourceKind,
     /// For streams: history is kept long enough to replay from the start.
-    #[serde(default)]
     pub replayable: Option<bool>,
 }
 
-/// Kind of source system.
+// Kind of source system.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
-    /// A database.
+    // A database.
     Database,
-    /// An HTTP API.
+    // An HTTP API.
     Api,
-    /// Files (S3, SFTP, email).
+    // Files (S3, SFTP, email).
     Files,
-    /// A stream (Kafka, Kinesis, Pub/Sub).
+    // A stream (Kafka, Kinesis, Pub/Sub).
     Stream,
 }
 
-/// Volume figures.
+// Volume figures.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Volume {
     /// GB of new data per day.
-    #[serde(default)]
     pub current_gb_per_day: Option<f64>,
     /// Yearly growth in percent.
-    #[serde(default)]
     pub growth_rate_percent: Option<f64>,
     /// Months of history to keep.
-    #[serde(default)]
     pub retention_months: Option<f64>,
 }
 
-/// Constraints.
+// Constraints.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Constraints {
     /// Monthly budget in USD.
-    #[serde(default)]
     pub budget_monthly_usd: Option<f64>,
     /// Data engineers on the team.
-    #[serde(default)]
     pub team_size: Option<u32>,
     /// Team skill level.
-    #[serde(default)]
     pub skill_level: Option<Skill>,
     /// Compliance regimes (GDPR, HIPAA, SOX, PCI); `[]` or `[none]` for none.
-    #[serde(default)]
     pub compliance: Option<Vec<String>>,
     /// Cloud provider.
-    #[serde(default)]
     pub cloud_provider: Option<Cloud>,
 }
 
-/// Team skill level.
+// Team skill level.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Skill {
-    /// Junior.
+    // Junior.
     Junior,
-    /// Mid-level.
+    // Mid-level.
     Mid,
-    /// Senior.
+    // Senior.
     Senior,
-    /// Mixed.
+    // Mixed.
     Mixed,
 }
 
-/// Cloud provider.
+// Cloud provider.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Cloud {
-    /// Amazon Web Services.
+    // Amazon Web Services.
     Aws,
-    /// Google Cloud.
+    // Google Cloud.
     Gcp,
-    /// Microsoft Azure.
+    // Microsoft Azure.
     Azure,
-    /// Several clouds.
+    // Several clouds.
     Multi,
-    /// On premises.
+    // On premises.
     OnPrem,
 }
 

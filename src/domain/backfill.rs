@@ -21,14 +21,12 @@ pub struct PlanBackfillParams {
     /// Table to backfill.
     pub table: String,
     /// Its schema.
-    #[serde(default)]
     pub schema: Option<String>,
     /// SQL dialect of the table.
     pub dialect: String,
     /// Column the partitions are cut on.
     pub date_column: String,
     /// Type of that column: date (default), timestamp or timestamptz.
-    #[serde(default)]
     pub column_type: Option<TemporalType>,
     /// First day of the window (YYYY-MM-DD).
     pub start: String,
@@ -46,33 +44,32 @@ pub struct PlanBackfillParams {
     #[serde(default)]
     pub downstream: Vec<String>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
-/// Type of the partition column.
+// Type of the partition column.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TemporalType {
-    /// DATE.
+    // DATE.
     Date,
-    /// TIMESTAMP without time zone.
+    // TIMESTAMP without time zone.
     Timestamp,
-    /// TIMESTAMP WITH TIME ZONE.
+    // TIMESTAMP WITH TIME ZONE.
     Timestamptz,
 }
 
-/// Partition grain.
+// Partition grain.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Grain {
-    /// One partition per hour (needs a timestamp column).
+    // One partition per hour (needs a timestamp column).
     Hour,
-    /// Per day.
+    // Per day.
     Day,
-    /// Per ISO week (Monday start).
+    // Per ISO week (Monday start).
     Week,
-    /// Per month.
+    // Per month.
     Month,
 }
 

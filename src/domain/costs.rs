@@ -23,14 +23,12 @@ pub struct ReviewCostsParams {
     #[serde(default)]
     pub environments: Vec<Environment>,
     /// Monthly budget in USD.
-    #[serde(default)]
     pub budget_monthly_usd: Option<f64>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
-/// One pipeline's monthly cost.
+// One pipeline's monthly cost.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineCost {
@@ -45,26 +43,21 @@ pub struct PipelineCost {
     #[serde(default)]
     pub egress_usd: f64,
     /// Rows processed per month.
-    #[serde(default)]
     pub rows_processed: Option<f64>,
     /// Cost per row last month, to detect a rising trend.
-    #[serde(default)]
     pub previous_cost_per_row: Option<f64>,
     /// The revenue or decision it enables.
-    #[serde(default)]
     pub business_value: Option<String>,
     /// Largest table it scans in full, in GB.
-    #[serde(default)]
     pub largest_full_scan_gb: Option<f64>,
     /// Whether its stored data is compressed (false = uncompressed).
-    #[serde(default)]
     pub compressed: Option<bool>,
     /// Reads or writes across cloud regions.
     #[serde(default)]
     pub cross_region: bool,
 }
 
-/// A table's usage.
+// A table's usage.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableUsage {
@@ -76,11 +69,10 @@ pub struct TableUsage {
     #[serde(default)]
     pub storage_usd: f64,
     /// Pipeline that builds it.
-    #[serde(default)]
     pub pipeline: Option<String>,
 }
 
-/// A non-production environment.
+// A non-production environment.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {

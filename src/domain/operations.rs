@@ -16,41 +16,32 @@ use crate::render::Templates;
 
 use super::architecture::SourceKind;
 
-/// The pipeline a plan or runbook is about (fields of a `design_pipeline` spec).
+// The pipeline a plan or runbook is about (fields of a `design_pipeline` spec).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineRef {
     /// Pipeline name.
     pub name: String,
     /// Target table.
-    #[serde(default)]
     pub table: Option<String>,
     /// Source system.
-    #[serde(default)]
     pub source: Option<String>,
     /// Kind of source.
-    #[serde(default)]
     pub source_kind: Option<SourceKind>,
     /// Load strategy (append, merge, partition_swap, truncate_reload, soft_delete).
-    #[serde(default)]
     pub load_strategy: Option<String>,
     /// Transform engine (sql, dbt, spark, python).
-    #[serde(default)]
     pub engine: Option<String>,
     /// Natural/merge key columns.
     #[serde(default)]
     pub merge_keys: Vec<String>,
     /// Partition column.
-    #[serde(default)]
     pub partition_key: Option<String>,
     /// 1 critical, 2 important, 3 nice-to-have.
-    #[serde(default)]
     pub tier: Option<u8>,
     /// SLA in minutes.
-    #[serde(default)]
     pub sla_minutes: Option<u32>,
     /// Owning team.
-    #[serde(default)]
     pub owner: Option<String>,
     /// Alert channels.
     #[serde(default)]
@@ -115,7 +106,6 @@ pub struct PlanTestsParams {
     /// The pipeline to test.
     pub pipeline: PipelineRef,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
@@ -246,10 +236,8 @@ pub struct TriageFailureParams {
     /// The error message or log excerpt.
     pub error: String,
     /// The failed pipeline, for severity and re-run advice.
-    #[serde(default)]
     pub pipeline: Option<PipelineRef>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
@@ -380,17 +368,17 @@ fn first_match(branch: &TriageBranch, text: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// Runbook kinds.
+// Runbook kinds.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RunbookKind {
-    /// Pipeline failure triage.
+    // Pipeline failure triage.
     FailureTriage,
-    /// Source schema change.
+    // Source schema change.
     SchemaChange,
-    /// Disaster recovery (RPO/RTO).
+    // Disaster recovery (RPO/RTO).
     DisasterRecovery,
-    /// Backfill.
+    // Backfill.
     Backfill,
 }
 
@@ -412,10 +400,8 @@ pub struct GenerateRunbookParams {
     /// Which runbook.
     pub kind: RunbookKind,
     /// Tailor it to this pipeline.
-    #[serde(default)]
     pub pipeline: Option<PipelineRef>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 

@@ -19,13 +19,10 @@ pub struct DesignPipelineParams {
     /// Pipeline name (snake_case).
     pub name: String,
     /// Owning team or person.
-    #[serde(default)]
     pub owner: Option<String>,
     /// Cron schedule, e.g. `0 * * * *`.
-    #[serde(default)]
     pub schedule: Option<String>,
     /// Maximum acceptable runtime in minutes.
-    #[serde(default)]
     pub sla_minutes: Option<u32>,
     /// 1 critical, 2 important (default), 3 nice-to-have.
     #[serde(default = "default_tier")]
@@ -35,22 +32,16 @@ pub struct DesignPipelineParams {
     /// Where it goes.
     pub target: PipelineTarget,
     /// Force an extraction strategy instead of walking the tree (e.g. `full`).
-    #[serde(default)]
     pub extraction: Option<String>,
     /// Force a load strategy instead of the table's pick.
-    #[serde(default)]
     pub load_strategy: Option<String>,
     /// Transform engine (sql, dbt, spark, python); default sql.
-    #[serde(default)]
     pub transform_engine: Option<String>,
     /// Where the watermark/offset is kept; default: connector for CDC/streams, else control_table.
-    #[serde(default)]
     pub watermark_storage: Option<WatermarkStorage>,
     /// Clock used for partitions and windows; default event_time for event data.
-    #[serde(default)]
     pub time_semantics: Option<TimeSemantics>,
     /// Allowed lateness of event data in hours.
-    #[serde(default)]
     pub late_window_hours: Option<f64>,
     /// A periodic full reconciliation against the source is scheduled.
     #[serde(default)]
@@ -59,19 +50,15 @@ pub struct DesignPipelineParams {
     #[serde(default)]
     pub rerun_tested: bool,
     /// Checks before load; omit for dana's defaults, `[]` for none.
-    #[serde(default)]
     pub pre_load_checks: Option<Vec<String>>,
     /// Checks after load; omit for dana's defaults, `[]` for none.
-    #[serde(default)]
     pub post_load_checks: Option<Vec<String>>,
     /// Alert channels (e.g. `#data-alerts`, `pagerduty:data`).
     #[serde(default)]
     pub alert_channels: Vec<String>,
     /// Retries on failure; default from the playbook.
-    #[serde(default)]
     pub max_retries: Option<u32>,
     /// Project id: record the result as an artifact of the project.
-    #[serde(default)]
     pub project: Option<String>,
 }
 
@@ -79,7 +66,7 @@ fn default_tier() -> u8 {
     2
 }
 
-/// The source side.
+// The source side.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineSource {
@@ -88,16 +75,13 @@ pub struct PipelineSource {
     /// Kind of source.
     pub kind: SourceKind,
     /// Table, endpoint, path or topic.
-    #[serde(default)]
     pub object: Option<String>,
     /// Rows in the source table (drives full-extraction and reload rules).
-    #[serde(default)]
     pub rows: Option<u64>,
     /// Database: a change log readable by CDC is available.
     #[serde(default)]
     pub supports_cdc: bool,
     /// Database: reliable last-modified column, e.g. `updated_at`.
-    #[serde(default)]
     pub updated_at_column: Option<String>,
     /// API: pushes webhooks.
     #[serde(default)]
@@ -107,7 +91,7 @@ pub struct PipelineSource {
     pub has_cursor: bool,
 }
 
-/// The target side.
+// The target side.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineTarget {
@@ -121,7 +105,6 @@ pub struct PipelineTarget {
     #[serde(default)]
     pub merge_keys: Vec<String>,
     /// Partition column.
-    #[serde(default)]
     pub partition_key: Option<String>,
     /// Clustering columns.
     #[serde(default)]
@@ -131,43 +114,43 @@ pub struct PipelineTarget {
     pub track_deletes: bool,
 }
 
-/// What the loaded rows are.
+// What the loaded rows are.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DataKind {
-    /// Immutable events or logs.
+    // Immutable events or logs.
     Event,
-    /// Facts never updated after they are written.
+    // Facts never updated after they are written.
     ImmutableFact,
-    /// Facts updated later (order status, amounts).
+    // Facts updated later (order status, amounts).
     MutableFact,
-    /// Dimension rows.
+    // Dimension rows.
     Dimension,
-    /// Small reference/lookup data.
+    // Small reference/lookup data.
     Reference,
 }
 
-/// Where a watermark is persisted.
+// Where a watermark is persisted.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum WatermarkStorage {
-    /// A control table in the warehouse.
+    // A control table in the warehouse.
     ControlTable,
-    /// The orchestrator's state store.
+    // The orchestrator's state store.
     Orchestrator,
-    /// The CDC connector or consumer group manages offsets.
+    // The CDC connector or consumer group manages offsets.
     Connector,
-    /// Hard-coded or computed inside the pipeline code.
+    // Hard-coded or computed inside the pipeline code.
     InCode,
 }
 
-/// Clock used for partitions and windows.
+// Clock used for partitions and windows.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeSemantics {
-    /// When the event happened.
+    // When the event happened.
     EventTime,
-    /// When the pipeline processed it.
+    // When the pipeline processed it.
     ProcessingTime,
 }
 
@@ -176,7 +159,8 @@ pub enum TimeSemantics {
 pub struct PipelineDesign {
     /// The spec as YAML (universal pipeline template).
     pub spec_yaml: String,
-    /// The spec, structured.
+    /// The spec, structured (same content as `spec_yaml`; schema left open to keep tools/list small).
+    #[schemars(with = "serde_json::Value")]
     pub spec: PipelineSpec,
     /// How the extraction strategy was chosen.
     pub extraction: Decision,
@@ -351,13 +335,14 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
     facts.insert("incremental".into(), json!(incremental));
     let load = choose_load(book, p, &facts)?;
     facts.insert("load_strategy".into(), json!(load.strategy));
-    let watermark = p.watermark_storage.or(incremental.then(|| {
-        if matches!(extraction.strategy.as_str(), "cdc" | "consumer_offsets") {
-            WatermarkStorage::Connector
-        } else {
-            WatermarkStorage::ControlTable
-        }
-    }));
+    let default_watermark = if matches!(extraction.strategy.as_str(), "cdc" | "consumer_offsets") {
+        WatermarkStorage::Connector
+    } else {
+        WatermarkStorage::ControlTable
+    };
+    let watermark = p
+        .watermark_storage
+        .or(incremental.then_some(default_watermark));
     if incremental {
         facts.insert(
             "watermark_external".into(),

@@ -223,7 +223,10 @@ fn last_ident(name: &ObjectName) -> String {
 }
 
 /// Qualifiers (names and aliases) and plain tables a FROM clause defines.
-fn from_names(select: &Select) -> (HashSet<String>, Vec<(String, Option<String>, Span)>) {
+/// A table read by a SELECT: (name, alias, where it is named), lowercase.
+type TableRef = (String, Option<String>, Span);
+
+fn from_names(select: &Select) -> (HashSet<String>, Vec<TableRef>) {
     let mut quals = HashSet::new();
     let mut tables = Vec::new();
     let factors = select

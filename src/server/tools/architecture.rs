@@ -10,7 +10,7 @@ impl DanaTool for AssessArchitecture {
     const NAME: &'static str = "assess_architecture";
     const TOOLSET: &'static str = "discovery";
     const TITLE: &'static str = "Assess architecture brief";
-    const DESCRIPTION: &'static str = "Validate an architecture brief (missing answers come back as questions), pick the architecture pattern(s) from the decision matrix and one technology per layer (orchestration, processing, storage) with the rule id and facts behind each pick, warn on tools the brief names that hit an avoid-when rule, and list the guardrails that apply.";
+    const DESCRIPTION: &'static str = "Check an architecture brief (gaps become questions), pick patterns from the decision matrix and one tool per layer (orchestration, processing, storage) with rule ids and evidence, warn on named tools that hit avoid-when rules, list guardrails.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = AssessArchitectureParams;
     type Output = ArchitectureAssessment;

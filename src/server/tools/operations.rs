@@ -13,7 +13,7 @@ impl DanaTool for GenerateMonitoring {
     const NAME: &'static str = "generate_monitoring";
     const TOOLSET: &'static str = "govern";
     const TITLE: &'static str = "Generate pipeline monitoring";
-    const DESCRIPTION: &'static str = "Monitoring for one pipeline: health metrics with formulas, targets, alert thresholds and the P0-P3 severity for its tier, severity routing with response times, the structured run-log record as a JSON Schema, and freshness and volume monitor SQL for the dialect.";
+    const DESCRIPTION: &'static str = "Monitoring for a pipeline: health metrics with targets, thresholds and tier severity, P0-P3 routing, run-log JSON Schema, freshness and volume monitor SQL for the dialect.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateMonitoringParams;
     type Output = Monitoring;
@@ -40,7 +40,7 @@ impl DanaTool for GenerateRunbook {
     const NAME: &'static str = "generate_runbook";
     const TOOLSET: &'static str = "govern";
     const TITLE: &'static str = "Generate a runbook";
-    const DESCRIPTION: &'static str = "An operational runbook in Markdown: failure_triage, schema_change, disaster_recovery (RPO/RTO table) or backfill, tailored to a pipeline (owner, tier severity, alert channels, safe re-run for its load strategy) when one is given.";
+    const DESCRIPTION: &'static str = "Runbook in Markdown: failure_triage, schema_change, disaster_recovery (RPO/RTO) or backfill; tailored to a pipeline when given.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateRunbookParams;
     type Output = Runbook;
@@ -65,7 +65,7 @@ impl DanaTool for TriageFailure {
     const NAME: &'static str = "triage_failure";
     const TOOLSET: &'static str = "govern";
     const TITLE: &'static str = "Triage a pipeline failure";
-    const DESCRIPTION: &'static str = "Classify a pipeline error message (connection timeout, permission denied, schema mismatch, duplicate key, quality check failed, out of memory, SLA/statement timeout) into its branch of the triage tree and return the diagnosis, impact and fix steps; with the pipeline, also its alert severity and how to re-run it safely.";
+    const DESCRIPTION: &'static str = "Classify a pipeline error message into the triage tree (connection, permission, schema, duplicate key, quality, memory, timeout) with diagnosis, impact and fix steps; severity and safe re-run for a given pipeline.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = TriageFailureParams;
     type Output = Triage;

@@ -11,7 +11,7 @@ impl DanaTool for ReviewSql {
     const NAME: &'static str = "review_sql";
     const TOOLSET: &'static str = "optimize";
     const TITLE: &'static str = "Review SQL";
-    const DESCRIPTION: &'static str = "Lint SQL for optimization anti-patterns (SELECT *, NOT IN over a nullable subquery, ORDER BY without LIMIT, correlated subqueries, DISTINCT over joins, functions on filtered columns, repeated scans, missing partition filters, cartesian joins), each with rule id, line:column and fix. With `datasource`, also EXPLAIN a single SELECT (plan only, never ANALYZE) on the read-only connection and flag large sequential scans.";
+    const DESCRIPTION: &'static str = "Lint SQL for optimization anti-patterns (rule id, line:column, fix). With `datasource`, also EXPLAIN one SELECT (plan only, never ANALYZE) read-only and flag large sequential scans.";
     const HINTS: Hints = Hints {
         read_only: false,
         destructive: false,
@@ -48,7 +48,7 @@ impl DanaTool for ReviewCosts {
     const NAME: &'static str = "review_costs";
     const TOOLSET: &'static str = "optimize";
     const TITLE: &'static str = "Review data costs";
-    const DESCRIPTION: &'static str = "Cost per pipeline and per row from monthly compute/storage/egress figures, the red flags (one pipeline over 30% of spend, rising cost per row, tables unqueried for 30 days, dev running 24/7, full scans over 1 TB, uncompressed storage, cross-region transfer, no stated value) and savings opportunities ranked by estimated USD saved, then effort.";
+    const DESCRIPTION: &'static str = "Cost per pipeline and per row from monthly compute/storage/egress, red flags (dominant pipeline, rising cost per row, unqueried tables, always-on dev, big full scans, uncompressed, cross-region), savings ranked by USD then effort.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = ReviewCostsParams;
     type Output = CostReview;

@@ -12,7 +12,7 @@ impl DanaTool for DesignPipeline {
     const NAME: &'static str = "design_pipeline";
     const TOOLSET: &'static str = "pipeline";
     const TITLE: &'static str = "Design a pipeline";
-    const DESCRIPTION: &'static str = "Design a pipeline spec (schedule, SLA, tier, extract/transform/load, quality gates, error handling) as YAML. The extraction strategy comes from the decision tree (CDC, updated_at, full, API cursor, webhooks, file events, stream offsets) and the load strategy from the load table, each with its rule id; the five idempotency rules and known traps are checked and every violation is a finding with its fix.";
+    const DESCRIPTION: &'static str = "Design a pipeline spec (YAML): extraction strategy from the decision tree, load strategy from the load table (rule ids), quality gates, error handling; findings for violated idempotency rules and known traps, each with its fix.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = DesignPipelineParams;
     type Output = PipelineDesign;
@@ -36,7 +36,7 @@ impl DanaTool for PlanBackfill {
     const NAME: &'static str = "plan_backfill";
     const TOOLSET: &'static str = "pipeline";
     const TITLE: &'static str = "Plan a backfill";
-    const DESCRIPTION: &'static str = "Plan a backfill of a table over a date range: the nine-step protocol tailored to it, partitions listed most recent first (the execution order), and validation queries for the dialect (window profile, duplicate keys, rows per partition) to run before and after.";
+    const DESCRIPTION: &'static str = "Backfill plan for a table and date range: the nine protocol steps tailored, partitions most recent first, validation queries for the dialect to run before and after.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = PlanBackfillParams;
     type Output = BackfillPlan;
@@ -60,7 +60,7 @@ impl DanaTool for PlanTests {
     const NAME: &'static str = "plan_tests";
     const TOOLSET: &'static str = "pipeline";
     const TITLE: &'static str = "Plan pipeline tests";
-    const DESCRIPTION: &'static str = "The test pyramid for one pipeline (unit, integration, contract, data quality, end-to-end, performance): what to test in each layer for this source, load strategy and keys, how, and when it runs.";
+    const DESCRIPTION: &'static str = "Test pyramid for one pipeline (unit, integration, contract, data quality, end-to-end, performance): what to test for its source, load strategy and keys, and when.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = PlanTestsParams;
     type Output = TestPlan;
