@@ -8,15 +8,25 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use dana::domain::governance::diff::{self, Facets, Side};
-use dana::domain::governance::{self, ClassifyDataParams, GenerateDataContractParams, TableSchema, TableSource};
+use dana::domain::governance::{
+    self, ClassifyDataParams, GenerateDataContractParams, TableSchema, TableSource,
+};
 use serde_json::json;
 
 const RUNS: usize = 50;
 
 fn table(i: usize) -> TableSchema {
-    let mut columns = vec![json!({"name": format!("t{i}_key"), "type": "bigint", "nullable": false})];
+    let mut columns =
+        vec![json!({"name": format!("t{i}_key"), "type": "bigint", "nullable": false})];
     for c in 0..11 {
-        let ty = ["varchar(100)", "integer", "decimal(12,2)", "timestamp", "boolean", "text"][c % 6];
+        let ty = [
+            "varchar(100)",
+            "integer",
+            "decimal(12,2)",
+            "timestamp",
+            "boolean",
+            "text",
+        ][c % 6];
         columns.push(json!({"name": format!("col_{c}"), "type": ty, "description": "a column"}));
     }
     columns.push(json!({"name": "status", "type": "varchar(20)", "enum_values": ["a", "b", "c"]}));
@@ -56,18 +66,31 @@ fn main() {
     let mut diffs = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        let d = diff::diff(&books.governance, &old_side, &new_side, Some("version-bump"), today).expect("diff");
+        let d = diff::diff(
+            &books.governance,
+            &old_side,
+            &new_side,
+            Some("version-bump"),
+            today,
+        )
+        .expect("diff");
         diffs.push(started.elapsed());
         assert_eq!(d.counts.breaking, 60);
     }
 
     let dir = tempfile::tempdir().expect("dir");
     let app = dana::App::open(dir.path()).expect("app");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
     let params: Vec<GenerateDataContractParams> = old
         .iter()
         .map(|t| GenerateDataContractParams {
-            table: TableSource { spec: Some(t.clone()), ..TableSource::default() },
+            table: TableSource {
+                spec: Some(t.clone()),
+                ..TableSource::default()
+            },
             owner: Some("team".into()),
             consumers: vec!["bi".into()],
             ..GenerateDataContractParams::default()
@@ -77,11 +100,13 @@ fn main() {
     let mut all = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        rt.block_on(governance::generate_contract(&app, &params[0])).expect("contract");
+        rt.block_on(governance::generate_contract(&app, &params[0]))
+            .expect("contract");
         one.push(started.elapsed());
         let started = Instant::now();
         for p in &params {
-            rt.block_on(governance::generate_contract(&app, p)).expect("contract");
+            rt.block_on(governance::generate_contract(&app, p))
+                .expect("contract");
         }
         all.push(started.elapsed());
     }
@@ -90,7 +115,9 @@ fn main() {
     let kinds = ["email", "phone", "ssn", "ip_address", "card_number"];
     let mut samples: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, k) in kinds.iter().enumerate() {
-        wide.columns.push(serde_json::from_value(json!({"name": format!("x_{k}"), "type": "text"})).expect("col"));
+        wide.columns.push(
+            serde_json::from_value(json!({"name": format!("x_{k}"), "type": "text"})).expect("col"),
+        );
         let values = (0..200)
             .map(|r| match i {
                 0 => format!("user{r}@example.com"),
@@ -102,21 +129,42 @@ fn main() {
             .collect();
         samples.insert(format!("x_{k}"), values);
     }
-    samples.insert("col_0".into(), (0..200).map(|r| format!("free text {r} with words")).collect());
+    samples.insert(
+        "col_0".into(),
+        (0..200)
+            .map(|r| format!("free text {r} with words"))
+            .collect(),
+    );
     let classify_params = ClassifyDataParams {
-        table: TableSource { spec: Some(wide), ..TableSource::default() },
+        table: TableSource {
+            spec: Some(wide),
+            ..TableSource::default()
+        },
         samples: Some(samples),
         ..ClassifyDataParams::default()
     };
     let mut classify = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        rt.block_on(governance::classify_data(&app, &classify_params)).expect("classify");
+        rt.block_on(governance::classify_data(&app, &classify_params))
+            .expect("classify");
         classify.push(started.elapsed());
     }
     println!("governance benchmark, median of {RUNS} runs");
-    println!("diff_schemas, 30 tables x 14 columns (90 changes):  {:?}", median(diffs));
-    println!("generate_data_contract, one table:                   {:?}", median(one));
-    println!("generate_data_contract, 30 tables:                   {:?}", median(all));
-    println!("classify_data, 20 columns x 200 sampled rows:        {:?}", median(classify));
+    println!(
+        "diff_schemas, 30 tables x 14 columns (90 changes):  {:?}",
+        median(diffs)
+    );
+    println!(
+        "generate_data_contract, one table:                   {:?}",
+        median(one)
+    );
+    println!(
+        "generate_data_contract, 30 tables:                   {:?}",
+        median(all)
+    );
+    println!(
+        "classify_data, 20 columns x 200 sampled rows:        {:?}",
+        median(classify)
+    );
 }
