@@ -1,3 +1,4 @@
+#![allow(clippy::print_stdout)] // a benchmark prints its figures on stdout
 //! Benchmark (not a test): governance generators in-process on a 30-table schema.
 //! Prints medians over RUNS runs of: `diff_schemas` domain diff of 30 tables against a
 //! changed copy, `generate_data_contract` for one table and for all 30, and
