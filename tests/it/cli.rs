@@ -173,6 +173,13 @@ fn serve_stdio_speaks_only_json_rpc_on_stdout() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    // Drain stderr concurrently: debug logs can outgrow the pipe buffer.
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr_pipe, &mut text).unwrap();
+        text
+    });
     let messages = [
         r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#,
         r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
@@ -205,8 +212,7 @@ fn serve_stdio_speaks_only_json_rpc_on_stdout() {
     let init: serde_json::Value = serde_json::from_str(&answers[0]).unwrap();
     assert_eq!(init["result"]["serverInfo"]["name"], "dana");
     assert!(answers[1].contains("score_infrastructure"));
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let stderr = stderr_reader.join().unwrap();
     assert!(!stderr.is_empty(), "debug logs go to stderr");
 }
 

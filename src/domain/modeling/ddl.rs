@@ -590,6 +590,8 @@ fn placeholder(
         } else {
             &values.text
         })?,
+        // A decimal without integer digits (decimal(2,2)) cannot hold -1: use zero.
+        LogicalType::Decimal(precision, scale) if precision <= scale => "0".to_string(),
         LogicalType::SmallInt
         | LogicalType::Integer
         | LogicalType::BigInt
