@@ -154,7 +154,14 @@ impl HttpServer {
     pub async fn run(self) -> Result<()> {
         let shutdown = self.shutdown.clone();
         let addr = self.local_addr();
-        axum::serve(self.listener, self.router)
+        // Responses are small SSE or JSON frames: without TCP_NODELAY, Nagle and delayed
+        // ACKs add ~40 ms to every request on a kept-alive connection.
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
             .map_err(|e| Error::io("serve", addr.to_string(), e))
