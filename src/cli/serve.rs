@@ -31,7 +31,7 @@ pub(super) async fn run(workspace: &Path, args: ServeArgs) -> Result<ExitCode> {
     let server = DanaServer::new(app.clone(), args.toolsets.as_deref())?;
     match args.http {
         None => {
-            tracing::info!(tools = server.tool_list().len(), "serving MCP over stdio");
+            tracing::info!(tools = server.tool_count(), "serving MCP over stdio");
             let running = server
                 .serve(rmcp::transport::stdio())
                 .await

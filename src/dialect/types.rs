@@ -178,7 +178,7 @@ impl JsonSchema for LogicalType {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         schemars::json_schema!({
             "type": "string",
-            "description": format!("Logical type: {SPELLINGS}"),
+            "description": format!("one of {SPELLINGS}"),
         })
     }
 }

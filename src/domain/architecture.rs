@@ -38,7 +38,7 @@ pub struct AssessArchitectureParams {
     /// Tools under consideration; each is checked against its avoid-when rules.
     #[serde(default)]
     pub considering: Vec<String>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     pub project: Option<String>,
 }
 

@@ -43,7 +43,7 @@ pub struct PlanBackfillParams {
     /// Downstream models and dashboards that read the table.
     #[serde(default)]
     pub downstream: Vec<String>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     pub project: Option<String>,
 }
 

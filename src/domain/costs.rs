@@ -24,7 +24,7 @@ pub struct ReviewCostsParams {
     pub environments: Vec<Environment>,
     /// Monthly budget in USD.
     pub budget_monthly_usd: Option<f64>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     pub project: Option<String>,
 }
 

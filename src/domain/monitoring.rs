@@ -27,7 +27,7 @@ pub struct GenerateMonitoringParams {
     pub timestamp_column: String,
     /// Freshness SLA in hours (data older than this alerts).
     pub freshness_hours: u32,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
 }

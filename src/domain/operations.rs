@@ -105,7 +105,7 @@ pub fn severity_for(ops: &OperationsBook, metric: &str, tier: u8, critical: bool
 pub struct PlanTestsParams {
     /// The pipeline to test.
     pub pipeline: PipelineRef,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     pub project: Option<String>,
 }
 
@@ -237,7 +237,7 @@ pub struct TriageFailureParams {
     pub error: String,
     /// The failed pipeline, for severity and re-run advice.
     pub pipeline: Option<PipelineRef>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     pub project: Option<String>,
 }
 
@@ -401,7 +401,7 @@ pub struct GenerateRunbookParams {
     pub kind: RunbookKind,
     /// Tailor it to this pipeline.
     pub pipeline: Option<PipelineRef>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     pub project: Option<String>,
 }
 

@@ -58,7 +58,7 @@ pub struct DesignPipelineParams {
     pub alert_channels: Vec<String>,
     /// Retries on failure; default from the playbook.
     pub max_retries: Option<u32>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     pub project: Option<String>,
 }
 

@@ -15,8 +15,7 @@ use crate::playbook::{Condition, Criterion, Dimension, Fact, FactType, RubricBoo
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreInfrastructureParams {
-    /// One entry per rubric dimension (reliability, data_quality, performance,
-    /// documentation, monitoring, testing, cost_efficiency), each with `points` or `evidence`.
+    /// One entry per rubric dimension (keys as in the description), each with `points` or `evidence`.
     pub dimensions: BTreeMap<String, DimensionInput>,
     /// Project id: store the score and report the change since the previous one.
     #[serde(default)]

@@ -33,7 +33,7 @@ pub struct ReviewSqlParams {
     /// Named datasource (dana.toml): also EXPLAIN the query (a single SELECT; plan only, never ANALYZE).
     #[serde(default)]
     pub datasource: Option<String>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
 }

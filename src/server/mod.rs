@@ -4,14 +4,16 @@
 pub mod http;
 mod prompts;
 mod resources;
+pub mod schema;
 pub mod tool;
 pub mod tools;
 pub mod toolsets;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rmcp::ServerHandler;
+use rmcp::model::ReadResourceResult;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, ErrorData, GetPromptRequestParams, GetPromptResponse,
     Implementation, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
@@ -30,13 +32,14 @@ use tool::{Outcome, ToolCtx, ToolEntry, ToolError, to_call_result};
 pub struct DanaServer {
     app: Arc<App>,
     tools: Arc<HashMap<&'static str, ToolEntry>>,
-    listing: Arc<Vec<Tool>>,
+    /// Built on the first `tools/list`: starting the server never pays for schemas.
+    listing: Arc<OnceLock<Vec<Tool>>>,
 }
 
 impl std::fmt::Debug for DanaServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DanaServer")
-            .field("tools", &self.listing.len())
+            .field("tools", &self.tools.len())
             .finish()
     }
 }
@@ -52,12 +55,10 @@ impl DanaServer {
             .filter(|t| enabled.contains(&t.toolset))
             .map(|t| (t.name, t))
             .collect();
-        let mut listing: Vec<Tool> = tools.values().map(|t| t.tool.clone()).collect();
-        listing.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(DanaServer {
             app,
             tools: Arc::new(tools),
-            listing: Arc::new(listing),
+            listing: Arc::new(OnceLock::new()),
         })
     }
 
@@ -66,9 +67,34 @@ impl DanaServer {
         &self.app
     }
 
-    /// The enabled tools, sorted by name.
+    /// The enabled tools as `tools/list` shows them, sorted by name.
     pub fn tool_list(&self) -> &[Tool] {
-        &self.listing
+        self.listing.get_or_init(|| {
+            let mut listing: Vec<Tool> = self.tools.values().map(|t| t.describe().tool).collect();
+            listing.sort_by(|a, b| a.name.cmp(&b.name));
+            listing
+        })
+    }
+
+    /// How many tools are enabled.
+    pub fn tool_count(&self) -> usize {
+        self.tools.len()
+    }
+
+    /// The full input and output schemas of an enabled tool, every field documented
+    /// (resource `dana://schemas/{tool}`).
+    pub fn full_schema(&self, name: &str) -> Result<Value> {
+        let Some(entry) = self.tools.get(name) else {
+            let mut known: Vec<&str> = self.tools.keys().copied().collect();
+            known.sort_unstable();
+            return Err(Error::not_found("tool", name, known));
+        };
+        let described = entry.describe();
+        Ok(serde_json::json!({
+            "tool": name,
+            "inputSchema": described.input,
+            "outputSchema": described.output,
+        }))
     }
 
     /// Runs a tool by name without an MCP client (`dana call`, the demo): the same
@@ -156,7 +182,8 @@ impl ServerHandler for DanaServer {
                 "dana turns the Data Engineering Protocol into tools. Start with start_project, \
                  then follow project_status: each phase (discover, model, build, optimize, govern) \
                  ends with a gate only a human can approve. Tools work without `project` as \
-                 stateless helpers.",
+                 stateless helpers. Nested parameter types are shown as compact signatures; \
+                 the resource dana://schemas/{tool} has a tool's full JSON Schema.",
             )
     }
 
@@ -175,13 +202,11 @@ impl ServerHandler for DanaServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(
-            self.listing.as_ref().clone(),
-        ))
+        Ok(ListToolsResult::with_all_items(self.tool_list().to_vec()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.tools.get(name).map(|t| t.tool.clone())
+        self.tool_list().iter().find(|t| t.name == name).cloned()
     }
 
     async fn call_tool(
@@ -259,6 +284,18 @@ impl ServerHandler for DanaServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ReadResourceResponse, ErrorData> {
+        if let Some(tool) = request.uri.strip_prefix(resources::SCHEMA_PREFIX) {
+            let schema = self
+                .full_schema(tool)
+                .map_err(|e| ErrorData::resource_not_found(format!("{e:#}"), None))?;
+            let text = serde_json::to_string_pretty(&schema)
+                .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+            return Ok(ReadResourceResult::new(vec![
+                rmcp::model::ResourceContents::text(text, request.uri.clone())
+                    .with_mime_type("application/schema+json"),
+            ])
+            .into());
+        }
         resources::read(&self.app, &request.uri)
             .await
             .map(Into::into)

@@ -7,6 +7,8 @@ use crate::App;
 
 const PLAYBOOK_PREFIX: &str = "dana://playbooks/";
 const PROJECT_PREFIX: &str = "dana://projects/";
+/// Full tool schemas (answered by the server, which knows the enabled tools).
+pub(super) const SCHEMA_PREFIX: &str = "dana://schemas/";
 
 pub(super) fn list(app: &App) -> Vec<Resource> {
     app.playbooks
@@ -24,6 +26,9 @@ pub(super) fn list(app: &App) -> Vec<Resource> {
 
 pub(super) fn templates() -> Vec<ResourceTemplate> {
     vec![
+        ResourceTemplate::new(format!("{SCHEMA_PREFIX}{{tool}}"), "tool schema")
+            .with_description("A tool's full input and output JSON Schema, every nested field documented (tools/list abbreviates nested types)")
+            .with_mime_type("application/schema+json"),
         ResourceTemplate::new(format!("{PLAYBOOK_PREFIX}{{name}}"), "playbook")
             .with_description("A methodology playbook (YAML)")
             .with_mime_type("application/yaml"),
@@ -53,7 +58,7 @@ pub(super) async fn read(app: &App, uri: &str) -> Result<ReadResourceResult, Err
     }
     Err(ErrorData::resource_not_found(
         format!(
-            "unknown resource `{uri}`; dana serves {PLAYBOOK_PREFIX}{{name}}, {PROJECT_PREFIX}{{id}}/status, \
+            "unknown resource `{uri}`; dana serves {PLAYBOOK_PREFIX}{{name}}, {SCHEMA_PREFIX}{{tool}}, {PROJECT_PREFIX}{{id}}/status, \
              {PROJECT_PREFIX}{{id}}/artifacts/{{kind}} and {PROJECT_PREFIX}{{id}}/documents/{{phase}}"
         ),
         None,

@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::schema;
 use crate::App;
 use crate::error::Error;
 
@@ -180,9 +181,19 @@ pub struct ToolEntry {
     pub name: &'static str,
     /// Toolset.
     pub toolset: &'static str,
-    /// The MCP description (schemas, annotations).
-    pub tool: Tool,
+    describe: fn() -> Description,
     call: Arc<CallFn>,
+}
+
+/// What a tool publishes: its `tools/list` entry and its full schemas.
+#[derive(Debug, Clone)]
+pub struct Description {
+    /// As listed: compact input schema, top-level output schema, annotations.
+    pub tool: Tool,
+    /// The full input schema, every nested field documented.
+    pub input: JsonObject,
+    /// The full output schema.
+    pub output: JsonObject,
 }
 
 impl std::fmt::Debug for ToolEntry {
@@ -193,27 +204,40 @@ impl std::fmt::Debug for ToolEntry {
     }
 }
 
+/// Builds a tool's schemas. Deferred until a client lists tools: schema generation is
+/// most of what starting the server would otherwise cost.
+fn describe<T: DanaTool>() -> Description {
+    let input = schema::full(&rmcp::handler::server::common::schema_for_type::<T::Params>());
+    let output = schema::full(&rmcp::handler::server::common::schema_for_output::<T::Output>());
+    // The title is the tool's own `title`; repeating it in the annotations costs bytes.
+    // readOnlyHint and idempotentHint default to false: sent only when true.
+    // destructiveHint and openWorldHint default to true: always sent.
+    let mut annotations = ToolAnnotations::new()
+        .destructive(T::HINTS.destructive)
+        .open_world(T::HINTS.open_world);
+    if T::HINTS.read_only {
+        annotations = annotations.read_only(true);
+    }
+    if T::HINTS.idempotent {
+        annotations = annotations.idempotent(true);
+    }
+    let tool = Tool::new(
+        T::NAME,
+        T::DESCRIPTION,
+        Arc::new(schema::listing_input(&input)),
+    )
+    .with_title(T::TITLE)
+    .with_raw_output_schema(Arc::new(schema::listing_output(&output)))
+    .with_annotations(annotations);
+    Description {
+        tool,
+        input,
+        output,
+    }
+}
+
 /// Erases a [`DanaTool`].
 pub fn entry<T: DanaTool>() -> ToolEntry {
-    let input = clean_schema(
-        rmcp::handler::server::common::schema_for_type::<T::Params>(),
-        false,
-    );
-    // Output schemas validate structured results; their depth and prose would only cost
-    // the agent's context on every tools/list, so only their top level is published.
-    let output = clean_schema(
-        rmcp::handler::server::common::schema_for_output::<T::Output>(),
-        true,
-    );
-    let annotations = ToolAnnotations::with_title(T::TITLE)
-        .read_only(T::HINTS.read_only)
-        .destructive(T::HINTS.destructive)
-        .idempotent(T::HINTS.idempotent)
-        .open_world(T::HINTS.open_world);
-    let tool = Tool::new(T::NAME, T::DESCRIPTION, input)
-        .with_title(T::TITLE)
-        .with_raw_output_schema(output)
-        .with_annotations(annotations);
     let call: Arc<CallFn> = Arc::new(|ctx: ToolCtx, args: Value| {
         Box::pin(async move {
             let params: T::Params = decode(args)?;
@@ -231,106 +255,9 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
     ToolEntry {
         name: T::NAME,
         toolset: T::TOOLSET,
-        tool,
+        describe: describe::<T>,
         call,
     }
-}
-
-/// Formats JSON Schema 2020-12 defines; schemars also emits Rust ones (`uint32`,
-/// `double`, …) that validators warn about and that cost tokens in `tools/list`.
-const STANDARD_FORMATS: &[&str] = &[
-    "date-time",
-    "date",
-    "time",
-    "duration",
-    "email",
-    "idn-email",
-    "hostname",
-    "idn-hostname",
-    "ipv4",
-    "ipv6",
-    "uri",
-    "uri-reference",
-    "iri",
-    "iri-reference",
-    "uuid",
-    "uri-template",
-    "json-pointer",
-    "relative-json-pointer",
-    "regex",
-];
-
-/// Cleans a schema for `tools/list`: non-standard `format`s and the repeated `$schema`
-/// go; `default`s and nested `additionalProperties: false` go too (the server enforces
-/// both whatever the schema says). With `terse` (output schemas) only the top level is
-/// kept: property names with their JSON types, and which are required.
-fn clean_schema(schema: Arc<JsonObject>, terse: bool) -> Arc<JsonObject> {
-    /// Walks a schema object; `properties` maps are walked value by value, since their
-    /// keys are field names, not keywords.
-    fn walk(map: &mut JsonObject, top: bool) {
-        let drop_format = map
-            .get("format")
-            .and_then(Value::as_str)
-            .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
-        if drop_format {
-            map.remove("format");
-        }
-        map.remove("default");
-        if !top && map.get("additionalProperties") == Some(&Value::Bool(false)) {
-            map.remove("additionalProperties");
-        }
-        for (key, value) in map.iter_mut() {
-            match (key.as_str(), value) {
-                ("properties" | "$defs" | "definitions", Value::Object(fields)) => {
-                    for field in fields.values_mut() {
-                        if let Value::Object(inner) = field {
-                            walk(inner, false);
-                        }
-                    }
-                }
-                (_, Value::Object(inner)) => walk(inner, false),
-                (_, Value::Array(items)) => {
-                    for item in items {
-                        if let Value::Object(inner) = item {
-                            walk(inner, false);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut object = (*schema).clone();
-    // MCP fixes the dialect (2020-12); repeating it on every schema only costs bytes.
-    object.remove("$schema");
-    if terse {
-        return Arc::new(shallow(&object));
-    }
-    walk(&mut object, true);
-    Arc::new(object)
-}
-
-/// The top level of an object schema: property names with their JSON types.
-fn shallow(object: &JsonObject) -> JsonObject {
-    let mut out = JsonObject::new();
-    out.insert("type".into(), Value::String("object".into()));
-    if let Some(Value::Object(props)) = object.get("properties") {
-        let fields: JsonObject = props
-            .iter()
-            .map(|(name, prop)| {
-                let mut field = JsonObject::new();
-                if let Some(kind) = prop.get("type") {
-                    field.insert("type".into(), kind.clone());
-                }
-                (name.clone(), Value::Object(field))
-            })
-            .collect();
-        out.insert("properties".into(), Value::Object(fields));
-    }
-    if let Some(required) = object.get("required") {
-        out.insert("required".into(), required.clone());
-    }
-    out
 }
 
 /// Decodes arguments, naming the field that failed (`dimensions.reliability.points: …`).
@@ -347,6 +274,11 @@ pub fn decode<P: DeserializeOwned>(args: Value) -> Result<P, Error> {
 }
 
 impl ToolEntry {
+    /// The tool's `tools/list` entry and full schemas (built on each call).
+    pub fn describe(&self) -> Description {
+        (self.describe)()
+    }
+
     /// Runs the tool on JSON arguments: decode, run guarded against panics and
     /// cancellation, encode.
     pub async fn run(&self, ctx: ToolCtx, args: Option<JsonObject>) -> Result<Outcome, ToolError> {

@@ -1,6 +1,7 @@
 //! dana's one integration-test binary: a module per area, sharing `common`.
 #![allow(dead_code)]
 
+mod budget;
 mod cli;
 mod common;
 mod content;

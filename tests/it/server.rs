@@ -67,14 +67,21 @@ async fn every_tool_is_typed_described_and_annotated() {
             .annotations
             .as_ref()
             .unwrap_or_else(|| panic!("{name}: no annotations"));
-        assert!(annotations.read_only_hint.is_some(), "{name}: readOnlyHint");
+        // readOnlyHint and idempotentHint default to false and are sent only when true;
+        // destructiveHint and openWorldHint default to true, so they are always explicit.
+        assert_ne!(
+            annotations.read_only_hint,
+            Some(false),
+            "{name}: readOnlyHint"
+        );
+        assert_ne!(
+            annotations.idempotent_hint,
+            Some(false),
+            "{name}: idempotentHint"
+        );
         assert!(
             annotations.destructive_hint.is_some(),
             "{name}: destructiveHint"
-        );
-        assert!(
-            annotations.idempotent_hint.is_some(),
-            "{name}: idempotentHint"
         );
         assert!(
             annotations.open_world_hint.is_some(),

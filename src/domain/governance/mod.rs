@@ -33,7 +33,7 @@ const STATUSES: &[&str] = &["proposed", "draft", "active", "deprecated", "retire
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateDataContractParams {
-    /// The table: `spec`, `table_spec`, `contract`, or `datasource` + `table`.
+    /// The table, from exactly one source (`datasource` needs `table`).
     pub table: TableSource,
     /// Team producing the data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,7 +65,7 @@ pub struct GenerateDataContractParams {
     /// The `odcs_quality` YAML of generate_quality_checks, merged into the contract.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub odcs_quality: Option<String>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
 }
@@ -320,14 +320,14 @@ pub async fn generate_contract(
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiffSchemasParams {
-    /// The old side: `spec`, `table_spec`, `contract`, or `datasource` (+ `table`).
+    /// The old side, from exactly one source (`datasource` needs `table`).
     pub old: TableSource,
     /// The new side, same forms.
     pub new: TableSource,
     /// Policy to apply instead of the old contract's: notify-30-days, version-bump, never-break.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
 }
@@ -359,7 +359,7 @@ pub struct Reference {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifyDataParams {
-    /// The table: `spec`, `table_spec`, `contract`, or `datasource` + `table` (values sampled).
+    /// The table, from exactly one source (`datasource` + `table` samples live values).
     pub table: TableSource,
     /// Sample values per column name, for a table without a datasource; never echoed back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -373,7 +373,7 @@ pub struct ClassifyDataParams {
     /// Foreign keys from other tables into this one (e.g. facts referencing a dimension).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub referenced_by: Vec<Reference>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
 }
@@ -440,12 +440,12 @@ pub async fn classify_data(app: &App, params: &ClassifyDataParams) -> Result<Cla
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateCatalogEntryParams {
-    /// The table: `spec`, `table_spec`, `contract`, or `datasource` + `table`.
+    /// The table, from exactly one source (`datasource` needs `table`).
     pub table: TableSource,
     /// What you know (owner, steward, domain, tier, lineage, refresh, quality, usage); the rest becomes questions.
     #[serde(default)]
     pub facts: CatalogFacts,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
 }

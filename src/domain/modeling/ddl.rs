@@ -26,7 +26,7 @@ pub struct GenerateDdlParams {
     /// The Kimball model (same shape as design_dimensional_model's `model`).
     #[schemars(schema_with = "super::spec::model_ref_schema")]
     pub model: ModelSpec,
-    /// Target dialect: postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks (aliases accepted; default from dana.toml).
+    /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml.
     #[serde(default)]
     pub dialect: Option<String>,
     /// Schema/dataset for the tables; overrides the model's `schema`.
@@ -35,7 +35,7 @@ pub struct GenerateDdlParams {
     /// Emit table and column comments from descriptions (default true).
     #[serde(default)]
     pub comments: Option<bool>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
 }

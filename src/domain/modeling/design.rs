@@ -18,7 +18,7 @@ use crate::render::Templates;
 pub struct DesignDimensionalModelParams {
     /// The Kimball model: facts (grain, measures, degenerate dimensions, foreign_keys), dimensions (natural_key, attributes with scd_type, hierarchies), optional bus_matrix.
     pub model: ModelSpec,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
 }

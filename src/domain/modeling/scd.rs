@@ -42,7 +42,7 @@ pub struct GenerateScdMergeParams {
     /// Staging timestamp column saying when each change took effect; default: the load time.
     #[serde(default)]
     pub effective_from_column: Option<String>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
 }

@@ -55,10 +55,10 @@ pub struct GenerateQualityChecksParams {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub profile: Option<TableProfile>,
-    /// SQL dialect: postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks (default from dana.toml, else postgres).
+    /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml, else postgres.
     #[serde(default)]
     pub dialect: Option<String>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
 }

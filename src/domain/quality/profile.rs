@@ -29,7 +29,7 @@ pub struct ProfileDatasourceParams {
     /// Tables to profile (default: every table of the datasource's schema).
     #[serde(default)]
     pub tables: Option<Vec<String>>,
-    /// Project id: record the result as an artifact of the project.
+    /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
 }

@@ -33,11 +33,12 @@ pub struct RunQualityChecksParams {
     pub checks: Vec<QualityCheck>,
     /// Table specs whose declared checks run too (same shape as generate_quality_checks `table`).
     #[serde(default)]
+    #[schemars(extend("x-brief" = true))]
     pub tables: Vec<TableSpec>,
     /// Failing keys sampled per failed check (default 5, at most 100).
     #[serde(default)]
     pub sample_rows: Option<u32>,
-    /// Project id: record the run as an artifact of the project.
+    /// Project id: record the run in this project.
     #[serde(default)]
     pub project: Option<String>,
 }

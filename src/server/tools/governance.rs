@@ -22,7 +22,7 @@ impl DanaTool for GenerateDataContract {
     const NAME: &'static str = "generate_data_contract";
     const TOOLSET: &'static str = "quality";
     const TITLE: &'static str = "Generate an ODCS data contract";
-    const DESCRIPTION: &'static str = "ODCS v3 data contract (YAML) for one table (spec, table_spec, contract or live datasource table): types, nullability, keys, descriptions, business definitions, PII flags and classification, quality rules, SLA, owner, consumers, version and breaking-change policy (notify-30-days | version-bump | never-break). Missing facts come back as questions.";
+    const DESCRIPTION: &'static str = "ODCS v3 data contract (YAML) for one table: types, nullability, keys, descriptions, business definitions, PII and classification, quality rules, SLA, owner, consumers, version and breaking-change policy. Missing facts come back as questions.";
     const HINTS: Hints = GOVERN;
     type Params = GenerateDataContractParams;
     type Output = DataContract;
@@ -46,7 +46,7 @@ impl DanaTool for DiffSchemas {
     const NAME: &'static str = "diff_schemas";
     const TOOLSET: &'static str = "quality";
     const TITLE: &'static str = "Diff schemas (breaking-change check)";
-    const DESCRIPTION: &'static str = "Compare an old and a new schema (each a contract, spec or live datasource table): every change classified breaking / needs_review / non_breaking with evidence (renames are guessed and say so), an overall verdict, and the action the policy requires (new major version, notice period, refusal). Same as `dana diff OLD NEW` in CI.";
+    const DESCRIPTION: &'static str = "Compare an old and a new schema: every change classified breaking / needs_review / non_breaking with evidence (renames are guessed and say so), a verdict, and the action the policy requires. Same as `dana diff OLD NEW` in CI.";
     const HINTS: Hints = GOVERN;
     type Params = DiffSchemasParams;
     type Output = SchemaDiff;
@@ -70,7 +70,7 @@ impl DanaTool for ClassifyData {
     const NAME: &'static str = "classify_data";
     const TOOLSET: &'static str = "govern";
     const TITLE: &'static str = "Classify data (PII)";
-    const DESCRIPTION: &'static str = "Find PII in a table from column names and sampled values (email, phone, national IDs, Luhn-checked cards, IPs, birth dates, addresses, names, credentials): confidence and evidence per column with values masked, the level (public/internal/confidential/restricted) with its controls, and right-to-delete propagation hints.";
+    const DESCRIPTION: &'static str = "Find PII in a table from column names and sampled values (email, phone, national IDs, cards, IPs, birth dates, addresses, names, credentials): confidence and masked evidence per column, the classification level with its controls, and right-to-delete propagation.";
     const HINTS: Hints = GOVERN;
     type Params = ClassifyDataParams;
     type Output = Classification;

@@ -37,16 +37,9 @@ pub fn all() -> Vec<ToolEntry> {
         entry::<operations::GenerateMonitoring>(),
         entry::<operations::GenerateRunbook>(),
         entry::<operations::TriageFailure>(),
-        entry::<quality::ListDatasources>(),
         entry::<governance::GenerateDataContract>(),
         entry::<governance::DiffSchemas>(),
         entry::<governance::ClassifyData>(),
         entry::<governance::GenerateCatalogEntry>(),
-        entry::<modeling::DesignDimensionalModel>(),
-        entry::<modeling::GenerateDdl>(),
-        entry::<modeling::GenerateScdMerge>(),
-        entry::<quality::ProfileDatasource>(),
-        entry::<quality::GenerateQualityChecks>(),
-        entry::<quality::RunQualityChecks>(),
     ]
 }

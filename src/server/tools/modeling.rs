@@ -13,7 +13,7 @@ impl DanaTool for DesignDimensionalModel {
     const NAME: &'static str = "design_dimensional_model";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Design a dimensional model";
-    const DESCRIPTION: &'static str = "Check a Kimball model (facts with grain, measures, degenerate dimensions, foreign keys; dimensions with natural key, SCD 1/2/3 attributes, hierarchies; optional bus matrix). Returns the normalized model (surrogate keys, SCD2 and previous_ columns added), findings with stable IDs (grain, additivity, unknown dimensions, naming conventions) and a Mermaid ERD.";
+    const DESCRIPTION: &'static str = "Check a Kimball model (facts, dimensions, optional bus matrix). Returns the normalized model (surrogate keys, SCD2 and previous_ columns added), findings with stable IDs (grain, additivity, unknown dimensions, naming) and a Mermaid ERD. Feed the model to generate_ddl.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = DesignDimensionalModelParams;
     type Output = DesignOutput;
@@ -41,7 +41,7 @@ impl DanaTool for GenerateDdl {
     const NAME: &'static str = "generate_ddl";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Generate DDL";
-    const DESCRIPTION: &'static str = "CREATE statements for a dimensional model in one dialect (postgres, mysql/mariadb, sqlite, duckdb, snowflake, bigquery, redshift, databricks), dimensions before facts: keys, SCD columns, constraints (enforced or declared as the engine allows), partitioning/clustering hints, comments, unknown-member rows. Returns the script, each statement, and notes on what the dialect cannot express.";
+    const DESCRIPTION: &'static str = "CREATE statements for a dimensional model in one dialect, dimensions before facts: keys, SCD columns, constraints (enforced or declared as the engine allows), partitioning/clustering, comments, unknown-member rows. Returns the script, each statement, and notes on what the dialect cannot express.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateDdlParams;
     type Output = DdlOutput;
@@ -68,7 +68,7 @@ impl DanaTool for GenerateScdMerge {
     const NAME: &'static str = "generate_scd_merge";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Generate an SCD load";
-    const DESCRIPTION: &'static str = "The load of one dimension from a staging table in one dialect: SCD Type 2 (overwrite Type 1 attributes, shift Type 3, close changed versions, insert new versions and members) or Type 1 upsert (MERGE / ON CONFLICT / ON DUPLICATE KEY). Every statement is idempotent: re-running a load changes nothing.";
+    const DESCRIPTION: &'static str = "SQL that loads one dimension from a staging table: SCD Type 2 (Type 1 overwrite, Type 3 shift, close changed versions, insert new ones) or a Type 1 upsert, in one dialect. Idempotent: re-running a load changes nothing.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateScdMergeParams;
     type Output = ScdMergeOutput;

@@ -12,7 +12,7 @@ impl DanaTool for StartProject {
     const NAME: &'static str = "start_project";
     const TOOLSET: &'static str = "protocol";
     const TITLE: &'static str = "Start a project";
-    const DESCRIPTION: &'static str = "Create a dana project that moves through the DEP phases discover → model → build → optimize → govern, each closed by a human-approved gate. Returns the phase tracker. Pass its id as `project` to other tools to record their results.";
+    const DESCRIPTION: &'static str = "Create a project that moves through the phases discover → model → build → optimize → govern, each closed by a human-approved gate. Pass its id as `project` to other tools to record their results.";
     const HINTS: Hints = Hints {
         read_only: false,
         destructive: false,
@@ -34,7 +34,7 @@ impl DanaTool for ProjectStatusTool {
     const NAME: &'static str = "project_status";
     const TOOLSET: &'static str = "protocol";
     const TITLE: &'static str = "Project status";
-    const DESCRIPTION: &'static str = "The DEP phase tracker of a project: per phase its state (not_started, in_progress, awaiting_review, pending_human, approved, rejected, clarify), gate criteria results, artifacts, open questions, the latest decision, and the next recommended calls.";
+    const DESCRIPTION: &'static str = "A project's phase tracker: per phase its state, gate criteria results, artifacts, open questions and latest decision, plus the next recommended calls.";
     const HINTS: Hints = Hints::READ_ONLY;
     type Params = ProjectStatusParams;
     type Output = ProjectStatus;
@@ -51,7 +51,7 @@ impl DanaTool for RequestGateReview {
     const NAME: &'static str = "request_gate_review";
     const TOOLSET: &'static str = "protocol";
     const TITLE: &'static str = "Request a gate review";
-    const DESCRIPTION: &'static str = "Evaluate a phase's quality gate. If criteria fail, returns them (id, what is missing, which tool produces it) and asks nobody. If all pass, asks the human Yes / No / Clarify through the client (elicitation); clients without elicitation leave the gate pending for `dana gate` at a terminal. Only a human can approve.";
+    const DESCRIPTION: &'static str = "Evaluate a phase's gate. Failing criteria come back (what is missing, which tool produces it). If all pass, the human is asked Yes / No / Clarify (elicitation); without elicitation the gate waits for `dana gate` at a terminal. Only a human can approve.";
     const HINTS: Hints = Hints {
         read_only: false,
         destructive: false,
@@ -100,7 +100,7 @@ impl DanaTool for RenderPhaseDocument {
     const NAME: &'static str = "render_phase_document";
     const TOOLSET: &'static str = "protocol";
     const TITLE: &'static str = "Render a phase document";
-    const DESCRIPTION: &'static str = "Render the document a phase promises (phase1_data_discovery.md … phase5_data_operations.md) from the project's recorded artifacts and gate decisions. Missing sections say so; DRAFT until the gate is approved. With `write: true` also writes it inside the workspace (docs/dana/<project>/ by default).";
+    const DESCRIPTION: &'static str = "Render a phase's document (Markdown) from the project's recorded artifacts and gate decisions. Missing sections say so; DRAFT until the gate is approved. `write: true` also writes it inside the workspace.";
     const HINTS: Hints = Hints {
         read_only: false,
         destructive: true,

@@ -22,7 +22,7 @@ impl DanaTool for ListDatasources {
     const NAME: &'static str = "list_datasources";
     const TOOLSET: &'static str = "discovery";
     const TITLE: &'static str = "List datasources";
-    const DESCRIPTION: &'static str = "The named read-only datasources of dana.toml with engine, reachability, server version and limits (timeout, row cap). Pass a name as `datasource` to profile_datasource or run_quality_checks. Never shows URLs.";
+    const DESCRIPTION: &'static str = "The named read-only datasources of dana.toml: engine, reachability, version, timeout and row cap (never URLs). Pass a name as `datasource` to other tools.";
     const HINTS: Hints = LIVE_READ;
     type Params = ListDatasourcesParams;
     type Output = DatasourceList;
@@ -49,7 +49,7 @@ impl DanaTool for ProfileDatasource {
     const NAME: &'static str = "profile_datasource";
     const TOOLSET: &'static str = "discovery";
     const TITLE: &'static str = "Profile a datasource";
-    const DESCRIPTION: &'static str = "Introspect a named datasource (tables, columns, types, keys) and profile each table in one scan: row count, nulls, distinct counts (exact or estimated, said per table), min/max, mean, lengths, top values, freshness; flags anomalies (PROF-*). Progress per table; cancellable. Feed a table profile to generate_quality_checks.";
+    const DESCRIPTION: &'static str = "Introspect a named datasource and profile each table in one scan: row count, nulls, distinct counts (exact or estimated), min/max, mean, lengths, top values, freshness; flags anomalies (PROF-*). Progress per table; cancellable. Feed a table's profile to generate_quality_checks.";
     const HINTS: Hints = Hints {
         read_only: false,
         ..LIVE_READ
@@ -76,7 +76,7 @@ impl DanaTool for GenerateQualityChecks {
     const NAME: &'static str = "generate_quality_checks";
     const TOOLSET: &'static str = "quality";
     const TITLE: &'static str = "Generate quality checks";
-    const DESCRIPTION: &'static str = "Quality checks for a table from a spec (declared expectations) and/or a profile (suggested from the data): stable ids, dimension, severity P0-P3, threshold. Kinds: resource dana://playbooks/quality. Returns the checks, their SQL for the dialect (one row, `observed`), dbt schema.yml tests and an ODCS quality section.";
+    const DESCRIPTION: &'static str = "Quality checks for a table from a spec (declared) and/or a profile (suggested): stable ids, dimension, severity P0-P3, threshold. Returns the checks, their SQL for the dialect (one row, `observed`), dbt schema.yml tests and an ODCS quality section.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateQualityChecksParams;
     type Output = QualityChecks;
@@ -93,7 +93,7 @@ impl DanaTool for RunQualityChecks {
     const NAME: &'static str = "run_quality_checks";
     const TOOLSET: &'static str = "quality";
     const TITLE: &'static str = "Run quality checks";
-    const DESCRIPTION: &'static str = "Run checks (from generate_quality_checks, or the declared checks of table specs) on a named read-only datasource, one shared scan per table where SQL allows. Per check: pass/fail, observed value, threshold, severity, duration, and offending keys for failures (PII masked).";
+    const DESCRIPTION: &'static str = "Run checks (from generate_quality_checks, or declared in table specs) on a named read-only datasource, one shared scan per table where SQL allows. Per check: pass/fail, observed value, threshold, severity, duration, and for failures offending keys (PII masked).";
     const HINTS: Hints = Hints {
         read_only: false,
         ..LIVE_READ
