@@ -166,22 +166,16 @@ impl Store {
             description: description.to_string(),
             created_at: now(),
         };
-        let mut tx = self.pool.begin().await?;
-        let exists = sqlx::query("SELECT 1 FROM projects WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_some() {
-            return Err(Error::invalid(format!("project `{id}` already exists")));
-        }
-        sqlx::query(
-            "INSERT INTO projects (id, name, description, created_at) VALUES ($1, $2, $3, $4)",
+        // Under the protocol lock: the project row and its audit row land together.
+        let mut tx = self.begin_locked().await?;
+        tx.insert_project(&row).await?;
+        tx.append_audit(
+            Some(id),
+            None,
+            "project_started",
+            "start_project",
+            &serde_json::json!({"name": name, "description": description}),
         )
-        .bind(&row.id)
-        .bind(&row.name)
-        .bind(&row.description)
-        .bind(&row.created_at)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(row)

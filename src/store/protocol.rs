@@ -313,6 +313,30 @@ impl Locked {
         Ok(())
     }
 
+    /// Inserts a new project; an existing id is an error.
+    pub async fn insert_project(&mut self, row: &super::ProjectRow) -> Result<()> {
+        let exists = sqlx::query("SELECT 1 FROM projects WHERE id = $1")
+            .bind(&row.id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if exists.is_some() {
+            return Err(Error::invalid(format!(
+                "project `{}` already exists",
+                row.id
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO projects (id, name, description, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&row.id)
+        .bind(&row.name)
+        .bind(&row.description)
+        .bind(&row.created_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     /// The project's protocol rows as seen inside the lock.
     pub async fn rows(&mut self, project: &str) -> Result<ProtocolRows> {
         load_rows(&mut self.tx, project).await

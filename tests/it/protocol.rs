@@ -433,6 +433,7 @@ async fn elicitation_accept_yes_approves_and_unblocks() {
     assert_eq!(
         events,
         vec![
+            "project_started",
             "artifact_recorded",
             "artifact_recorded",
             "gate_review_requested",
@@ -494,7 +495,7 @@ async fn elicitation_decline_and_cancel_record_only_the_attempt() {
             .expect("audit");
         let events: Vec<&str> = rows.iter().map(|r| r.event.as_str()).collect();
         assert_eq!(
-            events[2..],
+            events[3..],
             ["gate_review_requested", &format!("gate_review_{outcome}")]
         );
         verify_ok(&h.app).await;
@@ -1189,7 +1190,7 @@ async fn audit_tampering_is_detected_on_sqlite() {
     .await;
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("BROKEN at row 3") && err.contains("edited"),
+        err.contains("BROKEN at row 4") && err.contains("edited"),
         "{err}"
     );
     // Order: two rows swap places.
@@ -1315,7 +1316,7 @@ async fn audit_tampering_is_detected_on_postgres() {
     .await;
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("BROKEN at row 3") && err.contains("edited"),
+        err.contains("BROKEN at row 4") && err.contains("edited"),
         "{err}"
     );
     // Restore that row's neighbour order test on a second database.
