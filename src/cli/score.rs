@@ -7,8 +7,9 @@ use clap::Args;
 
 use super::{Format, json, out};
 use crate::App;
-use crate::domain::scoring::{self, ScoreInfrastructureParams, ScoreReport};
+use crate::domain::scoring::{ScoreInfrastructureParams, ScoreReport};
 use crate::error::{Error, Result};
+use crate::server::DanaServer;
 use crate::server::tool::decode;
 
 /// Arguments of `dana score`.
@@ -19,7 +20,7 @@ pub struct ScoreArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Store the score under this project and show the change since the previous one.
+    /// Record the score in this project (as an artifact, like the tool) and show the change since the previous one.
     #[arg(long)]
     pub project: Option<String>,
 }
@@ -31,14 +32,20 @@ pub(super) async fn run(workspace: &Path, args: ScoreArgs) -> Result<ExitCode> {
     } else {
         std::fs::read_to_string(&args.file).map_err(|e| Error::io("read", &args.file, e))?
     };
-    let value: serde_json::Value = serde_norway::from_str(&text)
+    let mut value: serde_json::Value = serde_norway::from_str(&text)
         .map_err(|e| Error::invalid(format!("`{}` is not valid YAML: {e}", args.file.display())))?;
-    let mut params: ScoreInfrastructureParams =
-        decode(value).map_err(|e| Error::invalid(format!("`{}`: {e}", args.file.display())))?;
-    if args.project.is_some() {
-        params.project = args.project.clone();
+    if let (Some(project), Some(object)) = (&args.project, value.as_object_mut()) {
+        object.insert("project".into(), serde_json::Value::String(project.clone()));
     }
-    let report = scoring::score_and_store(&app, &params).await?;
+    // Decoded here first so that a bad file is named in the error.
+    let _: ScoreInfrastructureParams = decode(value.clone())
+        .map_err(|e| Error::invalid(format!("`{}`: {e}", args.file.display())))?;
+    // The server's own dispatch: with a project the score is gate-checked and recorded
+    // as an artifact, exactly as over MCP.
+    let server = DanaServer::new(app.clone(), None)?;
+    let outcome = server.call_detached("score_infrastructure", value).await?;
+    let report: ScoreReport = serde_json::from_value(outcome.structured)
+        .map_err(|e| Error::invalid(format!("score result: {e}")))?;
     let text = match args.format {
         Format::Json => {
             json(&serde_json::to_value(&report).map_err(|e| Error::invalid(e.to_string()))?)
