@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod content;
+mod demo;
 mod fuzz;
 mod governance;
 mod modeling;
