@@ -56,7 +56,6 @@ fn gate_state(workspace: &Path) -> String {
 struct Planted {
     check: String,
     observed: f64,
-    #[allow(dead_code)]
     defect: String,
 }
 
