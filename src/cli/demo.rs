@@ -4,9 +4,10 @@
 //! - discover-phase work (profile, architecture assessment, score) is called with
 //!   `project`, so it is recorded and counts toward the discover gate;
 //! - model and build work (model, DDL, quality checks) is called without `project`, as
-//!   a preview: those phases open only once a human approves the discover gate, which no
-//!   tool and no demo can do. The DDL still executes (in `model.db`) and the checks still
-//!   run on the warehouse, finding the defects `templates/demo/warehouse.sql` planted;
+//!   a preview: a phase opens only once a human approves the gates before it (discover
+//!   for model; discover and model for build), which no tool and no demo can do. The DDL
+//!   still executes (in `model.db`) and the checks still run on the warehouse, finding
+//!   the defects `templates/demo/warehouse.sql` planted;
 //! - the gate review ends *pending*, and the demo prints the `dana gate` command that
 //!   approves it.
 //!
@@ -695,4 +696,19 @@ fn yaml<T: DeserializeOwned>(text: &str, name: &str) -> Result<T> {
 fn write(dir: &Path, rel: &str, text: &str) -> Result<()> {
     let path = dir.join(rel);
     std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn shell_quoting_leaves_plain_words_and_quotes_the_rest() {
+        assert_eq!(shell_quote("/tmp/dana-demo"), "/tmp/dana-demo");
+        assert_eq!(shell_quote("alice"), "alice");
+        assert_eq!(shell_quote("My Demo"), "'My Demo'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("$(rm -rf ~)"), "'$(rm -rf ~)'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }
