@@ -1,4 +1,4 @@
-//! The `dana` binary as an engineer uses it: score, call, demo, serve over a real stdio
+//! The `dana` binary as an engineer uses it: score, call, serve over a real stdio
 //! pipe (stdout carries only JSON-RPC, logs go to stderr), and startup errors.
 
 use std::io::{BufRead, BufReader, Write};
@@ -122,41 +122,6 @@ fn call_prints_structured_results_and_errors() {
     );
     let malformed = dana(dir.path(), &["call", "project_status", "--args", "{"]);
     assert!(!malformed.status.success());
-}
-
-#[test]
-fn demo_runs_in_its_own_folder_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(DANA)
-        .args(["demo", "--dir", "tour"])
-        .current_dir(dir.path())
-        .env_remove("DANA_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Infrastructure score: 46/100"), "{text}");
-    assert!(text.contains("+25 (was 46)"), "{text}");
-    let entries: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(
-        entries,
-        ["tour"],
-        "the demo writes nothing outside its folder"
-    );
-    // Never into an existing folder.
-    let again = Command::new(DANA)
-        .args(["demo", "--dir", "tour"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod budget;
 mod cli;
 mod common;
 mod content;
+mod demo;
 mod fuzz;
 mod governance;
 mod modeling;
