@@ -85,6 +85,8 @@ pub(super) async fn run(args: DemoArgs) -> Result<ExitCode> {
     let review = demo.request_gate_review().await?;
     demo.render_documents().await?;
     out(&demo.summary(&review, started))?;
+    // Closing the store checkpoints SQLite's write-ahead log: the folder keeps state.db only.
+    demo.app.store().await?.pool().close().await;
     Ok(if all_found {
         ExitCode::SUCCESS
     } else {
