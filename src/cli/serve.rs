@@ -29,6 +29,7 @@ pub struct ServeArgs {
 pub(super) async fn run(workspace: &Path, args: ServeArgs) -> Result<ExitCode> {
     let app = App::open(workspace)?;
     let server = DanaServer::new(app.clone(), args.toolsets.as_deref())?;
+    server.warm();
     match args.http {
         None => {
             tracing::info!(tools = server.tool_count(), "serving MCP over stdio");

@@ -384,7 +384,8 @@ impl OperationsBook {
                 );
             }
             for p in &b.patterns {
-                if let Err(e) = regex::Regex::new(p) {
+                // Syntax only: compiling every automaton here was 78 % of startup.
+                if let Err(e) = regex_syntax::Parser::new().parse(p) {
                     issues.push(
                         b.id.clone(),
                         format!("`{}`: invalid pattern `{p}`: {e}", b.id),

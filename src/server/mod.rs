@@ -76,6 +76,21 @@ impl DanaServer {
         })
     }
 
+    /// Builds the `tools/list` answer on a background thread, so that neither starting
+    /// the server nor the client's first `tools/list` waits for schema generation (a
+    /// `tools/list` arriving mid-build waits only for the rest of it).
+    pub fn warm(&self) {
+        let server = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("dana-warm".into())
+            .spawn(move || {
+                server.tool_list();
+            });
+        if let Err(e) = spawned {
+            tracing::debug!(error = %e, "no warm-up thread; tools/list builds on first use");
+        }
+    }
+
     /// How many tools are enabled.
     pub fn tool_count(&self) -> usize {
         self.tools.len()
