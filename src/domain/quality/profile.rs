@@ -5,8 +5,9 @@
 //! Up to `exact_distinct_max_rows` (catalog estimate) every statistic is exact: the scan
 //! computes row count, null counts, distinct counts, min/max, mean, lengths and future
 //! timestamps. Above it the scan keeps what must be exact and is cheap per row (row count,
-//! null counts, temporal min/max, future timestamps); min/max of columns an index leads
-//! with come from both ends of the index; distinct counts (Haas-Stokes estimator), means,
+//! null counts, temporal min/max; future timestamps are counted by a second statement
+//! only when the latest value is after now); min/max of columns an index leads with
+//! come from both ends of the index; distinct counts (Haas-Stokes estimator), means,
 //! other numeric min/max and text min/max/lengths come from the sample, and each column
 //! lists them in `estimated`. The catalog's NOT NULL proves a null count of 0 without
 //! an aggregate. The sample reads at most `sample_rows`, bounded by `row_cap`.
@@ -288,7 +289,7 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
     } else {
         let sql = app.templates.render(
             "profile/bounds.sql.j2",
-            json!({"table": table, "cols": bounds, "double": double}),
+            json!({"table": table, "cols": bounds, "double": double, "now": dialect.current_timestamp()}),
         )?;
         ds.fetch(sql.trim(), &[]).await?
     };
@@ -446,6 +447,22 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
                 estimated.extend(["min", "max"].map(String::from));
             }
         }
+        // Large tables: future rows are counted only when the latest value is after now.
+        let future_count = match get(&format!("c{i}_after_now")).as_i64() {
+            Some(0) => Some(0),
+            Some(_) => {
+                let sql = app.templates.render(
+                    "profile/future.sql.j2",
+                    json!({"table": table, "col": plan.quoted, "now": dialect.current_timestamp()}),
+                )?;
+                let counted = ds.fetch(sql.trim(), &[]).await?;
+                counted
+                    .first("n")
+                    .and_then(Cell::as_i64)
+                    .map(|n| n.max(0) as u64)
+            }
+            None => uint("future"),
+        };
         let profile = ColumnProfile {
             name: col.name.clone(),
             data_type: col.data_type.clone().unwrap_or_default(),
@@ -464,7 +481,7 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             mean,
             min_length,
             max_length,
-            future_count: uint("future"),
+            future_count,
             top_values,
             all_values,
         };
