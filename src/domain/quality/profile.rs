@@ -279,19 +279,60 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             by_index,
         });
     }
-    let sql = app.templates.render(
+    let scan_sql = app.templates.render(
         "profile/scan.sql.j2",
         json!({"table": table, "exprs": exprs}),
     )?;
-    let scan = ds.fetch(sql.trim(), &[]).await?;
-    let ends = if bounds.is_empty() {
-        live::Rows::default()
+    let bounds_sql = if bounds.is_empty() {
+        None
     } else {
-        let sql = app.templates.render(
+        Some(app.templates.render(
             "profile/bounds.sql.j2",
             json!({"table": table, "cols": bounds, "double": double, "now": dialect.current_timestamp()}),
-        )?;
-        ds.fetch(sql.trim(), &[]).await?
+        )?)
+    };
+    // 2. The sample: how, for a table of `rows` rows.
+    let sample_limit = ds.limits.sample_rows.min(ds.limits.row_cap);
+    let plan_sample = |rows: u64| {
+        if rows <= sample_limit {
+            ("full", None)
+        } else if dialect.name() == "postgres" {
+            let pct = ((sample_limit as f64 / rows as f64) * 150.0).clamp(0.0001, 100.0);
+            ("block_sample", Some(format!("{pct:.4}")))
+        } else {
+            ("first_rows", None)
+        }
+    };
+    let cols: Vec<&str> = plans.iter().map(|p| p.quoted.as_str()).collect();
+    let read = |method: &'static str, pct: Option<String>| {
+        let sql = app.templates.render(
+            "profile/sample.sql.j2",
+            json!({"cols": cols, "table": table, "pct": pct, "method": method, "dialect": dialect.name(), "limit": dialect.limit_clause(sample_limit)}),
+        );
+        let empty = cols.is_empty();
+        async move {
+            if empty {
+                return Ok(live::Rows::default());
+            }
+            ds.fetch_capped(sql?.trim(), &[], sample_limit).await
+        }
+    };
+    let (scan, ends, early) = if exact {
+        (ds.fetch(scan_sql.trim(), &[]).await?, live::Rows::default(), None)
+    } else {
+        // Large tables: the sample (planned from the catalog estimate) and the index ends
+        // are read while the scan runs, on other pooled connections.
+        let estimate = spec.estimated_rows.unwrap_or(0).max(0) as u64;
+        let (method, pct) = plan_sample(estimate);
+        let ends = async {
+            match &bounds_sql {
+                Some(sql) => ds.fetch(sql.trim(), &[]).await,
+                None => Ok(live::Rows::default()),
+            }
+        };
+        let (scan, ends, sample) =
+            tokio::try_join!(ds.fetch(scan_sql.trim(), &[]), ends, read("SYSTEM", pct))?;
+        (scan, ends, Some((method, sample.rows)))
     };
     let get = |alias: &str| {
         scan.first(alias)
@@ -300,35 +341,26 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             .unwrap_or(Cell::Null)
     };
     let rows = get("dana_rows").as_i64().unwrap_or(0).max(0) as u64;
-    // 2. The sample.
-    let sample_limit = ds.limits.sample_rows.min(ds.limits.row_cap);
-    let (sample_method, pct) = if rows <= sample_limit {
-        ("full", None)
-    } else if dialect.name() == "postgres" {
-        let pct = ((sample_limit as f64 / rows as f64) * 150.0).clamp(0.0001, 100.0);
-        ("block_sample", Some(format!("{pct:.4}")))
-    } else {
-        ("first_rows", None)
-    };
-    let mut sample: Vec<Vec<Cell>> = Vec::new();
-    let mut sample_method = sample_method;
-    if rows > 0 && !plans.is_empty() {
-        let cols: Vec<&str> = plans.iter().map(|p| p.quoted.as_str()).collect();
-        let read = |method: &'static str, pct: Option<String>| {
-            let sql = app.templates.render(
-                "profile/sample.sql.j2",
-                json!({"cols": cols, "table": table, "pct": pct, "method": method, "dialect": dialect.name(), "limit": dialect.limit_clause(sample_limit)}),
-            );
-            async move { ds.fetch_capped(sql?.trim(), &[], sample_limit).await }
-        };
-        sample = read("SYSTEM", pct).await?.rows;
-        if sample_method == "block_sample" && (sample.len() as u64) < sample_limit / 2 {
-            // Too few pages for whole pages to give the sample (a small cap or a small
-            // table): pick rows on every page instead, aiming at four times the limit.
-            let pct = ((sample_limit as f64 * 400.0) / rows as f64).clamp(0.0001, 100.0);
-            sample = read("BERNOULLI", Some(format!("{pct:.4}"))).await?.rows;
-            sample_method = "row_sample";
+    let (mut sample_method, mut sample) = match early {
+        // The estimate said the sample holds every row; the scan says otherwise.
+        Some(("full", sample)) if rows > sample.len() as u64 => ("first_rows", sample),
+        Some(early) => early,
+        None => {
+            let (method, pct) = plan_sample(rows);
+            let sample = if rows > 0 {
+                read("SYSTEM", pct).await?.rows
+            } else {
+                Vec::new()
+            };
+            (method, sample)
         }
+    };
+    if sample_method == "block_sample" && (sample.len() as u64) < sample_limit.min(rows) / 2 {
+        // Too few pages for whole pages to give the sample (a small cap or a small
+        // table): pick rows on every page instead, aiming at four times the limit.
+        let pct = ((sample_limit as f64 * 400.0) / rows.max(1) as f64).clamp(0.0001, 100.0);
+        sample = read("BERNOULLI", Some(format!("{pct:.4}"))).await?.rows;
+        sample_method = "row_sample";
     }
     let n = sample.len() as u64;
     let settings = &book.profile;
