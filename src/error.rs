@@ -53,7 +53,12 @@ pub enum Error {
     /// A live datasource failed (connection, timeout, refused statement). The message
     /// never holds credentials: it is redacted where it is built (`crate::live`).
     #[error("datasource `{name}`: {message}")]
-    Datasource { name: String, message: String },
+    Datasource {
+        name: String,
+        message: String,
+        /// What failed: one statement, or the datasource itself (timeout, connection).
+        failure: crate::live::Failure,
+    },
 
     /// A file could not be read or written.
     #[error("{action} `{path}`: {source}")]

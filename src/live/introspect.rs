@@ -46,6 +46,33 @@ pub async fn introspect(ds: &Datasource, only: Option<&[String]>) -> Result<Vec<
     }
 }
 
+/// Columns of `table` that lead a usable b-tree index (valid, not partial): the engine
+/// answers their min/max from the index ends. SQLite: none (its tables are profiled exactly).
+pub async fn leading_index_columns(ds: &Datasource, table: &TableSpec) -> Result<Vec<String>> {
+    let schema = match &table.schema {
+        Some(schema) => schema.clone(),
+        None => resolve_schema(ds).await?,
+    };
+    let sql = match ds.engine {
+        Engine::Postgres => {
+            "SELECT DISTINCT a.attname::text FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+             WHERE n.nspname = $1 AND c.relname = $2 AND am.amname = 'btree' AND i.indisvalid \
+             AND i.indpred IS NULL"
+        }
+        Engine::Mysql => {
+            "SELECT DISTINCT COLUMN_NAME FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND SEQ_IN_INDEX = 1 AND INDEX_TYPE = 'BTREE'"
+        }
+        Engine::Sqlite => return Ok(Vec::new()),
+    };
+    let binds = [Bind::Text(schema), Bind::Text(table.name.clone())];
+    let rows = ds.run(sql.to_string(), &binds, NO_CAP).await?;
+    Ok((0..rows.rows.len()).map(|i| text(&rows, i, 0)).collect())
+}
+
 /// The schema (PostgreSQL) or database (MySQL) introspected: configured, or current.
 pub async fn resolve_schema(ds: &Datasource) -> Result<String> {
     if let Some(schema) = &ds.schema {
@@ -63,6 +90,7 @@ pub async fn resolve_schema(ds: &Datasource) -> Result<String> {
             name: ds.name.clone(),
             message: "the connection has no current schema/database; set `schema` in dana.toml"
                 .to_string(),
+            failure: super::Failure::Unavailable,
         })
 }
 
@@ -292,16 +320,29 @@ async fn sqlite(ds: &Datasource) -> Result<BTreeMap<String, TableSpec>> {
                 .or_default()
                 .push((pk, name.clone()));
         }
+        // Only NOT NULL and the rowid alias (a lone INTEGER PRIMARY KEY) keep NULLs out:
+        // SQLite lets other primary key columns hold NULL.
+        let data_type = text(&columns, i, 2);
+        let not_null = int(&columns, i, 3) != Some(0);
+        let rowid = pk > 0 && data_type.eq_ignore_ascii_case("integer");
         t.columns.push(ColumnSpec {
             name,
-            data_type: Some(text(&columns, i, 2)),
-            nullable: Some(int(&columns, i, 3) == Some(0) && pk == 0),
+            data_type: Some(data_type),
+            nullable: Some(!not_null && !rowid),
             ..ColumnSpec::default()
         });
     }
     for (table, mut cols) in pks {
         cols.sort();
         if let Some(t) = out.get_mut(&table) {
+            if cols.len() > 1 {
+                // A compound key is no rowid alias: its columns are as declared.
+                for (_, name) in &cols {
+                    if let Some(c) = t.columns.iter_mut().find(|c| &c.name == name) {
+                        c.nullable = Some(!declared_not_null(&columns, &table, name));
+                    }
+                }
+            }
             t.primary_key = cols.into_iter().map(|(_, c)| c).collect();
         }
     }
@@ -360,6 +401,13 @@ async fn sqlite(ds: &Datasource) -> Result<BTreeMap<String, TableSpec>> {
         }
     }
     Ok(out)
+}
+
+/// Whether the SQLite column `table.name` was declared NOT NULL (rows of `pragma_table_info`).
+fn declared_not_null(columns: &Rows, table: &str, name: &str) -> bool {
+    (0..columns.rows.len()).any(|i| {
+        text(columns, i, 0) == table && text(columns, i, 1) == name && int(columns, i, 3) != Some(0)
+    })
 }
 
 fn split(list: &str) -> Vec<String> {

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
-use sqlx::{Column, Executor, Row};
+use sqlx::{Column, Executor, Row, ValueRef as _};
 use tokio::sync::Mutex;
 
 use crate::config::{DatasourceConfig, Workspace};
@@ -71,17 +71,56 @@ impl Engine {
     }
 }
 
+/// What failed when a datasource statement failed: decides whether the rest of the work
+/// can go on (one statement failed) or must stop (the datasource timed out or went away).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// One statement failed (refused, invalid, unreadable result); others may still run.
+    Statement,
+    /// The statement ran past a timeout: too much work, or a lock another session holds.
+    Timeout,
+    /// The datasource cannot be used: misconfigured, unreachable, or the connection was
+    /// lost mid-statement (server restarted, backend terminated, network dropped).
+    Unavailable,
+}
+
+/// The failure class of `e`, when it is a datasource error.
+pub fn failure(e: &Error) -> Option<Failure> {
+    match e {
+        Error::Datasource { failure, .. } => Some(*failure),
+        _ => None,
+    }
+}
+
+/// `e` with `what` (the work that failed: `profiling \`orders\``) before its message.
+pub fn context(e: Error, what: &str) -> Error {
+    match e {
+        Error::Datasource {
+            name,
+            message,
+            failure,
+        } => Error::Datasource {
+            name,
+            message: format!("{what}: {message}"),
+            failure,
+        },
+        other => other,
+    }
+}
+
 /// Limits applied to every statement of a datasource.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
 pub struct Limits {
     /// Statement timeout, milliseconds.
     pub statement_timeout_ms: u64,
-    /// Most rows a query returns.
+    /// Most rows any query returns (samples and failing keys included).
     pub row_cap: u64,
     /// Tables up to this many rows get exact distinct counts.
     pub exact_distinct_max_rows: u64,
-    /// Rows sampled for top values and estimated distinct counts.
+    /// Rows sampled for top values and estimated statistics (at most `row_cap`).
     pub sample_rows: u64,
+    /// How long to wait for a connection, milliseconds.
+    pub connect_timeout_ms: u64,
 }
 
 /// One cell of a result row.
@@ -315,6 +354,10 @@ fn limits_of(config: &DatasourceConfig) -> Limits {
             .sample_rows
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_SAMPLE_ROWS),
+        connect_timeout_ms: config
+            .connect_timeout_ms
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS),
     }
 }
 
@@ -324,18 +367,14 @@ impl Datasource {
         let fail = |message: String| Error::Datasource {
             name: name.to_string(),
             message,
+            failure: Failure::Unavailable,
         };
         let limits = limits_of(config);
         let max_connections = config
             .max_connections
             .filter(|n| *n > 0)
             .unwrap_or(DEFAULT_MAX_CONNECTIONS);
-        let connect_timeout = Duration::from_millis(
-            config
-                .connect_timeout_ms
-                .filter(|n| *n > 0)
-                .unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS),
-        );
+        let connect_timeout = Duration::from_millis(limits.connect_timeout_ms);
         let (url, secrets) = match (&config.url_env, &config.path) {
             (Some(_), Some(_)) => {
                 return Err(fail(
@@ -480,34 +519,21 @@ impl Datasource {
     }
 
     fn db_error(&self, e: sqlx::Error) -> Error {
-        let timeout = match &e {
-            sqlx::Error::Database(db) => {
-                let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-                // 57014 query_canceled (PostgreSQL), 1969 (MariaDB), 3024 (MySQL).
-                code == "57014"
-                    || code == "70100"
-                    || code == "HY000" && db.message().contains("max_statement_time")
-                    || db.message().contains("maximum statement execution time")
-                    || db.message().contains("max_statement_time")
-            }
-            _ => false,
-        };
-        if timeout {
+        let (failure, message) = classify(&e);
+        if failure == Failure::Timeout && message.is_none() {
             return self.timeout_error();
         }
         let message = match &e {
-            sqlx::Error::PoolTimedOut => {
-                "could not get a connection in time (is the server up and reachable?)".to_string()
-            }
-            sqlx::Error::Database(db) => match db.code() {
-                Some(code) => format!("{} (SQLSTATE {code})", db.message()),
-                None => db.message().to_string(),
-            },
-            other => other.to_string(),
+            sqlx::Error::PoolTimedOut => format!(
+                "could not get a connection in time ({} ms; is the server up and reachable?)",
+                self.limits.connect_timeout_ms
+            ),
+            _ => message.unwrap_or_else(|| e.to_string()),
         };
         Error::Datasource {
             name: self.name.clone(),
             message: self.redact(&message),
+            failure,
         }
     }
 
@@ -515,9 +541,10 @@ impl Datasource {
         Error::Datasource {
             name: self.name.clone(),
             message: format!(
-                "statement cancelled after the timeout of {} ms; narrow the work (fewer tables or checks) or raise `statement_timeout_ms` in dana.toml",
+                "statement cancelled after the timeout of {} ms (a lock held by another session, or too much work); narrow the work (fewer tables or checks), retry when the lock is released, or raise `statement_timeout_ms` in dana.toml",
                 self.limits.statement_timeout_ms
             ),
+            failure: Failure::Timeout,
         }
     }
 
@@ -538,17 +565,21 @@ impl Datasource {
         ensure_single_query(self.engine, sql).map_err(|message| Error::Datasource {
             name: self.name.clone(),
             message,
+            failure: Failure::Statement,
         })?;
         self.run(sql.to_string(), binds, self.limits.row_cap).await
     }
 
-    /// Like [`Datasource::fetch`] with a smaller cap (samples, top values).
+    /// Like [`Datasource::fetch`] with a smaller cap (samples, failing keys); the row cap
+    /// still bounds it.
     pub async fn fetch_capped(&self, sql: &str, binds: &[Bind], cap: u64) -> Result<Rows> {
         ensure_single_query(self.engine, sql).map_err(|message| Error::Datasource {
             name: self.name.clone(),
             message,
+            failure: Failure::Statement,
         })?;
-        self.run(sql.to_string(), binds, cap).await
+        self.run(sql.to_string(), binds, cap.min(self.limits.row_cap))
+            .await
     }
 
     /// Introspection and internal statements (static text or checked by the caller).
@@ -592,6 +623,7 @@ impl Datasource {
                         cells.push($decode(&row, i).map_err(|m| Error::Datasource {
                             name: self.name.clone(),
                             message: m,
+                            failure: Failure::Statement,
                         })?);
                     }
                     out.rows.push(cells);
@@ -619,45 +651,62 @@ impl Datasource {
     }
 }
 
+/// `T` from column `i` when the value's type is one `T` reads (no error built otherwise).
+fn read<'r, R, T>(row: &'r R, i: usize, ty: &<R::Database as sqlx::Database>::TypeInfo) -> Option<T>
+where
+    R: Row,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    if T::compatible(ty) {
+        row.try_get::<T, _>(i).ok()
+    } else {
+        None
+    }
+}
+
 macro_rules! decoder {
     ($name:ident, $row:ty, $extra:expr) => {
         fn $name(row: &$row, i: usize) -> std::result::Result<Cell, String> {
-            if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
-                return Ok(v.map_or(Cell::Null, Cell::Int));
+            // The value's own type picks the decoder: a failed `try_get` formats an
+            // error per call, which dominated reading a 20,000-row sample.
+            let ty = match row.try_get_raw(i) {
+                Ok(raw) if raw.is_null() => return Ok(Cell::Null),
+                Ok(raw) => raw.type_info().into_owned(),
+                Err(e) => return Err(e.to_string()),
+            };
+            if let Some(v) = read::<_, String>(row, i, &ty) {
+                return Ok(Cell::Text(v));
             }
-            if let Ok(v) = row.try_get::<Option<i32>, _>(i) {
-                return Ok(v.map_or(Cell::Null, |v| Cell::Int(i64::from(v))));
+            if let Some(v) = read::<_, i64>(row, i, &ty) {
+                return Ok(Cell::Int(v));
             }
-            if let Ok(v) = row.try_get::<Option<i16>, _>(i) {
-                return Ok(v.map_or(Cell::Null, |v| Cell::Int(i64::from(v))));
+            if let Some(v) = read::<_, i32>(row, i, &ty) {
+                return Ok(Cell::Int(i64::from(v)));
             }
-            if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
-                return Ok(v.map_or(Cell::Null, Cell::Float));
+            if let Some(v) = read::<_, i16>(row, i, &ty) {
+                return Ok(Cell::Int(i64::from(v)));
             }
-            if let Ok(v) = row.try_get::<Option<f32>, _>(i) {
-                return Ok(v.map_or(Cell::Null, |v| Cell::Float(f64::from(v))));
+            if let Some(v) = read::<_, f64>(row, i, &ty) {
+                return Ok(Cell::Float(v));
             }
-            if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
-                return Ok(v.map_or(Cell::Null, Cell::Bool));
+            if let Some(v) = read::<_, f32>(row, i, &ty) {
+                return Ok(Cell::Float(f64::from(v)));
             }
-            if let Ok(v) = row.try_get::<Option<String>, _>(i) {
-                return Ok(v.map_or(Cell::Null, Cell::Text));
+            if let Some(v) = read::<_, bool>(row, i, &ty) {
+                return Ok(Cell::Bool(v));
             }
-            if let Ok(v) = row.try_get::<Option<chrono::DateTime<chrono::Utc>>, _>(i) {
-                return Ok(v.map_or(Cell::Null, |v| {
-                    Cell::Text(v.format("%Y-%m-%d %H:%M:%S%.f+00").to_string())
-                }));
+            if let Some(v) = read::<_, chrono::DateTime<chrono::Utc>>(row, i, &ty) {
+                return Ok(Cell::Text(v.format("%Y-%m-%d %H:%M:%S%.f+00").to_string()));
             }
-            if let Ok(v) = row.try_get::<Option<chrono::NaiveDateTime>, _>(i) {
-                return Ok(v.map_or(Cell::Null, |v| {
-                    Cell::Text(v.format("%Y-%m-%d %H:%M:%S%.f").to_string())
-                }));
+            if let Some(v) = read::<_, chrono::NaiveDateTime>(row, i, &ty) {
+                return Ok(Cell::Text(v.format("%Y-%m-%d %H:%M:%S%.f").to_string()));
             }
-            if let Ok(v) = row.try_get::<Option<chrono::NaiveDate>, _>(i) {
-                return Ok(v.map_or(Cell::Null, |v| Cell::Text(v.to_string())));
+            if let Some(v) = read::<_, chrono::NaiveDate>(row, i, &ty) {
+                return Ok(Cell::Text(v.to_string()));
             }
-            if let Ok(v) = row.try_get::<Option<chrono::NaiveTime>, _>(i) {
-                return Ok(v.map_or(Cell::Null, |v| Cell::Text(v.to_string())));
+            if let Some(v) = read::<_, chrono::NaiveTime>(row, i, &ty) {
+                return Ok(Cell::Text(v.to_string()));
             }
             let extra: fn(&$row, usize) -> Option<Cell> = $extra;
             if let Some(cell) = extra(row, i) {
@@ -689,6 +738,79 @@ decoder!(decode_mysql, MySqlRow, |row, i| {
         .ok()
         .map(|v| v.map_or(Cell::Null, Cell::Text))
 });
+
+/// The failure class of a sqlx error, with the message to show when the error's own text
+/// would not say enough (`None` with [`Failure::Timeout`]: the statement timeout).
+fn classify(e: &sqlx::Error) -> (Failure, Option<String>) {
+    match e {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+            let message = db.message();
+            let number = db
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .map(|m| m.number());
+            // Statement timeouts: PostgreSQL 57014 (also used for cancel requests, hence
+            // the message), MariaDB 1969, MySQL 3024.
+            if code == "57014" && message.contains("statement timeout")
+                || matches!(number, Some(1969 | 3024))
+                || message.contains("max_statement_time")
+                || message.contains("maximum statement execution time")
+            {
+                return (Failure::Timeout, None);
+            }
+            let text = if code.is_empty() {
+                message.to_string()
+            } else {
+                format!("{message} (SQLSTATE {code})")
+            };
+            // A lock wait past the server's own lock timeout: PostgreSQL 55P03, InnoDB 1205.
+            if code == "55P03" || number == Some(1205) {
+                return (
+                    Failure::Timeout,
+                    Some(format!(
+                        "waited too long for a lock another session holds: {text}"
+                    )),
+                );
+            }
+            // Connection exceptions (class 08), shutdown or terminated backends (57P0x),
+            // MySQL/MariaDB server shutdown, killed connection, server gone or lost.
+            if code.starts_with("08")
+                || matches!(code.as_str(), "57P01" | "57P02" | "57P03")
+                || matches!(number, Some(1053 | 1927 | 2006 | 2013))
+            {
+                return (Failure::Unavailable, Some(lost(&text)));
+            }
+            // Refused credentials or an unknown database: PostgreSQL class 28 and 3D000,
+            // MySQL/MariaDB 1044, 1045, 1049.
+            if code.starts_with("28")
+                || code == "3D000"
+                || matches!(number, Some(1044 | 1045 | 1049))
+            {
+                return (
+                    Failure::Unavailable,
+                    Some(format!(
+                        "{text}; check the user, password and database of the URL in `url_env`"
+                    )),
+                );
+            }
+            (Failure::Statement, Some(text))
+        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::Configuration(_) => (Failure::Unavailable, Some(lost(&e.to_string()))),
+        _ => (Failure::Statement, None),
+    }
+}
+
+fn lost(detail: &str) -> String {
+    format!(
+        "the connection was lost or refused ({detail}); check that the database is up and reachable, then retry"
+    )
+}
 
 /// Refuses anything but one query (or one EXPLAIN of a query), parsed with the engine's
 /// dialect.

@@ -6,8 +6,11 @@
 //!   query per check.
 //!
 //! Run: `DANA_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench quality`
-//! (`DANA_BENCH_ROWS` to change the size, `DANA_BENCH_RUNS` the repetitions). The table is
+//! (`DANA_BENCH_ROWS` to change the size, `DANA_BENCH_RUNS` the repetitions,
+//! `DANA_BENCH_EXACT=1` to also time one profile with every statistic exact). The table is
 //! created once in schema `dana_bench` and reused while it has the expected row count.
+//! count(*) and the profile scan both run with the server's parallel workers (like with
+//! like); the load average is printed so figures from a shared machine can be judged.
 #![allow(clippy::print_stdout)] // a benchmark prints its figures on stdout
 
 use std::time::{Duration, Instant};
@@ -22,6 +25,14 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// The 1-minute load average (Linux), for the record.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".to_string())
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -74,10 +85,16 @@ async fn main() {
         .expect("create bench table");
         eprintln!("created in {:.1} s", t0.elapsed().as_secs_f64());
     }
+    let load_before = load();
     let dir = tempfile::tempdir().expect("dir");
+    // The documented defaults for profiling (exact up to 1,000,000 rows, a 20,000-row
+    // sample), with a row cap that lets the sample have its 20,000 rows.
     std::fs::write(
         dir.path().join("dana.toml"),
-        "[datasources.bench]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n",
+        "[datasources.bench]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n\
+         row_cap = 20000\nsample_rows = 20000\n\
+         [datasources.exact]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n\
+         row_cap = 20000\nexact_distinct_max_rows = 1000000000\n",
     )
     .expect("toml");
     let app = App::open(dir.path()).expect("app");
@@ -108,6 +125,23 @@ async fn main() {
     }
     let count = median(count_times);
     let prof = median(profile_times);
+    let mut sample_rows = 0;
+    let mut estimated_columns = 0;
+    if let Ok(p) = profile::profile_table(&app, &ds, spec.clone()).await {
+        sample_rows = p.sample_rows;
+        estimated_columns = p.columns.iter().filter(|c| !c.estimated.is_empty()).count();
+    }
+    let exact = if std::env::var("DANA_BENCH_EXACT").is_ok_and(|v| v == "1") {
+        let exact_ds = app.live.get("exact").await.expect("datasource");
+        let t0 = Instant::now();
+        let p = profile::profile_table(&app, &exact_ds, spec.clone())
+            .await
+            .expect("exact profile");
+        assert_eq!(p.distinct_method, "exact");
+        Some(t0.elapsed())
+    } else {
+        None
+    };
 
     let table: TableSpec = serde_json::from_value(serde_json::json!({
         "name": "orders", "schema": "dana_bench", "primary_key": ["order_id"],
@@ -155,14 +189,22 @@ async fn main() {
     let single = median(single_times);
     let scan_checks = checks.len();
     println!(
-        "dana quality benchmark: PostgreSQL, dana_bench.orders, {rows} rows x 12 columns, median of {runs} runs"
+        "dana quality benchmark: PostgreSQL, dana_bench.orders, {rows} rows x 12 columns, median of {runs} runs, load {load_before} -> {}",
+        load()
     );
     println!("  SELECT count(*)              {:>10.1} ms", ms(count));
     println!(
-        "  profile (1 scan + sample)    {:>10.1} ms   ratio {:.2}x count(*)  (target <= 3x)",
+        "  profile (1 scan + sample)    {:>10.1} ms   ratio {:.2}x count(*)  (target <= 3x; sample {sample_rows} rows, {estimated_columns} columns with estimated statistics)",
         ms(prof),
         ms(prof) / ms(count)
     );
+    if let Some(exact) = exact {
+        println!(
+            "  profile, every stat exact    {:>10.1} ms   ratio {:.2}x count(*)  (one run)",
+            ms(exact),
+            ms(exact) / ms(count)
+        );
+    }
     println!(
         "  {scan_checks} checks batched ({statements} statements) {:>10.1} ms",
         ms(batched)

@@ -1,8 +1,16 @@
-//! Profiling a live datasource: schema introspection plus, per table, ONE full scan
-//! (row count, per column nulls, distinct count when exact, min/max, mean, lengths,
-//! future timestamps) and one bounded sample read (top values; distinct counts estimated
-//! when the table is above `exact_distinct_max_rows`). Anomalies are flagged with the
-//! playbook's IDs and checks are suggested from what the data shows.
+//! Profiling a live datasource: schema introspection plus, per table, ONE full scan and
+//! one bounded sample read. Anomalies are flagged with the playbook's IDs and checks are
+//! suggested from what the data shows.
+//!
+//! Up to `exact_distinct_max_rows` (catalog estimate) every statistic is exact: the scan
+//! computes row count, null counts, distinct counts, min/max, mean, lengths and future
+//! timestamps. Above it the scan keeps what must be exact and is cheap per row (row count,
+//! null counts, temporal min/max; future timestamps are counted by a second statement
+//! only when the latest value is after now); min/max of columns an index leads with
+//! come from both ends of the index; distinct counts (Haas-Stokes estimator), means,
+//! other numeric min/max and text min/max/lengths come from the sample, and each column
+//! lists them in `estimated`. The catalog's NOT NULL proves a null count of 0 without
+//! an aggregate. The sample reads at most `sample_rows`, bounded by `row_cap`.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -17,7 +25,7 @@ use super::spec::{FreshnessSpec, TableSpec, TypeFamily, VolumeSpec};
 use crate::App;
 use crate::dialect::{LogicalType, TableName};
 use crate::error::{Error, Result};
-use crate::live::{Cell, Datasource};
+use crate::live::{self, Cell, Datasource};
 use crate::playbook::QualityBook;
 
 /// Params of `profile_datasource`.
@@ -62,6 +70,11 @@ pub struct ColumnProfile {
     pub distinct_count: Option<u64>,
     /// Whether `distinct_count` is estimated from the sample.
     pub distinct_estimated: bool,
+    /// Statistics of this column taken from the sample rather than every row (tables
+    /// above `exact_distinct_max_rows`): `distinct_count`, `mean`, `min`, `max`,
+    /// `min_length`, `max_length`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub estimated: Vec<String>,
     /// Smallest value (text).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<String>,
@@ -109,13 +122,21 @@ pub struct TableProfile {
     pub table: TableSpec,
     /// Exact row count.
     pub row_count: u64,
-    /// `exact` (every statistic from the scan) or `estimated`: above `exact_distinct_max_rows`
-    /// distinct counts, means and text min/max/lengths come from the sample.
+    /// `exact` (every statistic from every row) or `estimated`: above
+    /// `exact_distinct_max_rows` some statistics come from the sample (each column's
+    /// `estimated` lists them).
     pub distinct_method: String,
-    /// `full` (every row), `block_sample` (a fraction of pages) or `first_rows`.
+    /// `full` (every row), `block_sample` (a fraction of pages), `row_sample` (a fraction
+    /// of rows, when too few pages came back) or `first_rows`.
     pub sample_method: String,
     /// Rows read for top values.
     pub sample_rows: u64,
+    /// Most rows the sample may read: `sample_rows` of dana.toml, bounded by `row_cap`.
+    #[serde(default)]
+    pub sample_limit: u64,
+    /// What bounded or approximated this profile (row cap, estimated statistics).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
     /// Per column.
     pub columns: Vec<ColumnProfile>,
     /// Anomalies.
@@ -165,7 +186,14 @@ pub async fn profile<P: Progress>(
                 format!("profiling `{}` ({}/{total})", spec.name, i + 1),
             )
             .await;
-        tables.push(profile_table(app, &ds, spec).await?);
+        let name = spec.name.clone();
+        let table = profile_table(app, &ds, spec).await.map_err(|e| {
+            live::context(
+                e,
+                &format!("while profiling `{name}` (table {} of {total})", i + 1),
+            )
+        })?;
+        tables.push(table);
     }
     progress.report(total, total, "done".to_string()).await;
     Ok(DatasourceProfile {
@@ -188,7 +216,18 @@ fn family_name(f: TypeFamily) -> &'static str {
     }
 }
 
-/// Profiles one table: one scan, one bounded sample read.
+/// Where a column's statistics come from.
+struct Plan {
+    /// Quoted column name.
+    quoted: String,
+    /// The catalog proves it NOT NULL.
+    not_null: bool,
+    /// Min/max from both ends of an index.
+    by_index: bool,
+}
+
+/// Profiles one table: one scan, one bounded sample read (and, on large tables, the ends
+/// of the indexes that lead with a numeric or temporal column).
 pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Result<TableProfile> {
     let started = Instant::now();
     let book = &app.playbooks.quality;
@@ -198,16 +237,28 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
     let exact = spec
         .estimated_rows
         .is_none_or(|n| n <= 0 || (n as u64) <= ds.limits.exact_distinct_max_rows);
-    // 1. The scan.
+    let indexed = if exact {
+        Vec::new()
+    } else {
+        crate::live::introspect::leading_index_columns(ds, &spec).await?
+    };
+    // 1. The scan (and the index ends).
     let mut exprs: Vec<(String, String)> = Vec::new();
-    let mut quoted = Vec::new();
+    let mut bounds: Vec<(String, String, bool)> = Vec::new();
+    let mut plans = Vec::new();
     for (i, col) in spec.columns.iter().enumerate() {
-        let q = dialect.quote_ident(&col.name)?;
+        let quoted = dialect.quote_ident(&col.name)?;
+        let family = col.family();
+        let by_index = !exact
+            && matches!(family, TypeFamily::Numeric | TypeFamily::Temporal)
+            && indexed.contains(&col.name);
+        let not_null = col.nullable == Some(false);
         let stats = app.templates.render(
             "profile/column_stats.j2",
             json!({
-                "col": q, "family": family_name(col.family()), "full": exact, "double": double,
+                "col": quoted, "family": family_name(family), "full": exact, "double": double,
                 "dialect": dialect.name(), "now": dialect.current_timestamp(),
+                "nullable": !not_null, "by_index": by_index,
             }),
         )?;
         for line in stats.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -215,45 +266,113 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
                 exprs.push((format!("c{i}_{name}"), sql.to_string()));
             }
         }
-        quoted.push(q);
+        if by_index {
+            bounds.push((
+                format!("c{i}"),
+                quoted.clone(),
+                family == TypeFamily::Numeric,
+            ));
+        }
+        plans.push(Plan {
+            quoted,
+            not_null,
+            by_index,
+        });
     }
-    let sql = app.templates.render(
+    let scan_sql = app.templates.render(
         "profile/scan.sql.j2",
         json!({"table": table, "exprs": exprs}),
     )?;
-    let scan = ds.fetch(sql.trim(), &[]).await?;
-    let get = |alias: &str| scan.first(alias).cloned().unwrap_or(Cell::Null);
-    let rows = get("dana_rows").as_i64().unwrap_or(0).max(0) as u64;
-    // 2. The sample.
-    let sample_cap = ds.limits.sample_rows;
-    let (sample_method, pct) = if rows <= sample_cap {
-        ("full", None)
-    } else if dialect.name() == "postgres" {
-        let pct = ((sample_cap as f64 / rows as f64) * 150.0).clamp(0.0001, 100.0);
-        ("block_sample", Some(format!("{pct:.4}")))
+    let bounds_sql = if bounds.is_empty() {
+        None
     } else {
-        ("first_rows", None)
+        Some(app.templates.render(
+            "profile/bounds.sql.j2",
+            json!({"table": table, "cols": bounds, "double": double, "now": dialect.current_timestamp()}),
+        )?)
     };
-    let mut sample: Vec<Vec<Cell>> = Vec::new();
-    if rows > 0 && !quoted.is_empty() {
+    // 2. The sample: how, for a table of `rows` rows.
+    let sample_limit = ds.limits.sample_rows.min(ds.limits.row_cap);
+    let plan_sample = |rows: u64| {
+        if rows <= sample_limit {
+            ("full", None)
+        } else if dialect.name() == "postgres" {
+            let pct = ((sample_limit as f64 / rows as f64) * 150.0).clamp(0.0001, 100.0);
+            ("block_sample", Some(format!("{pct:.4}")))
+        } else {
+            ("first_rows", None)
+        }
+    };
+    let cols: Vec<&str> = plans.iter().map(|p| p.quoted.as_str()).collect();
+    let read = |method: &'static str, pct: Option<String>| {
         let sql = app.templates.render(
             "profile/sample.sql.j2",
-            json!({"cols": quoted, "table": table, "pct": pct, "dialect": dialect.name(), "limit": dialect.limit_clause(sample_cap)}),
-        )?;
-        sample = ds.fetch_capped(sql.trim(), &[], sample_cap).await?.rows;
-    }
-    let sample_method = if sample_method == "block_sample" && sample.is_empty() {
-        "block_sample (empty)"
-    } else {
-        sample_method
+            json!({"cols": cols, "table": table, "pct": pct, "method": method, "dialect": dialect.name(), "limit": dialect.limit_clause(sample_limit)}),
+        );
+        let empty = cols.is_empty();
+        async move {
+            if empty {
+                return Ok(live::Rows::default());
+            }
+            ds.fetch_capped(sql?.trim(), &[], sample_limit).await
+        }
     };
+    let (scan, ends, early) = if exact {
+        (ds.fetch(scan_sql.trim(), &[]).await?, live::Rows::default(), None)
+    } else {
+        // Large tables: the sample (planned from the catalog estimate) and the index ends
+        // are read while the scan runs, on other pooled connections.
+        let estimate = spec.estimated_rows.unwrap_or(0).max(0) as u64;
+        let (method, pct) = plan_sample(estimate);
+        let ends = async {
+            match &bounds_sql {
+                Some(sql) => ds.fetch(sql.trim(), &[]).await,
+                None => Ok(live::Rows::default()),
+            }
+        };
+        let (scan, ends, sample) =
+            tokio::try_join!(ds.fetch(scan_sql.trim(), &[]), ends, read("SYSTEM", pct))?;
+        (scan, ends, Some((method, sample.rows)))
+    };
+    let get = |alias: &str| {
+        scan.first(alias)
+            .or_else(|| ends.first(alias))
+            .cloned()
+            .unwrap_or(Cell::Null)
+    };
+    let rows = get("dana_rows").as_i64().unwrap_or(0).max(0) as u64;
+    let (mut sample_method, mut sample) = match early {
+        // The estimate said the sample holds every row; the scan says otherwise.
+        Some(("full", sample)) if rows > sample.len() as u64 => ("first_rows", sample),
+        Some(early) => early,
+        None => {
+            let (method, pct) = plan_sample(rows);
+            let sample = if rows > 0 {
+                read("SYSTEM", pct).await?.rows
+            } else {
+                Vec::new()
+            };
+            (method, sample)
+        }
+    };
+    if sample_method == "block_sample" && (sample.len() as u64) < sample_limit.min(rows) / 2 {
+        // Too few pages for whole pages to give the sample (a small cap or a small
+        // table): pick rows on every page instead, aiming at four times the limit.
+        let pct = ((sample_limit as f64 * 400.0) / rows.max(1) as f64).clamp(0.0001, 100.0);
+        sample = read("BERNOULLI", Some(format!("{pct:.4}"))).await?.rows;
+        sample_method = "row_sample";
+    }
     let n = sample.len() as u64;
     let settings = &book.profile;
     let mut columns = Vec::new();
     let mut anomalies = Vec::new();
-    for (i, col) in spec.columns.iter().enumerate() {
-        let nonnull = get(&format!("c{i}_nonnull")).as_i64().unwrap_or(0).max(0) as u64;
-        let null_count = rows.saturating_sub(nonnull);
+    for ((i, col), plan) in spec.columns.iter().enumerate().zip(&plans) {
+        let null_count = if plan.not_null {
+            0
+        } else {
+            get(&format!("c{i}_nulls")).as_i64().unwrap_or(0).max(0) as u64
+        };
+        let nonnull = rows.saturating_sub(null_count);
         // Counts of the sample's values.
         let mut counts: HashMap<Option<String>, u64> = HashMap::new();
         for row in &sample {
@@ -321,23 +440,61 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         let (mut min, mut max, mut min_length, mut max_length) =
             (text("min"), text("max"), uint("minlen"), uint("maxlen"));
         let mut mean = get(&format!("c{i}_mean")).as_f64();
+        let mut estimated: Vec<String> = Vec::new();
+        if !exact {
+            estimated.push("distinct_count".to_string());
+        }
         if !exact && col.family() == TypeFamily::Text {
             min = values().min().cloned();
             max = values().max().cloned();
             min_length = values().map(|v| v.chars().count() as u64).min();
             max_length = values().map(|v| v.chars().count() as u64).max();
+            estimated.extend(["min", "max", "min_length", "max_length"].map(String::from));
         }
         if !exact && col.family() == TypeFamily::Numeric {
-            let (sum, n) = counts
+            let numbers: Vec<(f64, u64)> = counts
                 .iter()
                 .filter_map(|(k, c)| {
                     k.as_deref()
                         .and_then(|v| v.parse::<f64>().ok())
-                        .map(|v| (v * *c as f64, *c))
+                        .map(|v| (v, *c))
                 })
-                .fold((0.0, 0u64), |(s, n), (v, c)| (s + v, n + c));
+                .collect();
+            let (sum, n) = numbers
+                .iter()
+                .fold((0.0, 0u64), |(s, n), (v, c)| (s + v * *c as f64, n + c));
             mean = (n > 0).then(|| sum / n as f64);
+            estimated.push("mean".to_string());
+            if !plan.by_index {
+                min = numbers
+                    .iter()
+                    .map(|(v, _)| *v)
+                    .reduce(f64::min)
+                    .map(|v| v.to_string());
+                max = numbers
+                    .iter()
+                    .map(|(v, _)| *v)
+                    .reduce(f64::max)
+                    .map(|v| v.to_string());
+                estimated.extend(["min", "max"].map(String::from));
+            }
         }
+        // Large tables: future rows are counted only when the latest value is after now.
+        let future_count = match get(&format!("c{i}_after_now")).as_i64() {
+            Some(0) => Some(0),
+            Some(_) => {
+                let sql = app.templates.render(
+                    "profile/future.sql.j2",
+                    json!({"table": table, "col": plan.quoted, "now": dialect.current_timestamp()}),
+                )?;
+                let counted = ds.fetch(sql.trim(), &[]).await?;
+                counted
+                    .first("n")
+                    .and_then(Cell::as_i64)
+                    .map(|n| n.max(0) as u64)
+            }
+            None => uint("future"),
+        };
         let profile = ColumnProfile {
             name: col.name.clone(),
             data_type: col.data_type.clone().unwrap_or_default(),
@@ -350,12 +507,13 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             },
             distinct_count,
             distinct_estimated,
+            estimated,
             min,
             max,
             mean,
             min_length,
             max_length,
-            future_count: uint("future"),
+            future_count,
             top_values,
             all_values,
         };
@@ -373,12 +531,28 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             ),
         );
     }
+    let mut notes = Vec::new();
+    if rows > n && sample_limit < ds.limits.sample_rows {
+        notes.push(format!(
+            "the sample is bounded by `row_cap` = {} (`sample_rows` = {}): top values and sample-based statistics come from {n} of {rows} rows",
+            ds.limits.row_cap, ds.limits.sample_rows
+        ));
+    }
+    if !exact {
+        notes.push(format!(
+            "above `exact_distinct_max_rows` = {} (catalog estimate {} rows): the statistics each column lists in `estimated` come from the {sample_method} of {n} rows; row count, null counts, temporal min/max, future rows and indexed min/max are exact",
+            ds.limits.exact_distinct_max_rows,
+            spec.estimated_rows.unwrap_or_default()
+        ));
+    }
     Ok(TableProfile {
         table: spec,
         row_count: rows,
         distinct_method: if exact { "exact" } else { "estimated" }.to_string(),
         sample_method: sample_method.to_string(),
         sample_rows: n,
+        sample_limit,
+        notes,
         columns,
         anomalies,
         duration_ms: started.elapsed().as_millis() as u64,

@@ -2,6 +2,10 @@
 //! predicates or aggregates share ONE scan (`templates/checks/scan.sql.j2`); grouping,
 //! join and cross-table kinds get one statement each. Failing predicate and key checks
 //! get a small sample of offending keys, PII columns never selected.
+//!
+//! A statement that fails on its own (a type the check does not fit) is that check's
+//! `error`; a datasource that times out or goes away fails the whole run with an error
+//! naming what was running, so no half run is ever returned (or recorded in a project).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -15,7 +19,7 @@ use super::checks::{self, CheckSql, QualityCheck, Threshold};
 use super::spec::TableSpec;
 use crate::App;
 use crate::error::{Error, Result};
-use crate::live::{Cell, Datasource};
+use crate::live::{self, Cell, Datasource, Failure};
 use crate::playbook::Shape;
 
 /// Masked value shown instead of a PII column.
@@ -62,8 +66,10 @@ pub enum Status {
 pub struct FailingSample {
     /// Column names (key columns; PII columns show `***`).
     pub columns: Vec<String>,
-    /// Up to `sample_rows` rows.
+    /// Up to `limit` rows.
     pub rows: Vec<Vec<Cell>>,
+    /// Most rows fetched: `sample_rows`, bounded by the datasource's `row_cap`.
+    pub limit: u64,
 }
 
 /// Result of one check.
@@ -234,6 +240,7 @@ pub async fn run_checks<P: Progress>(
             .or_default()
             .push(Planned { index, check, sql });
     }
+    let sample_limit = sample_rows.min(ds.limits.row_cap);
     let mut results: Vec<Option<CheckResult>> = vec![None; checks.len()];
     let mut statements = 0usize;
     let total_tables = order.len();
@@ -290,6 +297,9 @@ pub async fn run_checks<P: Progress>(
             let outcome = ds.fetch(&sql, &[]).await;
             statements += 1;
             let ms = t0.elapsed().as_millis() as u64;
+            let outcome = keep_going(outcome, || {
+                format!("the shared scan of `{}` ({} checks)", key.1, scan.len())
+            })?;
             match outcome {
                 Ok(rows) => {
                     for (i, p) in scan.iter().enumerate() {
@@ -297,7 +307,7 @@ pub async fn run_checks<P: Progress>(
                         results[p.index] = Some(judge(p.check, observed, ms, "scan", None));
                     }
                 }
-                Err(e) if scan.len() > 1 && !is_timeout(&e) => {
+                Err(e) if scan.len() > 1 => {
                     // Isolate the failing check: each on its own.
                     tracing::debug!(table = %key.1, error = %e, "shared scan failed; running checks one by one");
                     for p in &scan {
@@ -306,6 +316,9 @@ pub async fn run_checks<P: Progress>(
                         let outcome = ds.fetch(&sql.standalone, &[]).await;
                         statements += 1;
                         let ms = t0.elapsed().as_millis() as u64;
+                        let outcome = keep_going(outcome, || {
+                            format!("check `{}` on `{}`", p.check.id, key.1)
+                        })?;
                         results[p.index] = Some(match outcome {
                             Ok(rows) => judge(
                                 p.check,
@@ -355,6 +368,7 @@ pub async fn run_checks<P: Progress>(
             let outcome = ds.fetch(&sql.standalone, &[]).await;
             statements += 1;
             let ms = t0.elapsed().as_millis() as u64;
+            let outcome = keep_going(outcome, || format!("check `{}` on `{}`", p.check.id, key.1))?;
             results[p.index] = Some(match outcome {
                 Ok(rows) => {
                     let detail = match (rows.first("this_value"), rows.first("other_value")) {
@@ -400,9 +414,17 @@ pub async fn run_checks<P: Progress>(
                 return Err(Error::invalid("cancelled by the client"));
             }
             statements += 1;
-            match ds.fetch_capped(sample_sql, &[], sample_rows).await {
+            match ds.fetch_capped(sample_sql, &[], sample_limit).await {
                 Ok(rows) => {
-                    result.failing_sample = Some(mask(p.check, rows.columns, rows.rows));
+                    result.failing_sample =
+                        Some(mask(p.check, rows.columns, rows.rows, sample_limit));
+                }
+                // The check's own result stands; only its failing keys are missing.
+                Err(e) if live::failure(&e) == Some(Failure::Unavailable) => {
+                    return Err(live::context(
+                        e,
+                        &format!("failing keys of check `{}` on `{}`", p.check.id, key.1),
+                    ));
                 }
                 Err(e) => {
                     result.detail =
@@ -446,8 +468,24 @@ pub async fn run_checks<P: Progress>(
     })
 }
 
-fn is_timeout(e: &Error) -> bool {
-    format!("{e}").contains("after the timeout of")
+/// The outcome of one statement, kept (`Ok`) when it succeeded or only it failed (the
+/// run goes on and reports the error), or `Err` naming `what` was running when the
+/// datasource timed out or went away (the run stops).
+fn keep_going(
+    outcome: Result<live::Rows>,
+    what: impl FnOnce() -> String,
+) -> Result<Result<live::Rows>> {
+    match outcome {
+        Err(e)
+            if matches!(
+                live::failure(&e),
+                Some(Failure::Timeout | Failure::Unavailable)
+            ) =>
+        {
+            Err(live::context(e, &what()))
+        }
+        other => Ok(other),
+    }
 }
 
 fn error_message(e: &Error) -> String {
@@ -458,7 +496,12 @@ fn error_message(e: &Error) -> String {
 }
 
 /// Sample rows with PII columns (never selected) shown as `***` in key order.
-fn mask(check: &QualityCheck, fetched_columns: Vec<String>, rows: Vec<Vec<Cell>>) -> FailingSample {
+fn mask(
+    check: &QualityCheck,
+    fetched_columns: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    limit: u64,
+) -> FailingSample {
     let keys: Vec<&String> = check.sample_columns.iter().collect();
     let mut columns: Vec<String> = Vec::new();
     let mut out_rows: Vec<Vec<Cell>> = rows.iter().map(|_| Vec::new()).collect();
@@ -486,6 +529,7 @@ fn mask(check: &QualityCheck, fetched_columns: Vec<String>, rows: Vec<Vec<Cell>>
     FailingSample {
         columns,
         rows: out_rows,
+        limit,
     }
 }
 

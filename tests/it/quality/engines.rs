@@ -377,6 +377,30 @@ async fn postgres_defects_found_with_exact_counts() {
     assert_eq!(col("status")["min"], json!("delivered"));
     assert_eq!(col("customer_email")["max_length"], json!(19));
     assert_eq!(col("customer_id")["null_count"], json!(3));
+    // Exact even above the threshold: future rows (counted because the latest value is
+    // after now), temporal min/max; numeric min/max and means come from the sample.
+    assert_eq!(col("shipped_at")["future_count"], json!(1), "{orders:#}");
+    assert_eq!(col("ordered_at")["future_count"], json!(0), "{orders:#}");
+    assert_eq!(
+        col("shipped_at")["max"].as_str().map(|m| &m[..4]),
+        Some("2099")
+    );
+    assert_eq!(
+        col("amount")["estimated"],
+        json!(["distinct_count", "mean", "min", "max"])
+    );
+    assert!(
+        col("amount")["min"]
+            .as_str()
+            .is_some_and(|m| m.parse::<f64>() == Ok(-5.0)),
+        "{orders:#}"
+    );
+    assert!(
+        orders["anomalies"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["id"] == "PROF-FUTURE-TIMESTAMP")),
+        "{orders:#}"
+    );
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&admin)
         .await
@@ -406,6 +430,57 @@ async fn mariadb_defects_found_with_exact_counts() {
     )
     .await;
     exercise(&h, "mysql", true).await;
+    // Above `exact_distinct_max_rows`: the same exact counts where the scan keeps them,
+    // and the primary key's min/max from the index.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ANALYZE TABLE {db}.orders, {db}.customers"
+    )))
+    .execute(&admin)
+    .await
+    .expect("analyze");
+    let h = super::harness_with(
+        &format!(
+            "[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\nexact_distinct_max_rows = 5\n"
+        ),
+        |_| {},
+    )
+    .await;
+    let profile = h
+        .ok("profile_datasource", json!({"datasource": "db"}))
+        .await;
+    let table = |name: &str| {
+        profile["tables"]
+            .as_array()
+            .and_then(|t| t.iter().find(|x| x["table"]["name"] == name))
+            .cloned()
+            .expect("table")
+    };
+    let col = |t: &Value, name: &str| {
+        t["columns"]
+            .as_array()
+            .and_then(|c| c.iter().find(|x| x["name"] == name))
+            .cloned()
+            .expect("column")
+    };
+    let (orders, customers) = (table("orders"), table("customers"));
+    assert_eq!(orders["distinct_method"], json!("estimated"), "{orders:#}");
+    assert_eq!(col(&orders, "customer_id")["null_count"], json!(3));
+    assert_eq!(col(&orders, "notes")["null_count"], json!(40));
+    assert_eq!(col(&orders, "shipped_at")["future_count"], json!(1));
+    assert_eq!(
+        col(&customers, "id")["min"].as_str(),
+        Some("1"),
+        "{customers:#}"
+    );
+    assert_eq!(
+        col(&customers, "id")["max"].as_str(),
+        Some("10"),
+        "{customers:#}"
+    );
+    assert_eq!(
+        col(&customers, "id")["estimated"],
+        json!(["distinct_count", "mean"])
+    );
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
         .execute(&admin)
         .await

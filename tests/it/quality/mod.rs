@@ -3,6 +3,7 @@
 mod cli;
 mod engines;
 mod generate;
+mod hardening;
 mod live;
 
 use std::sync::Arc;
