@@ -318,7 +318,11 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         }
     };
     let (scan, ends, early) = if exact {
-        (ds.fetch(scan_sql.trim(), &[]).await?, live::Rows::default(), None)
+        (
+            ds.fetch(scan_sql.trim(), &[]).await?,
+            live::Rows::default(),
+            None,
+        )
     } else {
         // Large tables: the sample (planned from the catalog estimate) and the index ends
         // are read while the scan runs, on other pooled connections.
