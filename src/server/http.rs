@@ -304,7 +304,9 @@ impl SessionManager for CappedSessions {
     type Error = LocalSessionManagerError;
     type Transport = WorkerTransport<LocalSessionWorker>;
 
-    async fn create_session(&self) -> std::result::Result<(SessionId, Self::Transport), Self::Error> {
+    async fn create_session(
+        &self,
+    ) -> std::result::Result<(SessionId, Self::Transport), Self::Error> {
         loop {
             let victim = {
                 let mut recency = self.recency();

@@ -154,7 +154,9 @@ fn main() {
             println!();
         }
     }
-    println!("\n| server (call) | spawn → initialize | `tools/list` | typical call | RSS | HTTP calls/s, 8 clients | 32 clients | RSS after load |");
+    println!(
+        "\n| server (call) | spawn → initialize | `tools/list` | typical call | RSS | HTTP calls/s, 8 clients | 32 clients | RSS after load |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for ((name, s, h), peer) in rows.iter().zip(&peers) {
         let (c8, c32, hrss) = match h {

@@ -173,8 +173,16 @@ async fn main() {
     println!(
         "  summary: start {}; peak per wave {}; after expiry per wave {}; peak growth {:.1} KiB/session opened",
         mib(baseline),
-        peaks.iter().map(|k| mib(*k)).collect::<Vec<_>>().join(" / "),
-        settled.iter().map(|k| mib(*k)).collect::<Vec<_>>().join(" / "),
+        peaks
+            .iter()
+            .map(|k| mib(*k))
+            .collect::<Vec<_>>()
+            .join(" / "),
+        settled
+            .iter()
+            .map(|k| mib(*k))
+            .collect::<Vec<_>>()
+            .join(" / "),
         peaks[0].saturating_sub(baseline) as f64 / sessions as f64
     );
     let _ = child.kill();

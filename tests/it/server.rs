@@ -451,7 +451,10 @@ async fn open_session(url: &str) -> String {
 }
 
 fn session_headers(id: &str) -> [(&str, &str); 2] {
-    [("mcp-session-id", id), ("mcp-protocol-version", "2025-06-18")]
+    [
+        ("mcp-session-id", id),
+        ("mcp-protocol-version", "2025-06-18"),
+    ]
 }
 
 /// HTTP status of `tools/list` on session `id` (200 with a result while it lives).
