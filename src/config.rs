@@ -81,6 +81,8 @@ pub struct HttpConfig {
     pub max_concurrency: Option<usize>,
     /// Seconds after which an idle session is closed (default 300).
     pub session_idle_secs: Option<u64>,
+    /// Most live sessions; opening one more closes the least recently active (default 1000).
+    pub max_sessions: Option<usize>,
 }
 
 /// A workspace folder with its configuration.

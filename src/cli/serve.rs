@@ -57,6 +57,10 @@ pub(super) async fn run(workspace: &Path, args: ServeArgs) -> Result<ExitCode> {
             if let Some(secs) = http.session_idle_secs {
                 options.session_idle = std::time::Duration::from_secs(secs.max(1));
             }
+            if let Some(n) = http.max_sessions {
+                options.max_sessions = n;
+            }
+            return_freed_memory();
             let bound = HttpServer::bind(server, options).await?;
             let token = bound.shutdown_token();
             tokio::spawn(async move {
@@ -68,4 +72,14 @@ pub(super) async fn run(workspace: &Path, args: ServeArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A long-running HTTP server sees bursts of sessions: have jemalloc's background thread
+/// purge freed pages (after ~10 s) so memory returns to the OS once sessions expire, even
+/// when no further request arrives to trigger a purge.
+fn return_freed_memory() {
+    #[cfg(not(target_env = "msvc"))]
+    if let Err(e) = tikv_jemalloc_ctl::background_thread::write(true) {
+        tracing::debug!(error = %e, "jemalloc background purging not enabled");
+    }
 }

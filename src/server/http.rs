@@ -1,9 +1,11 @@
 //! Streamable HTTP transport at `/mcp`: loopback by default, Host allow-list and Origin
 //! validation on (403), bearer token required off loopback (401), bounded bodies (413)
-//! and bounded concurrency (503), idle sessions expire.
+//! and bounded concurrency (503), idle sessions expire, and live sessions are capped
+//! (the least recently active is closed to make room).
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -12,8 +14,16 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
-use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use futures::StreamExt;
+use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
+use rmcp::transport::WorkerTransport;
+use rmcp::transport::streamable_http_server::session::local::{
+    LocalSessionManager, LocalSessionManagerError, LocalSessionWorker, SessionConfig,
+};
+use rmcp::transport::streamable_http_server::session::{ServerSseMessage, SessionId};
+use rmcp::transport::streamable_http_server::{
+    SessionManager, StreamableHttpServerConfig, StreamableHttpService,
+};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -38,10 +48,12 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
     /// Largest request body, bytes.
     pub max_body_bytes: usize,
-    /// Most POST requests in flight; more get 503.
+    /// Most POST requests in flight (until their response has been sent); more get 503.
     pub max_concurrency: usize,
     /// Idle session lifetime.
     pub session_idle: Duration,
+    /// Most live sessions; opening one more closes the least recently active.
+    pub max_sessions: usize,
 }
 
 impl HttpOptions {
@@ -55,6 +67,7 @@ impl HttpOptions {
             max_body_bytes: 1024 * 1024,
             max_concurrency: 64,
             session_idle: Duration::from_secs(300),
+            max_sessions: 1000,
         }
     }
 }
@@ -118,6 +131,11 @@ impl HttpServer {
         let mut session_config = SessionConfig::default();
         session_config.keep_alive = Some(options.session_idle);
         sessions.session_config = session_config;
+        let sessions = CappedSessions {
+            inner: sessions,
+            max: options.max_sessions.max(1),
+            recency: Mutex::default(),
+        };
         let factory_server = server.clone();
         let service = StreamableHttpService::new(
             move || Ok(factory_server.clone()),
@@ -126,7 +144,7 @@ impl HttpServer {
         );
         let guard = Arc::new(Guard {
             token_digest: token.map(|t| Sha256::digest(t.as_bytes()).into()),
-            permits: Semaphore::new(options.max_concurrency.max(1)),
+            permits: Arc::new(Semaphore::new(options.max_concurrency.max(1))),
         });
         let router = Router::new()
             .nest_service("/mcp", service)
@@ -170,7 +188,7 @@ impl HttpServer {
 
 struct Guard {
     token_digest: Option<[u8; 32]>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
 }
 
 async fn guard_layer(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
@@ -196,7 +214,7 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, request: Request, next: Ne
         }
     }
     if request.method() == Method::POST {
-        let Ok(_permit) = guard.permits.try_acquire() else {
+        let Ok(permit) = guard.permits.clone().try_acquire_owned() else {
             let mut response =
                 Response::new(Body::from("too many concurrent requests; retry shortly\n"));
             *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
@@ -205,7 +223,14 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, request: Request, next: Ne
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return response;
         };
-        return next.run(request).await;
+        // A POST answered with an SSE stream returns its headers before the tool has
+        // run: the permit travels with the body so it bounds the work, not the headers.
+        return next.run(request).await.map(|body| {
+            Body::from_stream(body.into_data_stream().map(move |chunk| {
+                let _held = &permit;
+                chunk
+            }))
+        });
     }
     let is_delete = request.method() == Method::DELETE;
     let mut response = next.run(request).await;
@@ -219,4 +244,150 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, request: Request, next: Ne
 
 fn host_of(ip: IpAddr) -> String {
     ip.to_string()
+}
+
+/// rmcp's in-memory sessions with a ceiling. At `max` live sessions, opening one more
+/// first closes the least recently active one: a session opened and abandoned is exactly
+/// that, so a flood of them cannot grow memory without bound, while clients in use keep
+/// theirs. An evicted client gets 404 on its next request and, as the spec requires,
+/// starts a new session. (Refusing with 503 instead would lock every new client out
+/// until the flood expires.)
+struct CappedSessions {
+    inner: LocalSessionManager,
+    max: usize,
+    recency: Mutex<Recency>,
+}
+
+/// Live sessions ordered by last activity.
+#[derive(Default)]
+struct Recency {
+    tick: u64,
+    by_session: HashMap<SessionId, u64>,
+    by_tick: BTreeMap<u64, SessionId>,
+}
+
+impl Recency {
+    fn touch(&mut self, id: &SessionId) {
+        self.tick += 1;
+        if let Some(old) = self.by_session.insert(id.clone(), self.tick) {
+            self.by_tick.remove(&old);
+        }
+        self.by_tick.insert(self.tick, id.clone());
+    }
+
+    fn forget(&mut self, id: &SessionId) {
+        if let Some(old) = self.by_session.remove(id) {
+            self.by_tick.remove(&old);
+        }
+    }
+}
+
+impl CappedSessions {
+    fn recency(&self) -> std::sync::MutexGuard<'_, Recency> {
+        self.recency.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records activity on `id` once `outcome` shows the session exists.
+    fn touched<T>(
+        &self,
+        id: &SessionId,
+        outcome: std::result::Result<T, LocalSessionManagerError>,
+    ) -> std::result::Result<T, LocalSessionManagerError> {
+        if outcome.is_ok() {
+            self.recency().touch(id);
+        }
+        outcome
+    }
+}
+
+impl SessionManager for CappedSessions {
+    type Error = LocalSessionManagerError;
+    type Transport = WorkerTransport<LocalSessionWorker>;
+
+    async fn create_session(
+        &self,
+    ) -> std::result::Result<(SessionId, Self::Transport), Self::Error> {
+        loop {
+            let victim = {
+                let mut recency = self.recency();
+                if recency.by_session.len() < self.max {
+                    break;
+                }
+                let oldest = recency.by_tick.first_key_value().map(|(_, id)| id.clone());
+                if let Some(id) = &oldest {
+                    recency.forget(id);
+                }
+                oldest
+            };
+            let Some(id) = victim else { break };
+            tracing::info!(session = %id, max = self.max, "session limit reached: closing the least recently active session");
+            if let Err(e) = self.inner.close_session(&id).await {
+                tracing::debug!(session = %id, error = %e, "evicted session was already closing");
+            }
+        }
+        let (id, transport) = self.inner.create_session().await?;
+        self.recency().touch(&id);
+        Ok((id, transport))
+    }
+
+    async fn initialize_session(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> std::result::Result<ServerJsonRpcMessage, Self::Error> {
+        self.inner.initialize_session(id, message).await
+    }
+
+    async fn has_session(&self, id: &SessionId) -> std::result::Result<bool, Self::Error> {
+        self.inner.has_session(id).await
+    }
+
+    async fn close_session(&self, id: &SessionId) -> std::result::Result<(), Self::Error> {
+        self.recency().forget(id);
+        self.inner.close_session(id).await
+    }
+
+    async fn create_stream(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> std::result::Result<
+        impl futures::Stream<Item = ServerSseMessage> + Send + Sync + 'static,
+        Self::Error,
+    > {
+        let outcome = self.inner.create_stream(id, message).await;
+        self.touched(id, outcome)
+    }
+
+    async fn accept_message(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> std::result::Result<(), Self::Error> {
+        let outcome = self.inner.accept_message(id, message).await;
+        self.touched(id, outcome)
+    }
+
+    async fn create_standalone_stream(
+        &self,
+        id: &SessionId,
+    ) -> std::result::Result<
+        impl futures::Stream<Item = ServerSseMessage> + Send + Sync + 'static,
+        Self::Error,
+    > {
+        let outcome = self.inner.create_standalone_stream(id).await;
+        self.touched(id, outcome)
+    }
+
+    async fn resume(
+        &self,
+        id: &SessionId,
+        last_event_id: String,
+    ) -> std::result::Result<
+        impl futures::Stream<Item = ServerSseMessage> + Send + Sync + 'static,
+        Self::Error,
+    > {
+        let outcome = self.inner.resume(id, last_event_id).await;
+        self.touched(id, outcome)
+    }
 }

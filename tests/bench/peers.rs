@@ -4,6 +4,12 @@
 //! (spawn → initialize answered), `tools/list`, a typical tool call over stdio, calls/s
 //! over streamable HTTP with 8 and 32 concurrent clients, and resident memory.
 //!
+//! Fairness: one client (this process) for every server, the same request shapes over
+//! kept-alive connections (one `reqwest::Client`, so one connection, per simulated client),
+//! SSE responses on both HTTP servers, servers' stdout sent to /dev/null (server-everything
+//! logs every POST), and each figure a median of several rounds. The machine's load
+//! average is printed before and after: on a shared machine it moves the absolute figures.
+//!
 //! Peers come from `DANA_PEER_EVERYTHING` (path to server-everything's `dist/index.js`)
 //! and `DANA_PEER_SQLITE` (path to the `mcp-server-sqlite` executable); a missing peer is
 //! reported and skipped. `tests/bench/peers.sh` installs both and runs this.
@@ -18,6 +24,7 @@ use serde_json::{Value, json};
 const STDIO_RUNS: usize = 20;
 const CALLS: usize = 200;
 const HTTP_SECONDS: u64 = 5;
+const HTTP_ROUNDS: usize = 3;
 
 struct Peer {
     name: &'static str,
@@ -89,6 +96,7 @@ fn main() {
     }
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let load_before = loadavg();
     let mut rows = Vec::new();
     for peer in &peers {
         let stdio = stdio_figures(peer);
@@ -99,7 +107,9 @@ fn main() {
         rows.push((peer.name, stdio, http));
     }
     println!(
-        "\nPeers, medians ({STDIO_RUNS} cold starts, {CALLS} calls; HTTP {HTTP_SECONDS}s per level):"
+        "\nPeers, medians ({STDIO_RUNS} cold starts, {CALLS} calls; HTTP {HTTP_ROUNDS} rounds of {HTTP_SECONDS}s per level); {} cores, load average before {load_before}, after {}:",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        loadavg()
     );
     println!(
         "{:<32} {:>10} {:>11} {:>10} {:>9} {:>11} {:>11} {:>9}",
@@ -144,6 +154,33 @@ fn main() {
             println!();
         }
     }
+    println!(
+        "\n| server (call) | spawn → initialize | `tools/list` | typical call | RSS | HTTP calls/s, 8 clients | 32 clients | RSS after load |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for ((name, s, h), peer) in rows.iter().zip(&peers) {
+        let (c8, c32, hrss) = match h {
+            Some(h) => (
+                format!("{:.0}", h.0),
+                format!("{:.0}", h.1),
+                format!("{:.0} MiB", h.2),
+            ),
+            None => ("n/a".into(), "n/a".into(), "n/a".into()),
+        };
+        println!(
+            "| {name} (`{}`) | {:.1} ms | {:.2} ms | {:.2} ms | {:.0} MiB | {c8} | {c32} | {hrss} |",
+            peer.call.0, s.start_ms, s.list_ms, s.call_ms, s.rss_mib
+        );
+    }
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 struct StdioFigures {
@@ -153,7 +190,7 @@ struct StdioFigures {
     rss_mib: f64,
 }
 
-fn spawn(cmd: &[String], env: &[(String, String)], port: u16) -> Child {
+fn spawn(cmd: &[String], env: &[(String, String)], port: u16, stdout: Stdio) -> Child {
     let args: Vec<String> = cmd
         .iter()
         .map(|a| a.replace("{port}", &port.to_string()))
@@ -162,7 +199,7 @@ fn spawn(cmd: &[String], env: &[(String, String)], port: u16) -> Child {
     command
         .args(&args[1..])
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::null());
     for (k, v) in env {
         command.env(k, v.replace("{port}", &port.to_string()));
@@ -179,7 +216,7 @@ fn stdio_figures(peer: &Peer) -> StdioFigures {
     let mut rss = 0.0;
     for run in 0..STDIO_RUNS {
         let t = Instant::now();
-        let mut child = spawn(&peer.stdio, &[], 0);
+        let mut child = spawn(&peer.stdio, &[], 0, Stdio::piped());
         let mut stdin = child.stdin.take().expect("stdin");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut id = 0;
@@ -261,7 +298,8 @@ async fn http_figures(
         .local_addr()
         .expect("addr")
         .port();
-    let mut child = spawn(cmd, env, port);
+    // stdout to /dev/null: an unread pipe would stall a server that logs each request.
+    let mut child = spawn(cmd, env, port, Stdio::null());
     let url = format!("http://127.0.0.1:{port}/mcp");
     let probe = reqwest::Client::new();
     for _ in 0..200 {
@@ -270,8 +308,13 @@ async fn http_figures(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let c8 = load(&url, 8, call).await;
-    let c32 = load(&url, 32, call).await;
+    let mut c8 = Vec::new();
+    let mut c32 = Vec::new();
+    for _ in 0..HTTP_ROUNDS {
+        c8.push(load(&url, 8, call).await);
+        c32.push(load(&url, 32, call).await);
+    }
+    let (c8, c32) = (median(&mut c8), median(&mut c32));
     let rss = rss_mib(child.id());
     let _ = child.kill();
     let _ = child.wait();
@@ -330,6 +373,11 @@ fn rss_mib(pid: u32) -> f64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
 }
 
 fn median_ms(samples: &mut [Duration]) -> f64 {

@@ -442,6 +442,90 @@ async fn http_bounds_body_size_and_concurrency() {
     stop.cancel();
 }
 
+/// Opens a session (initialize + initialized) and returns its id.
+async fn open_session(url: &str) -> String {
+    let response = post(url, &[], &initialize_body()).await;
+    assert_eq!(response.status(), 200);
+    let id = response.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let _ = response.bytes().await;
+    let initialized = json!({ "jsonrpc": "2.0", "method": "notifications/initialized" });
+    let ack = post(url, &session_headers(&id), &initialized).await;
+    assert_eq!(ack.status(), 202);
+    id
+}
+
+fn session_headers(id: &str) -> [(&str, &str); 2] {
+    [
+        ("mcp-session-id", id),
+        ("mcp-protocol-version", "2025-06-18"),
+    ]
+}
+
+/// HTTP status of `tools/list` on session `id` (200 with a result while it lives).
+async fn list_on(url: &str, id: &str) -> u16 {
+    let list = json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list" });
+    let response = post(url, &session_headers(id), &list).await;
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    if status == 200 {
+        assert!(body.contains("\"tools\""), "{body}");
+    }
+    status
+}
+
+#[tokio::test]
+async fn http_idle_sessions_expire() {
+    let (url, stop, _dir) = http_server(|addr| {
+        let mut o = HttpOptions::new(addr);
+        o.session_idle = std::time::Duration::from_secs(1);
+        o
+    })
+    .await;
+    let id = open_session(&url).await;
+    assert_eq!(list_on(&url, &id).await, 200);
+    // Abandoned (no DELETE): after the idle lifetime the session is gone. Each look is
+    // activity that restarts the idle clock, so each wait is longer than the lifetime.
+    let mut status = 200;
+    for wait in [2, 4, 8] {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        status = list_on(&url, &id).await;
+        if status != 200 {
+            break;
+        }
+    }
+    assert_eq!(status, 404, "an idle session must expire");
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn http_caps_live_sessions_by_closing_the_least_recently_active() {
+    let (url, stop, _dir) = http_server(|addr| {
+        let mut o = HttpOptions::new(addr);
+        o.max_sessions = 2;
+        o
+    })
+    .await;
+    let a = open_session(&url).await;
+    let b = open_session(&url).await;
+    // `a` is used after `b` was opened, so `b` is the least recently active.
+    assert_eq!(list_on(&url, &a).await, 200);
+    let c = open_session(&url).await;
+    assert_eq!(list_on(&url, &b).await, 404, "the idle session makes room");
+    assert_eq!(list_on(&url, &a).await, 200);
+    assert_eq!(list_on(&url, &c).await, 200);
+    // A flood of abandoned sessions never pushes the live count past the cap, and the
+    // client still in use keeps its session... until it is the least recently active.
+    for _ in 0..5 {
+        open_session(&url).await;
+        assert_eq!(list_on(&url, &c).await, 200);
+    }
+    assert_eq!(list_on(&url, &a).await, 404);
+    stop.cancel();
+}
+
 #[tokio::test]
 async fn dana_call_uses_the_same_dispatch() {
     let dir = tempfile::tempdir().unwrap();
