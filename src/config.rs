@@ -40,7 +40,7 @@ pub struct Config {
 /// url_env = "WAREHOUSE_URL"      # postgres://…, mysql://…, mariadb://… or sqlite:…
 /// schema = "analytics"           # default: the connection's current schema/database
 /// statement_timeout_ms = 30000
-/// row_cap = 1000
+/// row_cap = 10000
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,11 +53,11 @@ pub struct DatasourceConfig {
     pub schema: Option<String>,
     /// Statement timeout in milliseconds.
     pub statement_timeout_ms: Option<u64>,
-    /// Maximum rows any query returns.
+    /// Maximum rows any query returns (the profile's sample and failing keys included).
     pub row_cap: Option<u64>,
     /// Above this many rows, distinct counts are estimated from a sample.
     pub exact_distinct_max_rows: Option<u64>,
-    /// Rows read for sample-based statistics (top values, estimated distinct counts).
+    /// Rows read for top values and estimated distinct counts (at most `row_cap`).
     pub sample_rows: Option<u64>,
     /// Maximum pooled connections.
     pub max_connections: Option<u32>,

@@ -37,12 +37,13 @@ pub use introspect::introspect;
 
 /// Statement timeout when `dana.toml` gives none.
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 30_000;
-/// Row cap when `dana.toml` gives none.
-pub const DEFAULT_ROW_CAP: u64 = 1_000;
+/// Row cap when `dana.toml` gives none. The profile's sample is a query like any other, so
+/// the cap also bounds it: the default equals the default sample.
+pub const DEFAULT_ROW_CAP: u64 = 10_000;
 /// Tables up to this many rows get exact distinct counts by default.
 pub const DEFAULT_EXACT_DISTINCT_MAX_ROWS: u64 = 1_000_000;
 /// Rows sampled for top values and estimated distinct counts by default.
-pub const DEFAULT_SAMPLE_ROWS: u64 = 20_000;
+pub const DEFAULT_SAMPLE_ROWS: u64 = 10_000;
 /// Pooled connections per datasource by default.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 4;
 /// How long to wait for a connection by default.
@@ -117,7 +118,7 @@ pub struct Limits {
     pub row_cap: u64,
     /// Tables up to this many rows get exact distinct counts.
     pub exact_distinct_max_rows: u64,
-    /// Rows sampled for top values and estimated statistics (at most `row_cap`).
+    /// Rows sampled for top values and estimated distinct counts (at most `row_cap`).
     pub sample_rows: u64,
     /// How long to wait for a connection, milliseconds.
     pub connect_timeout_ms: u64,

@@ -2,15 +2,16 @@
 //! one bounded sample read. Anomalies are flagged with the playbook's IDs and checks are
 //! suggested from what the data shows.
 //!
-//! Up to `exact_distinct_max_rows` (catalog estimate) every statistic is exact: the scan
-//! computes row count, null counts, distinct counts, min/max, mean, lengths and future
-//! timestamps. Above it the scan keeps what must be exact and is cheap per row (row count,
-//! null counts, temporal min/max; future timestamps are counted by a second statement
-//! only when the latest value is after now); min/max of columns an index leads with
-//! come from both ends of the index; distinct counts (Haas-Stokes estimator), means,
-//! other numeric min/max and text min/max/lengths come from the sample, and each column
-//! lists them in `estimated`. The catalog's NOT NULL proves a null count of 0 without
-//! an aggregate. The sample reads at most `sample_rows`, bounded by `row_cap`.
+//! The scan computes row count, null counts, min/max, means, text lengths and future
+//! timestamps exactly, whatever the table's size. Distinct counts are exact up to
+//! `exact_distinct_max_rows` (catalog estimate); above it, where COUNT(DISTINCT) would
+//! sort every column and forbid a parallel plan, they are estimated from the sample
+//! (Haas-Stokes) and each column lists `distinct_count` in `estimated`. On such large
+//! tables the min/max of columns an index leads with come from both ends of the index,
+//! future timestamps are counted by a second statement only when the latest value is
+//! after now, and the sample is read while the scan runs. The catalog's NOT NULL proves
+//! a null count of 0 without an aggregate. The sample reads at most `sample_rows`,
+//! bounded by `row_cap`.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -70,9 +71,8 @@ pub struct ColumnProfile {
     pub distinct_count: Option<u64>,
     /// Whether `distinct_count` is estimated from the sample.
     pub distinct_estimated: bool,
-    /// Statistics of this column taken from the sample rather than every row (tables
-    /// above `exact_distinct_max_rows`): `distinct_count`, `mean`, `min`, `max`,
-    /// `min_length`, `max_length`.
+    /// Statistics of this column taken from the sample rather than every row: only
+    /// `distinct_count`, on tables above `exact_distinct_max_rows`.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub estimated: Vec<String>,
     /// Smallest value (text).
@@ -123,8 +123,7 @@ pub struct TableProfile {
     /// Exact row count.
     pub row_count: u64,
     /// `exact` (every statistic from every row) or `estimated`: above
-    /// `exact_distinct_max_rows` some statistics come from the sample (each column's
-    /// `estimated` lists them).
+    /// `exact_distinct_max_rows` distinct counts come from the sample.
     pub distinct_method: String,
     /// `full` (every row), `block_sample` (a fraction of pages), `row_sample` (a fraction
     /// of rows, when too few pages came back) or `first_rows`.
@@ -222,8 +221,6 @@ struct Plan {
     quoted: String,
     /// The catalog proves it NOT NULL.
     not_null: bool,
-    /// Min/max from both ends of an index.
-    by_index: bool,
 }
 
 /// Profiles one table: one scan, one bounded sample read (and, on large tables, the ends
@@ -273,11 +270,7 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
                 family == TypeFamily::Numeric,
             ));
         }
-        plans.push(Plan {
-            quoted,
-            not_null,
-            by_index,
-        });
+        plans.push(Plan { quoted, not_null });
     }
     let scan_sql = app.templates.render(
         "profile/scan.sql.j2",
@@ -439,50 +432,12 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
                 .as_i64()
                 .map(|v| v.max(0) as u64)
         };
-        // Statistics the scan leaves to the sample on large tables.
-        let values = || counts.keys().flatten();
-        let (mut min, mut max, mut min_length, mut max_length) =
-            (text("min"), text("max"), uint("minlen"), uint("maxlen"));
-        let mut mean = get(&format!("c{i}_mean")).as_f64();
-        let mut estimated: Vec<String> = Vec::new();
-        if !exact {
-            estimated.push("distinct_count".to_string());
-        }
-        if !exact && col.family() == TypeFamily::Text {
-            min = values().min().cloned();
-            max = values().max().cloned();
-            min_length = values().map(|v| v.chars().count() as u64).min();
-            max_length = values().map(|v| v.chars().count() as u64).max();
-            estimated.extend(["min", "max", "min_length", "max_length"].map(String::from));
-        }
-        if !exact && col.family() == TypeFamily::Numeric {
-            let numbers: Vec<(f64, u64)> = counts
-                .iter()
-                .filter_map(|(k, c)| {
-                    k.as_deref()
-                        .and_then(|v| v.parse::<f64>().ok())
-                        .map(|v| (v, *c))
-                })
-                .collect();
-            let (sum, n) = numbers
-                .iter()
-                .fold((0.0, 0u64), |(s, n), (v, c)| (s + v * *c as f64, n + c));
-            mean = (n > 0).then(|| sum / n as f64);
-            estimated.push("mean".to_string());
-            if !plan.by_index {
-                min = numbers
-                    .iter()
-                    .map(|(v, _)| *v)
-                    .reduce(f64::min)
-                    .map(|v| v.to_string());
-                max = numbers
-                    .iter()
-                    .map(|(v, _)| *v)
-                    .reduce(f64::max)
-                    .map(|v| v.to_string());
-                estimated.extend(["min", "max"].map(String::from));
-            }
-        }
+        // Only the distinct count is ever left to the sample (large tables).
+        let estimated: Vec<String> = if exact {
+            Vec::new()
+        } else {
+            vec!["distinct_count".to_string()]
+        };
         // Large tables: future rows are counted only when the latest value is after now.
         let future_count = match get(&format!("c{i}_after_now")).as_i64() {
             Some(0) => Some(0),
@@ -512,11 +467,11 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             distinct_count,
             distinct_estimated,
             estimated,
-            min,
-            max,
-            mean,
-            min_length,
-            max_length,
+            min: text("min"),
+            max: text("max"),
+            mean: get(&format!("c{i}_mean")).as_f64(),
+            min_length: uint("minlen"),
+            max_length: uint("maxlen"),
             future_count,
             top_values,
             all_values,
@@ -544,7 +499,7 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
     }
     if !exact {
         notes.push(format!(
-            "above `exact_distinct_max_rows` = {} (catalog estimate {} rows): the statistics each column lists in `estimated` come from the {sample_method} of {n} rows; row count, null counts, temporal min/max, future rows and indexed min/max are exact",
+            "above `exact_distinct_max_rows` = {} (catalog estimate {} rows): distinct counts are estimated from the {sample_method} of {n} rows (Haas-Stokes); every other statistic is exact",
             ds.limits.exact_distinct_max_rows,
             spec.estimated_rows.unwrap_or_default()
         ));

@@ -378,17 +378,14 @@ async fn postgres_defects_found_with_exact_counts() {
     assert_eq!(col("customer_email")["max_length"], json!(19));
     assert_eq!(col("customer_id")["null_count"], json!(3));
     // Exact even above the threshold: future rows (counted because the latest value is
-    // after now), temporal min/max; numeric min/max and means come from the sample.
+    // after now), temporal min/max, numeric min/max and means, text lengths.
     assert_eq!(col("shipped_at")["future_count"], json!(1), "{orders:#}");
     assert_eq!(col("ordered_at")["future_count"], json!(0), "{orders:#}");
     assert_eq!(
         col("shipped_at")["max"].as_str().map(|m| &m[..4]),
         Some("2099")
     );
-    assert_eq!(
-        col("amount")["estimated"],
-        json!(["distinct_count", "mean", "min", "max"])
-    );
+    assert_eq!(col("amount")["estimated"], json!(["distinct_count"]));
     assert!(
         col("amount")["min"]
             .as_str()
@@ -401,6 +398,46 @@ async fn postgres_defects_found_with_exact_counts() {
             .is_some_and(|a| a.iter().any(|x| x["id"] == "PROF-FUTURE-TIMESTAMP")),
         "{orders:#}"
     );
+    // A 3-row sample cannot show them: min/max, means and lengths still come from every row.
+    let h = super::harness_with(
+        &format!(
+            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nexact_distinct_max_rows = 10\nsample_rows = 3\n"
+        ),
+        |_| {},
+    )
+    .await;
+    let profile = h
+        .ok(
+            "profile_datasource",
+            json!({"datasource": "db", "tables": ["orders"]}),
+        )
+        .await;
+    let orders = &profile["tables"][0];
+    assert_eq!(orders["sample_rows"], json!(3), "{orders:#}");
+    let col = |name: &str| {
+        orders["columns"]
+            .as_array()
+            .and_then(|c| c.iter().find(|x| x["name"] == name))
+            .cloned()
+            .expect("column")
+    };
+    let (min, max, mean): (f64, f64, f64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT min(amount)::float8, max(amount)::float8, avg(amount)::float8 FROM {schema}.orders"
+    )))
+    .fetch_one(&admin)
+    .await
+    .expect("exact amount");
+    let number = |v: &Value| v.as_str().and_then(|m| m.parse::<f64>().ok());
+    assert_eq!(number(&col("amount")["min"]), Some(min), "{orders:#}");
+    assert_eq!(number(&col("amount")["max"]), Some(max), "{orders:#}");
+    assert!(
+        col("amount")["mean"]
+            .as_f64()
+            .is_some_and(|m| (m - mean).abs() < 1e-9),
+        "{orders:#}"
+    );
+    assert_eq!(col("customer_email")["max_length"], json!(19));
+    assert_eq!(col("status")["min"], json!("delivered"));
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&admin)
         .await
@@ -479,7 +516,7 @@ async fn mariadb_defects_found_with_exact_counts() {
     );
     assert_eq!(
         col(&customers, "id")["estimated"],
-        json!(["distinct_count", "mean"])
+        json!(["distinct_count"])
     );
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db}")))
         .execute(&admin)
