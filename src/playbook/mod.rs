@@ -253,8 +253,32 @@ fn apply_overrides(dir: &Path, sources: &mut BTreeMap<String, Source>) -> Result
     Ok(())
 }
 
+include!(concat!(env!("OUT_DIR"), "/embedded_playbooks_json.rs"));
+
+/// An embedded playbook as build.rs converted it to JSON (`None` if it could not).
+fn embedded_json(name: &str) -> Option<&'static str> {
+    EMBEDDED_JSON
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, json)| *json)
+        .filter(|json| !json.is_empty())
+}
+
+/// Parses one playbook. Embedded ones come from their build-time JSON (YAML parsing was
+/// three quarters of the work before `initialize` could be answered); an override, or an
+/// embedded text the JSON does not type-check for, is parsed as YAML, whose errors carry
+/// line and column. A unit test proves both paths give the same playbooks.
 fn parse<T: DeserializeOwned>(sources: &BTreeMap<String, Source>, name: &str) -> Result<T> {
     let source = &sources[name];
+    if source.origin == Origin::Embedded
+        && let Some(parsed) = embedded_json(name).and_then(|j| serde_json::from_str(j).ok())
+    {
+        return Ok(parsed);
+    }
+    parse_yaml(source, name)
+}
+
+fn parse_yaml<T: DeserializeOwned>(source: &Source, name: &str) -> Result<T> {
     serde_norway::from_str(&source.text).map_err(|e| {
         let location = e
             .location()
@@ -325,4 +349,45 @@ fn line_of(text: &str, needle: &str, last: bool) -> Option<usize> {
         .filter(|(_, line)| line.contains(needle))
         .map(|(i, _)| i + 1);
     if last { lines.last() } else { lines.next() }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+
+    use super::*;
+
+    /// The build-time JSON of every embedded playbook type-checks and gives exactly what
+    /// its YAML gives (so startup never silently falls back to YAML, and never differs).
+    #[test]
+    fn build_time_json_equals_yaml() {
+        fn same<T: DeserializeOwned + Serialize>(name: &str) {
+            let (_, yaml) = EMBEDDED
+                .iter()
+                .find(|(n, _)| *n == name)
+                .expect("embedded playbook");
+            let json = embedded_json(name)
+                .unwrap_or_else(|| panic!("build.rs did not convert {name}.yaml to JSON"));
+            let from_json: T = serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("{name}: the JSON does not type-check: {e}"));
+            let from_yaml: T = serde_norway::from_str(yaml).expect("YAML parses");
+            assert_eq!(
+                serde_json::to_value(&from_json).expect("serialize"),
+                serde_json::to_value(&from_yaml).expect("serialize"),
+                "{name}: JSON and YAML give different playbooks"
+            );
+        }
+        same::<PhasesBook>("phases");
+        same::<RubricBook>("rubric");
+        same::<PromptsBook>("prompts");
+        same::<NamingBook>("naming");
+        same::<ModelingBook>("modeling");
+        same::<QualityBook>("quality");
+        same::<architecture::ArchitectureBook>("architecture");
+        same::<pipeline::PipelineBook>("pipeline");
+        same::<optimization::OptimizationBook>("optimization");
+        same::<operations::OperationsBook>("operations");
+        same::<GovernanceBook>("governance");
+        assert_eq!(EMBEDDED.len(), EMBEDDED_JSON.len(), "a playbook is missing");
+    }
 }
