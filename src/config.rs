@@ -57,6 +57,9 @@ pub struct DatasourceConfig {
     pub row_cap: Option<u64>,
     /// Above this many rows, distinct counts are estimated from a sample.
     pub exact_distinct_max_rows: Option<u64>,
+    /// Above this many rows, means, text min/max/lengths and the min/max of numeric
+    /// columns no index leads with come from the sample too (default: always exact).
+    pub exact_stats_max_rows: Option<u64>,
     /// Rows read for top values and estimated distinct counts (at most `row_cap`).
     pub sample_rows: Option<u64>,
     /// Maximum pooled connections.

@@ -118,6 +118,10 @@ pub struct Limits {
     pub row_cap: u64,
     /// Tables up to this many rows get exact distinct counts.
     pub exact_distinct_max_rows: u64,
+    /// Above this many rows, means, text statistics and unindexed numeric min/max come
+    /// from the sample too; `None` (the default): always exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_stats_max_rows: Option<u64>,
     /// Rows sampled for top values and estimated distinct counts (at most `row_cap`).
     pub sample_rows: u64,
     /// How long to wait for a connection, milliseconds.
@@ -351,6 +355,7 @@ fn limits_of(config: &DatasourceConfig) -> Limits {
         exact_distinct_max_rows: config
             .exact_distinct_max_rows
             .unwrap_or(DEFAULT_EXACT_DISTINCT_MAX_ROWS),
+        exact_stats_max_rows: config.exact_stats_max_rows,
         sample_rows: config
             .sample_rows
             .filter(|n| *n > 0)

@@ -44,6 +44,22 @@ impl std::fmt::Debug for DanaServer {
     }
 }
 
+/// Every tool as `tools/list` shows it, built by [`ToolEntry::describe`] and written by the
+/// unit test `listing_snapshot_is_current`, which fails (and rewrites the file) when a
+/// tool's params, output, description or hints changed without it. Generating the schemas
+/// costs ~29 M instructions (≈ 8 ms); parsing this costs a few hundred thousand.
+const LISTING: &str = include_str!("listing.json");
+
+/// The enabled tools from [`LISTING`]; `None` if it lacks one of them.
+fn snapshot(tools: &HashMap<&'static str, ToolEntry>) -> Option<Vec<Tool>> {
+    let all: Vec<Tool> = serde_json::from_str(LISTING).ok()?;
+    let listing: Vec<Tool> = all
+        .into_iter()
+        .filter(|t| tools.contains_key(t.name.as_ref()))
+        .collect();
+    (listing.len() == tools.len()).then_some(listing)
+}
+
 impl DanaServer {
     /// A server exposing the tools of the enabled toolsets. `toolsets`: `None` means
     /// `dana.toml`'s list, or all.
@@ -67,10 +83,15 @@ impl DanaServer {
         &self.app
     }
 
-    /// The enabled tools as `tools/list` shows them, sorted by name.
+    /// The enabled tools as `tools/list` shows them, sorted by name: from the snapshot
+    /// compiled into the binary (`listing.json`), or built from the tools' schemas when the
+    /// snapshot lacks one of them.
     pub fn tool_list(&self) -> &[Tool] {
         self.listing.get_or_init(|| {
-            let mut listing: Vec<Tool> = self.tools.values().map(|t| t.describe().tool).collect();
+            let mut listing = snapshot(&self.tools).unwrap_or_else(|| {
+                tracing::debug!("listing.json lacks an enabled tool: building the schemas");
+                self.tools.values().map(|t| t.describe().tool).collect()
+            });
             listing.sort_by(|a, b| a.name.cmp(&b.name));
             listing
         })
@@ -314,5 +335,35 @@ impl ServerHandler for DanaServer {
         resources::read(&self.app, &request.uri)
             .await
             .map(Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// `listing.json` is exactly what the tools' schemas give. When it is not, the test
+    /// rewrites it and fails: review the diff and commit the file.
+    #[test]
+    fn listing_snapshot_is_current() {
+        let mut listing: Vec<Tool> = tools::all().iter().map(|t| t.describe().tool).collect();
+        listing.sort_by(|a, b| a.name.cmp(&b.name));
+        let fresh = serde_json::to_string_pretty(&listing).expect("serialize") + "\n";
+        if LISTING != fresh {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/listing.json");
+            std::fs::write(&path, &fresh).expect("rewrite listing.json");
+            panic!(
+                "{} was out of date and has been rewritten: review `git diff` and commit it",
+                path.display()
+            );
+        }
+        let parsed: Vec<Tool> = serde_json::from_str(LISTING).expect("listing.json parses");
+        assert_eq!(
+            serde_json::to_value(&parsed).expect("serialize"),
+            serde_json::to_value(&listing).expect("serialize"),
+            "listing.json does not parse back into the same tools"
+        );
     }
 }

@@ -7,7 +7,8 @@ use dana::render::Templates;
 
 #[test]
 fn embedded_playbooks_load_and_validate() {
-    let books = Playbooks::embedded().expect("embedded playbooks are valid");
+    let books = Playbooks::embedded().expect("embedded playbooks parse");
+    books.validate_all().expect("embedded playbooks are valid");
     let names: Vec<&str> = books.names().collect();
     for (name, _) in EMBEDDED {
         assert!(names.contains(name), "playbook {name} registered");

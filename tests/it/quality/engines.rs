@@ -438,6 +438,47 @@ async fn postgres_defects_found_with_exact_counts() {
     );
     assert_eq!(col("customer_email")["max_length"], json!(19));
     assert_eq!(col("status")["min"], json!("delivered"));
+    // Opt-in: above `exact_stats_max_rows` means, text statistics and unindexed numeric
+    // min/max come from the sample (here the whole table), and say so.
+    let h = super::harness_with(
+        &format!(
+            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nexact_distinct_max_rows = 10\nexact_stats_max_rows = 10\n"
+        ),
+        |_| {},
+    )
+    .await;
+    let profile = h
+        .ok(
+            "profile_datasource",
+            json!({"datasource": "db", "tables": ["orders"]}),
+        )
+        .await;
+    let orders = &profile["tables"][0];
+    let col = |name: &str| {
+        orders["columns"]
+            .as_array()
+            .and_then(|c| c.iter().find(|x| x["name"] == name))
+            .cloned()
+            .expect("column")
+    };
+    assert_eq!(
+        col("amount")["estimated"],
+        json!(["distinct_count", "mean", "min", "max"]),
+        "{orders:#}"
+    );
+    assert_eq!(number(&col("amount")["min"]), Some(min), "{orders:#}");
+    assert_eq!(
+        col("customer_email")["estimated"],
+        json!(["distinct_count", "min", "max", "min_length", "max_length"])
+    );
+    assert!(
+        orders["notes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|x| x
+                .as_str()
+                .is_some_and(|x| x.contains("exact_stats_max_rows")))),
+        "{orders:#}"
+    );
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&admin)
         .await
