@@ -3,6 +3,7 @@
 //! catalog entry's fields.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -139,7 +140,14 @@ pub struct PiiDetector {
     pub values_alone: bool,
     /// Whether to report the pattern embedded in free text.
     pub embedded: bool,
+    /// `name_patterns` and `name_exclude` compiled on first use and kept: the playbooks
+    /// live as long as the server, and compiling them was most of a classification.
+    #[serde(skip)]
+    pub compiled: OnceLock<CompiledNames>,
 }
+
+/// A detector's name regexes, compiled (or the first one that does not compile).
+pub type CompiledNames = std::result::Result<(Vec<regex::Regex>, Vec<regex::Regex>), String>;
 
 /// How bad a change is.
 #[derive(

@@ -97,9 +97,9 @@ impl DanaServer {
         })
     }
 
-    /// Builds the `tools/list` answer on a background thread, so that neither starting
-    /// the server nor the client's first `tools/list` waits for schema generation (a
-    /// `tools/list` arriving mid-build waits only for the rest of it).
+    /// Prepares the `tools/list` answer on a background thread (parsing the snapshot, or
+    /// building schemas when it lacks a tool), so that `initialize` never waits for it and
+    /// a `tools/list` arriving meanwhile waits only for the rest of it.
     pub fn warm(&self) {
         let server = self.clone();
         let spawned = std::thread::Builder::new()

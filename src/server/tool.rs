@@ -204,8 +204,9 @@ impl std::fmt::Debug for ToolEntry {
     }
 }
 
-/// Builds a tool's schemas. Deferred until a client lists tools: schema generation is
-/// most of what starting the server would otherwise cost.
+/// Builds a tool's schemas. `tools/list` is served from the snapshot of these
+/// (`listing.json`); they are built at run time only for `dana://schemas/{tool}`, or when
+/// the snapshot lacks a tool.
 fn describe<T: DanaTool>() -> Description {
     let input = schema::full(&rmcp::handler::server::common::schema_for_type::<T::Params>());
     let output = schema::full(&rmcp::handler::server::common::schema_for_output::<T::Output>());

@@ -145,27 +145,35 @@ pub struct Lineage {
 
 struct Compiled<'a> {
     detector: &'a PiiDetector,
-    names: Vec<Regex>,
-    excludes: Vec<Regex>,
+    names: &'a [Regex],
+    excludes: &'a [Regex],
 }
 
 fn compile(book: &GovernanceBook) -> Result<Vec<Compiled<'_>>> {
     book.pii_detectors
         .iter()
         .map(|d| {
-            let re = |p: &String| {
-                Regex::new(p).map_err(|e| {
-                    Error::invalid(format!(
-                        "governance playbook: detector `{}`: bad regex `{p}`: {e}",
-                        d.id
-                    ))
-                })
-            };
-            Ok(Compiled {
-                detector: d,
-                names: d.name_patterns.iter().map(re).collect::<Result<_>>()?,
-                excludes: d.name_exclude.iter().map(re).collect::<Result<_>>()?,
-            })
+            let compiled = d.compiled.get_or_init(|| {
+                let re = |p: &String| {
+                    Regex::new(p).map_err(|e| {
+                        format!(
+                            "governance playbook: detector `{}`: bad regex `{p}`: {e}",
+                            d.id
+                        )
+                    })
+                };
+                let names = d.name_patterns.iter().map(re).collect::<Result<_, _>>()?;
+                let excludes = d.name_exclude.iter().map(re).collect::<Result<_, _>>()?;
+                Ok((names, excludes))
+            });
+            match compiled {
+                Ok((names, excludes)) => Ok(Compiled {
+                    detector: d,
+                    names,
+                    excludes,
+                }),
+                Err(message) => Err(Error::invalid(message.clone())),
+            }
         })
         .collect()
 }
