@@ -178,6 +178,10 @@ impl DanaServer {
             Some(p) => crate::protocol::artifact::precheck(&self.app, p, name).await?,
             None => None,
         };
+        let ctx = ToolCtx {
+            render: ctx.render || assigned.is_some(),
+            ..ctx
+        };
         let mut outcome = entry.run(ctx, args).await?;
         if let (Some(p), Some((phase, kind))) = (&project, &assigned) {
             outcome.artifact = crate::protocol::artifact::record(
@@ -271,6 +275,7 @@ impl ServerHandler for DanaServer {
             request_state: request.request_state.clone(),
             protocol_version: context.protocol_version().map(|v| v.to_string()),
             client_capabilities: context.client_capabilities(),
+            render: false,
         };
         match self.dispatch(&request.name, ctx, request.arguments).await {
             Ok(outcome) => Ok(to_call_result(Ok(outcome)).into()),

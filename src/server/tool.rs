@@ -43,6 +43,9 @@ pub struct ToolCtx {
     pub protocol_version: Option<String>,
     /// What the client declared it supports (elicitation, …), when known.
     pub client_capabilities: Option<ClientCapabilities>,
+    /// Whether the Markdown rendering is wanted: a recorded artifact or the CLI keeps it,
+    /// an MCP reply has no use for it (it was an eighth of a call's CPU over HTTP).
+    pub render: bool,
 }
 
 impl ToolCtx {
@@ -57,6 +60,7 @@ impl ToolCtx {
             request_state: None,
             protocol_version: None,
             client_capabilities: None,
+            render: true,
         }
     }
 
@@ -243,7 +247,11 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
         Box::pin(async move {
             let params: T::Params = decode(args)?;
             let output = T::call(ctx.clone(), params).await?;
-            let rendered = T::render(&ctx, &output);
+            let rendered = if ctx.render {
+                T::render(&ctx, &output)
+            } else {
+                None
+            };
             let structured = serde_json::to_value(&output)
                 .map_err(|e| Error::invalid(format!("result of `{}` is not JSON: {e}", T::NAME)))?;
             Ok(Outcome {
