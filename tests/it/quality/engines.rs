@@ -136,13 +136,7 @@ async fn exercise(h: &Harness, engine: &str, regex: bool) {
         .find(|t| t["table"]["name"] == "orders")
         .expect("orders");
     assert_eq!(orders["row_count"], json!(40));
-    let col = |name: &str| {
-        orders["columns"]
-            .as_array()
-            .and_then(|c| c.iter().find(|x| x["name"] == name))
-            .cloned()
-            .expect("column")
-    };
+    let col = |name: &str| column(orders, name);
     assert_eq!(col("customer_id")["null_count"], json!(3));
     assert_eq!(col("order_id")["distinct_count"], json!(38));
     assert_eq!(col("coupon")["null_count"], json!(1));
@@ -321,6 +315,34 @@ async fn sqlite_defects_found_with_exact_counts() {
     exercise(&h, "sqlite", false).await;
 }
 
+/// The profile of table `orders` in PostgreSQL schema `schema`, with extra datasource
+/// settings (`dana.toml` lines).
+async fn profile_pg_orders(schema: &str, settings: &str) -> Value {
+    let h = super::harness_with(
+        &format!(
+            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n{settings}"
+        ),
+        |_| {},
+    )
+    .await;
+    let profile = h
+        .ok(
+            "profile_datasource",
+            json!({"datasource": "db", "tables": ["orders"]}),
+        )
+        .await;
+    profile["tables"][0].clone()
+}
+
+/// A column of a table profile, by name.
+fn column(table: &Value, name: &str) -> Value {
+    table["columns"]
+        .as_array()
+        .and_then(|c| c.iter().find(|x| x["name"] == name))
+        .cloned()
+        .expect("column")
+}
+
 #[tokio::test]
 async fn postgres_defects_found_with_exact_counts() {
     let Some(url) = postgres_url() else { return };
@@ -350,28 +372,9 @@ async fn postgres_defects_found_with_exact_counts() {
     .execute(&admin)
     .await
     .expect("analyze");
-    let h = super::harness_with(
-        &format!(
-            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nexact_distinct_max_rows = 10\n"
-        ),
-        |_| {},
-    )
-    .await;
-    let profile = h
-        .ok(
-            "profile_datasource",
-            json!({"datasource": "db", "tables": ["orders"]}),
-        )
-        .await;
-    let orders = &profile["tables"][0];
+    let orders = profile_pg_orders(&schema, "exact_distinct_max_rows = 10\n").await;
     assert_eq!(orders["distinct_method"], json!("estimated"), "{orders:#}");
-    let col = |name: &str| {
-        orders["columns"]
-            .as_array()
-            .and_then(|c| c.iter().find(|x| x["name"] == name))
-            .cloned()
-            .expect("column")
-    };
+    let col = |name: &str| column(&orders, name);
     assert_eq!(col("order_id")["distinct_count"], json!(38));
     assert_eq!(col("order_id")["distinct_estimated"], json!(true));
     assert_eq!(col("status")["min"], json!("delivered"));
@@ -399,28 +402,10 @@ async fn postgres_defects_found_with_exact_counts() {
         "{orders:#}"
     );
     // A 3-row sample cannot show them: min/max, means and lengths still come from every row.
-    let h = super::harness_with(
-        &format!(
-            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nexact_distinct_max_rows = 10\nsample_rows = 3\n"
-        ),
-        |_| {},
-    )
-    .await;
-    let profile = h
-        .ok(
-            "profile_datasource",
-            json!({"datasource": "db", "tables": ["orders"]}),
-        )
-        .await;
-    let orders = &profile["tables"][0];
+    let orders =
+        profile_pg_orders(&schema, "exact_distinct_max_rows = 10\nsample_rows = 3\n").await;
     assert_eq!(orders["sample_rows"], json!(3), "{orders:#}");
-    let col = |name: &str| {
-        orders["columns"]
-            .as_array()
-            .and_then(|c| c.iter().find(|x| x["name"] == name))
-            .cloned()
-            .expect("column")
-    };
+    let col = |name: &str| column(&orders, name);
     let (min, max, mean): (f64, f64, f64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT min(amount)::float8, max(amount)::float8, avg(amount)::float8 FROM {schema}.orders"
     )))
@@ -440,27 +425,12 @@ async fn postgres_defects_found_with_exact_counts() {
     assert_eq!(col("status")["min"], json!("delivered"));
     // Opt-in: above `exact_stats_max_rows` means, text statistics and unindexed numeric
     // min/max come from the sample (here the whole table), and say so.
-    let h = super::harness_with(
-        &format!(
-            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nexact_distinct_max_rows = 10\nexact_stats_max_rows = 10\n"
-        ),
-        |_| {},
+    let orders = profile_pg_orders(
+        &schema,
+        "exact_distinct_max_rows = 10\nexact_stats_max_rows = 10\n",
     )
     .await;
-    let profile = h
-        .ok(
-            "profile_datasource",
-            json!({"datasource": "db", "tables": ["orders"]}),
-        )
-        .await;
-    let orders = &profile["tables"][0];
-    let col = |name: &str| {
-        orders["columns"]
-            .as_array()
-            .and_then(|c| c.iter().find(|x| x["name"] == name))
-            .cloned()
-            .expect("column")
-    };
+    let col = |name: &str| column(&orders, name);
     assert_eq!(
         col("amount")["estimated"],
         json!(["distinct_count", "mean", "min", "max"]),
@@ -533,13 +503,7 @@ async fn mariadb_defects_found_with_exact_counts() {
             .cloned()
             .expect("table")
     };
-    let col = |t: &Value, name: &str| {
-        t["columns"]
-            .as_array()
-            .and_then(|c| c.iter().find(|x| x["name"] == name))
-            .cloned()
-            .expect("column")
-    };
+    let col = column;
     let (orders, customers) = (table("orders"), table("customers"));
     assert_eq!(orders["distinct_method"], json!("estimated"), "{orders:#}");
     assert_eq!(col(&orders, "customer_id")["null_count"], json!(3));
