@@ -86,6 +86,17 @@ pub struct HttpConfig {
     pub session_idle_secs: Option<u64>,
     /// Most live sessions; opening one more closes the least recently active (default 1000).
     pub max_sessions: Option<usize>,
+    /// Seconds allowed for a request's headers to arrive (default 10).
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds allowed for a request body to arrive after its headers (default 10).
+    pub body_timeout_secs: Option<u64>,
+    /// Most open connections from one client address (default 256).
+    pub max_connections_per_client: Option<usize>,
+    /// Most live sessions of one non-loopback client address (default 100).
+    pub max_sessions_per_client: Option<usize>,
+    /// Seconds a session stays safe from being closed for another after its last
+    /// activity (default 60).
+    pub session_protect_secs: Option<u64>,
 }
 
 /// A workspace folder with its configuration.

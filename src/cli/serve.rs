@@ -34,7 +34,7 @@ pub(super) async fn run(workspace: &Path, args: ServeArgs) -> Result<ExitCode> {
         None => {
             tracing::info!(tools = server.tool_count(), "serving MCP over stdio");
             let running = server
-                .serve(rmcp::transport::stdio())
+                .serve(crate::server::stdio::stdio())
                 .await
                 .map_err(|e| Error::invalid(format!("stdio handshake failed: {e}")))?;
             running
@@ -59,6 +59,22 @@ pub(super) async fn run(workspace: &Path, args: ServeArgs) -> Result<ExitCode> {
             }
             if let Some(n) = http.max_sessions {
                 options.max_sessions = n;
+            }
+            let secs = |s: u64| std::time::Duration::from_secs(s.max(1));
+            if let Some(s) = http.header_timeout_secs {
+                options.header_timeout = secs(s);
+            }
+            if let Some(s) = http.body_timeout_secs {
+                options.body_timeout = secs(s);
+            }
+            if let Some(n) = http.max_connections_per_client {
+                options.max_connections_per_client = n;
+            }
+            if let Some(n) = http.max_sessions_per_client {
+                options.max_sessions_per_client = n;
+            }
+            if let Some(s) = http.session_protect_secs {
+                options.session_protect = std::time::Duration::from_secs(s);
             }
             return_freed_memory();
             let bound = HttpServer::bind(server, options).await?;

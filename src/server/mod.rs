@@ -1,10 +1,12 @@
 //! The MCP server: rmcp glue only. Tools come from [`tools::all`], prompts from the
 //! `prompts` playbook, resources from the playbooks. All logic lives in `domain`.
 
+pub mod framing;
 pub mod http;
 mod prompts;
 mod resources;
 pub mod schema;
+pub mod stdio;
 pub mod tool;
 pub mod tools;
 pub mod toolsets;

@@ -14,5 +14,6 @@ mod protocol;
 mod protocol_concurrency;
 mod quality;
 mod scoring;
+mod security;
 mod server;
 mod store;
