@@ -31,6 +31,47 @@ pub struct Config {
     /// Streamable HTTP settings.
     #[serde(default)]
     pub http: HttpConfig,
+    /// How tool results are sent to MCP clients.
+    #[serde(default)]
+    pub answers: AnswersConfig,
+}
+
+/// `[answers]`: what an MCP tool result carries besides its structured content, and how
+/// large it may get.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersConfig {
+    /// The text content of a result (default `summary`).
+    #[serde(default)]
+    pub text: TextContent,
+    /// Structured content above this many bytes is capped, the full result a resource
+    /// away (default 65536).
+    pub max_bytes: Option<usize>,
+}
+
+impl AnswersConfig {
+    /// Default cap of a result's structured content: 64 KiB, about 16,000 tokens.
+    pub const DEFAULT_MAX_BYTES: usize = 65_536;
+
+    /// The cap in force (never below 4 KiB: a cap must leave room for an answer).
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes.unwrap_or(Self::DEFAULT_MAX_BYTES).max(4_096)
+    }
+}
+
+/// What the text content of a tool result holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextContent {
+    /// One line: the tool, its scalar facts, the size of its lists (clients that read
+    /// structured content, as current agents do, get each fact once).
+    #[default]
+    Summary,
+    /// The structured content again, serialized (MCP's backwards-compatible form, for
+    /// clients that read only text).
+    Json,
+    /// The result's Markdown rendering.
+    Markdown,
 }
 
 /// One `[datasources.NAME]` table. Exactly one of `url_env` and `path`.

@@ -10,8 +10,10 @@ fn main() -> std::process::ExitCode {
     match dana::cli::run() {
         Ok(code) => code,
         Err(e) => {
-            let e: anyhow::Error = e.into();
-            eprintln!("error: {e:#}");
+            // The library's messages already end with their cause (`read `x`: No such
+            // file or directory`); printing the source chain again would say it twice.
+            let e = anyhow::Error::new(e);
+            eprintln!("error: {e}");
             std::process::ExitCode::from(2)
         }
     }

@@ -65,7 +65,18 @@ pub(super) async fn run(workspace: &Path, args: AuditArgs) -> Result<ExitCode> {
         AuditCommand::Log { project, format } => {
             let rows = audit::log(&app, &project).await?;
             match format {
-                Format::Json => out(&json(&serde_json::to_value(&rows).unwrap_or_default()))?,
+                // Each payload is the JSON the chain hashed: shown as JSON, not as a string.
+                Format::Json => {
+                    let mut value = serde_json::to_value(&rows).unwrap_or_default();
+                    for row in value.as_array_mut().into_iter().flatten() {
+                        if let Some(payload) = row.get("payload").and_then(|p| p.as_str())
+                            && let Ok(parsed) = serde_json::from_str::<serde_json::Value>(payload)
+                        {
+                            row["payload"] = parsed;
+                        }
+                    }
+                    out(&json(&value))?
+                }
                 _ => {
                     let mut s = format!(
                         "{:>6}  {:<24}  {:<9}  {:<24}  {:<20}  {:<12}  {}\n",

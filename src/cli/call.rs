@@ -52,16 +52,26 @@ pub(super) async fn run(workspace: &Path, args: CallArgs) -> Result<ExitCode> {
     };
     let value: serde_json::Value = serde_norway::from_str(&raw)
         .map_err(|e| Error::invalid(format!("--args: not valid JSON or YAML: {e}")))?;
+    if args.format == Format::Table {
+        return Err(Error::invalid(
+            "--format: `table` is not available for `dana call`; use `json` (the structured result) or `md` (its Markdown)",
+        ));
+    }
     match server.call_detached(tool, value).await {
         Ok(outcome) => {
             match (args.format, &outcome.rendered) {
                 (Format::Md, Some(md)) => out(md)?,
+                (Format::Md, None) => {
+                    return Err(Error::invalid(format!(
+                        "`{tool}` returned no Markdown (a bug in dana, please report it)"
+                    )));
+                }
                 _ => out(&json(&outcome.structured))?,
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             Ok(ExitCode::from(1))
         }
     }

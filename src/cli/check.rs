@@ -1,5 +1,6 @@
 //! `dana check DATASOURCE FILE`: run quality checks from a YAML/JSON file (`checks:` from
-//! generate_quality_checks and/or `tables:` specs). Exit code 1 when a check fails.
+//! generate_quality_checks and/or `tables:` specs). Exit code 0 when every check passes,
+//! 1 when one fails (or errors), 2 on bad input (unreadable file, unknown datasource).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,10 +8,12 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::profile::StderrBar;
+use super::table::aligned;
 use super::{Format, json, out};
 use crate::App;
-use crate::domain::quality::{RunQualityChecksParams, run};
+use crate::domain::quality::{QualityRun, RunQualityChecksParams, run};
 use crate::error::{Error, Result};
+use crate::server::answer;
 use crate::server::tool::decode;
 
 /// Arguments of `dana check`.
@@ -45,11 +48,11 @@ pub(super) async fn run(workspace: &Path, args: CheckArgs) -> Result<ExitCode> {
     let params: RunQualityChecksParams =
         decode(value).map_err(|e| Error::invalid(format!("`{}`: {e}", args.file.display())))?;
     let result = run::run(&app, &params, &StderrBar).await?;
+    let answer = answer::structured(&result).map_err(|e| Error::invalid(e.to_string()))?;
     let text = match args.format {
-        Format::Json => {
-            json(&serde_json::to_value(&result).map_err(|e| Error::invalid(e.to_string()))?)
-        }
-        Format::Md | Format::Table => app.templates.render("reports/quality_run.md.j2", &result)?,
+        Format::Json => json(&answer),
+        Format::Md => app.templates.render("reports/quality_run.md.j2", &answer)?,
+        Format::Table => table(&result),
     };
     out(&text)?;
     Ok(if result.passed {
@@ -57,4 +60,45 @@ pub(super) async fn run(workspace: &Path, args: CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The run as aligned text: the verdict, then one line per check.
+fn table(run: &QualityRun) -> String {
+    let mut s = format!(
+        "{}: {}/{} passed, {} failed, {} errors, {} unsupported; {} statements in {} ms\n\n",
+        if run.passed { "PASSED" } else { "FAILED" },
+        run.summary.passed,
+        run.summary.total,
+        run.summary.failed,
+        run.summary.errors,
+        run.summary.unsupported,
+        run.statements,
+        run.duration_ms
+    );
+    let rows: Vec<Vec<String>> = run
+        .results
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.severity.clone(),
+                format!("{:?}", r.status).to_lowercase(),
+                r.observed
+                    .map_or_else(|| "-".to_string(), |o| o.to_string()),
+                r.threshold.describe(),
+            ]
+        })
+        .collect();
+    s.push_str(&aligned(
+        &["CHECK", "SEV", "STATUS", "OBSERVED", "PASS IF"],
+        &rows,
+    ));
+    for r in run.results.iter().filter(|r| r.error.is_some()) {
+        s.push_str(&format!(
+            "\n{}: {}",
+            r.id,
+            r.error.as_deref().unwrap_or_default()
+        ));
+    }
+    s
 }

@@ -359,11 +359,7 @@ impl Demo {
             design.summary.warnings,
             design.summary.infos
         ))?;
-        write(
-            &self.dir,
-            "preview/model.md",
-            rendered.as_deref().unwrap_or(""),
-        )?;
+        write(&self.dir, "preview/model.md", &rendered_or_fail(rendered)?)?;
         self.previewed_to("preview/model.md (with the Mermaid ERD)")?;
         Ok(model)
     }
@@ -377,7 +373,12 @@ impl Demo {
         let (ddl, _) = self
             .preview::<DdlOutput>("generate_ddl", json!({"model": model, "dialect": "sqlite"}))
             .await?;
-        write(&self.dir, "preview/model.sql", &ddl.script)?;
+        let script: String = ddl
+            .statements
+            .iter()
+            .map(|s| format!("{};\n\n", s.sql))
+            .collect();
+        write(&self.dir, "preview/model.sql", &script)?;
         let executed = sample::execute_ddl(&self.dir.join("model.db"), &ddl.statements).await?;
         let creates = ddl
             .statements
@@ -423,7 +424,11 @@ impl Demo {
                     json!({"table": table, "profile": table_profile, "dialect": "sqlite"}),
                 )
                 .await?;
-            let _ = writeln!(sql, "-- {name}\n{}", generated.sql);
+            let _ = writeln!(
+                sql,
+                "-- {name}\n{}",
+                crate::domain::quality::outputs::sql_script(&generated.checks)
+            );
             for check in generated.checks {
                 checks.push(
                     serde_json::to_value(check)
@@ -445,7 +450,7 @@ impl Demo {
         write(
             &self.dir,
             "preview/quality_run.md",
-            rendered.as_deref().unwrap_or(""),
+            &rendered_or_fail(rendered)?,
         )?;
         say(&format!(
             "{} checks ({declared} declared, {} suggested), {} statements, {} ms: {} pass, {} fail",
@@ -540,11 +545,13 @@ impl Demo {
         let workspace = shell_quote(&self.dir.display().to_string());
         let base = format!("{env}{} --workspace {workspace} gate", shell_quote(&exe));
         let user = crate::protocol::gate::os_user();
-        let reviewer = shell_quote(if user == "unknown" {
-            "Your Name"
+        // Never a placeholder that works when pasted as is: the shell fills in the login
+        // name when the environment does not say who this is.
+        let reviewer = if user == "unknown" {
+            "\"$(id -un)\"".to_string()
         } else {
-            &user
-        });
+            shell_quote(&user)
+        };
         let mut previews: Vec<(&str, Vec<&str>)> = Vec::new();
         for (tool, phase) in &self.previewed {
             match previews.iter_mut().find(|(p, _)| p == phase) {
@@ -585,6 +592,12 @@ impl Demo {
         );
         s
     }
+}
+
+/// The Markdown of a detached call (always rendered: a template error fails the call).
+fn rendered_or_fail(rendered: Option<String>) -> Result<String> {
+    rendered
+        .ok_or_else(|| Error::invalid("a detached tool call returned no Markdown (a bug in dana)"))
 }
 
 fn decode<T: DeserializeOwned>(tool: &str, value: Value) -> Result<T> {

@@ -11,6 +11,7 @@ mod profile;
 mod render;
 mod score;
 mod serve;
+mod table;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,8 +28,14 @@ pub struct Cli {
     /// Workspace folder (holds dana.toml, .dana/state.db, playbook and template overrides).
     #[arg(long, global = true, env = "DANA_WORKSPACE", default_value = ".")]
     pub workspace: PathBuf,
-    /// Log filter for stderr (e.g. `info`, `dana=debug`).
-    #[arg(long, global = true, env = "DANA_LOG", default_value = "warn")]
+    /// Log filter for stderr (e.g. `info`, `dana=debug`). The default keeps sqlx's
+    /// slow-statement warnings (which print the whole statement) out; `sqlx=warn` shows them.
+    #[arg(
+        long,
+        global = true,
+        env = "DANA_LOG",
+        default_value = "warn,sqlx::query=error"
+    )]
     pub log: String,
     #[command(subcommand)]
     pub command: Command,
@@ -98,9 +105,11 @@ pub fn run() -> Result<ExitCode> {
 fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Colours only for a person at a terminal, never in a log file or a pipe.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

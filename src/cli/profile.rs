@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::table::aligned;
 use super::{Format, json, out};
 use crate::App;
-use crate::domain::quality::{ProfileDatasourceParams, Progress, profile};
+use crate::domain::quality::{DatasourceProfile, ProfileDatasourceParams, Progress, profile};
 use crate::error::{Error, Result};
+use crate::server::answer;
 
 /// Arguments of `dana profile`.
 #[derive(Debug, Args)]
@@ -59,12 +61,65 @@ pub(super) async fn run(workspace: &Path, args: ProfileArgs) -> Result<ExitCode>
         project: None,
     };
     let result = profile::profile(&app, &params, &StderrBar).await?;
+    let answer = answer::structured(&result).map_err(|e| Error::invalid(e.to_string()))?;
     let text = match args.format {
-        Format::Json => {
-            json(&serde_json::to_value(&result).map_err(|e| Error::invalid(e.to_string()))?)
-        }
-        Format::Md | Format::Table => app.templates.render("reports/profile.md.j2", &result)?,
+        Format::Json => json(&answer),
+        Format::Md => app.templates.render("reports/profile.md.j2", &answer)?,
+        Format::Table => table(&result),
     };
     out(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The profile as aligned text: one line per table, then the columns of each.
+fn table(profile: &DatasourceProfile) -> String {
+    let mut s = format!(
+        "{} ({}, schema {}): {} tables in {} ms\n\n",
+        profile.datasource,
+        profile.engine,
+        profile.schema,
+        profile.tables.len(),
+        profile.duration_ms
+    );
+    let rows: Vec<Vec<String>> = profile
+        .tables
+        .iter()
+        .map(|t| {
+            vec![
+                t.table.name.clone(),
+                t.row_count.to_string(),
+                t.columns.len().to_string(),
+                t.anomalies.len().to_string(),
+            ]
+        })
+        .collect();
+    s.push_str(&aligned(&["TABLE", "ROWS", "COLUMNS", "ANOMALIES"], &rows));
+    for t in &profile.tables {
+        s.push_str(&format!("\n{} ({} rows)\n", t.table.name, t.row_count));
+        let rows: Vec<Vec<String>> = t
+            .columns
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    c.data_type.clone(),
+                    format!("{:.1}%", c.null_ratio * 100.0),
+                    c.distinct_count.map_or_else(
+                        || "-".to_string(),
+                        |d| format!("{d}{}", if c.distinct_estimated { "~" } else { "" }),
+                    ),
+                    c.min.clone().unwrap_or_else(|| "-".to_string()),
+                    c.max.clone().unwrap_or_else(|| "-".to_string()),
+                ]
+            })
+            .collect();
+        s.push_str(&aligned(
+            &["COLUMN", "TYPE", "NULLS", "DISTINCT", "MIN", "MAX"],
+            &rows,
+        ));
+        for a in &t.anomalies {
+            s.push_str(&format!("  {} [{}] {}\n", a.id, a.severity, a.message));
+        }
+    }
+    s
 }

@@ -201,6 +201,13 @@ pub struct ArchitectureAssessment {
     pub guardrails: Vec<GuardrailNote>,
     /// Pain points from the brief, echoed for the phase document.
     pub pain_points: Vec<String>,
+    /// The brief's business context, echoed for the phase document.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub business_context: Option<String>,
+    /// The brief's consumers and the freshness each needs, echoed for the phase
+    /// document's success metrics.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub consumers: Vec<Consumer>,
     /// The project the result is recorded under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -389,6 +396,8 @@ pub fn assess(
         warnings,
         guardrails,
         pain_points: brief.pain_points.clone(),
+        business_context: brief.business_context.clone(),
+        consumers: brief.data_consumers.clone(),
         project: brief.project.clone(),
     })
 }

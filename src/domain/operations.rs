@@ -354,13 +354,19 @@ pub fn triage(ops: &OperationsBook, p: &TriageFailureParams) -> Result<Triage> {
 }
 
 fn first_match(branch: &TriageBranch, text: &str) -> Result<Option<String>> {
-    for pattern in &branch.patterns {
-        let re = Regex::new(pattern).map_err(|e| {
-            Error::invalid(format!(
-                "operations playbook: `{}` pattern `{pattern}`: {e}",
-                branch.id
-            ))
-        })?;
+    let compiled = branch.compiled.get_or_init(|| {
+        branch
+            .patterns
+            .iter()
+            .map(|pattern| {
+                Regex::new(pattern).map_err(|e| format!("`{}` pattern `{pattern}`: {e}", branch.id))
+            })
+            .collect()
+    });
+    let regexes = compiled
+        .as_ref()
+        .map_err(|e| Error::invalid(format!("operations playbook: {e}")))?;
+    for (re, pattern) in regexes.iter().zip(&branch.patterns) {
         if let Some(m) = re.find(text) {
             return Ok(Some(format!("`{}` (pattern `{pattern}`)", m.as_str())));
         }

@@ -30,7 +30,8 @@ pub struct ProjectStatusParams {
     pub project: String,
 }
 
-/// A project and where it stands.
+/// A project and where it stands. Lean by design (it is read after every step): the
+/// current phase in full, the other phases as one line each.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ProjectStatus {
     /// Project id.
@@ -38,6 +39,7 @@ pub struct ProjectStatus {
     /// Display name.
     pub name: String,
     /// Description.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub description: String,
     /// Creation time (RFC 3339, UTC).
     pub created_at: String,
@@ -65,7 +67,13 @@ pub struct PhaseStatus {
     pub state: String,
     /// Gate id.
     pub gate: String,
-    /// Gate criteria with their current result.
+    /// Gate criteria that hold now.
+    pub criteria_passed: usize,
+    /// Gate criteria in all.
+    pub criteria_total: usize,
+    /// The gate criteria with their result, for the current phase and any started phase
+    /// with a failing criterion (`request_gate_review` evaluates any phase's).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub criteria: Vec<CriterionResult>,
     /// Artifact kinds of the phase and the latest recorded version of each.
     pub artifacts: Vec<ArtifactSummary>,
@@ -75,9 +83,6 @@ pub struct PhaseStatus {
     /// The latest decision on the gate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<DecisionRecord>,
-    /// Recommended next steps for this phase.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub next: Vec<String>,
 }
 
 /// An artifact kind of a phase.
@@ -169,7 +174,18 @@ pub async fn status(app: &App, id: &str) -> Result<ProjectStatus> {
             title: p.title.clone(),
             state: e.state.as_str().to_string(),
             gate: p.gate.id.clone(),
-            criteria: e.criteria.clone(),
+            criteria_passed: e.criteria.iter().filter(|c| c.passed).count(),
+            criteria_total: e.criteria.len(),
+            // In full where there is something to do: the current phase, and any other
+            // started phase with a failing criterion (not-started and approved phases are
+            // summed up by the counts).
+            criteria: if p.id == current
+                || (e.state != GateState::NotStarted && e.criteria.iter().any(|c| !c.passed))
+            {
+                e.criteria.clone()
+            } else {
+                Vec::new()
+            },
             artifacts: p
                 .artifacts
                 .iter()
@@ -185,17 +201,12 @@ pub async fn status(app: &App, id: &str) -> Result<ProjectStatus> {
                 .collect(),
             open_questions: e.open_questions().into_iter().cloned().collect(),
             decision: e.last_decision.clone(),
-            next: if p.id == current {
-                next_steps(&project.id, e)
-            } else {
-                Vec::new()
-            },
         })
         .collect();
-    let next = phases
+    let next = evals
         .iter()
-        .find(|p| p.id == current)
-        .map(|p| p.next.clone())
+        .find(|e| e.phase == current)
+        .map(|e| next_steps(&project.id, e))
         .unwrap_or_default();
     Ok(ProjectStatus {
         id: project.id,
@@ -214,16 +225,23 @@ fn next_steps(project: &str, e: &PhaseEval) -> Vec<String> {
     let phase = &e.phase;
     match e.state {
         GateState::NotStarted | GateState::InProgress => {
-            let mut out: Vec<String> = Vec::new();
+            // One call per tool, naming the criteria it serves (their detail is in the
+            // phase's `criteria`).
+            let mut calls: Vec<(&str, Vec<&str>)> = Vec::new();
             for c in e.criteria.iter().filter(|c| !c.passed) {
                 for tool in &c.tools {
-                    let call = format!("call `{tool}` with project `{project}` ({}: {})", c.id, c.detail);
-                    if !out.iter().any(|o| o.starts_with(&format!("call `{tool}` "))) {
-                        out.push(call);
+                    match calls.iter_mut().find(|(t, _)| t == tool) {
+                        Some((_, ids)) => ids.push(&c.id),
+                        None => calls.push((tool, vec![&c.id])),
                     }
                 }
             }
-            out
+            calls
+                .into_iter()
+                .map(|(tool, ids)| {
+                    format!("call `{tool}` with project `{project}` ({})", ids.join(", "))
+                })
+                .collect()
         }
         GateState::AwaitingReview | GateState::Rejected => vec![format!(
             "call `request_gate_review` with project `{project}` and phase `{phase}`"

@@ -163,7 +163,14 @@ pub struct TriageBranch {
     pub diagnose: Vec<String>,
     /// Fix steps.
     pub fix: Vec<String>,
+    /// `patterns` compiled on first use and kept: the playbooks live as long as the
+    /// server, and compiling 48 patterns was nearly all of a triage call.
+    #[serde(skip)]
+    pub compiled: std::sync::OnceLock<CompiledPatterns>,
 }
+
+/// A branch's patterns, compiled (or the first one that does not compile).
+pub type CompiledPatterns = std::result::Result<Vec<regex::Regex>, String>;
 
 /// The fallback branch.
 #[derive(Debug, Clone, Serialize, Deserialize)]

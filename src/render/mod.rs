@@ -1,6 +1,8 @@
 //! The minijinja environment: templates compiled into the binary (every file under
 //! `templates/`), overridable file by file from the workspace's templates folder.
-//! Undefined values are errors, never empty strings.
+//! Undefined values are errors when printed, iterated or looked into, never empty strings;
+//! `{% if x %}` on an absent value is false (tool results leave absent values out, see
+//! `crate::server::answer`), so templates test optional values without ceremony.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,7 +30,7 @@ impl Templates {
     /// Embedded templates, each replaced by `<override_dir>/<name>` where that file exists.
     pub fn new(override_dir: Option<&Path>) -> Self {
         let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
@@ -51,6 +53,7 @@ impl Templates {
         });
         env.add_filter("yaml_str", yaml_str);
         env.add_filter("md_cell", md_cell);
+        env.add_filter("clip", clip);
         Templates { env: Arc::new(env) }
     }
 
@@ -86,6 +89,16 @@ pub fn embedded(name: &str) -> Option<&'static str> {
 /// Quotes a value as a YAML double-quoted string.
 fn yaml_str(value: String) -> String {
     serde_json::to_string(&value).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// Shortens a text to at most `max` characters, ending with `…` when cut.
+fn clip(value: String, max: usize) -> String {
+    if value.chars().count() <= max {
+        return value;
+    }
+    let mut out: String = value.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// Makes a value safe inside a Markdown table cell.

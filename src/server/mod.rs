@@ -1,6 +1,7 @@
 //! The MCP server: rmcp glue only. Tools come from [`tools::all`], prompts from the
 //! `prompts` playbook, resources from the playbooks. All logic lives in `domain`.
 
+pub mod answer;
 pub mod framing;
 pub mod http;
 mod prompts;
@@ -26,6 +27,7 @@ use rmcp::service::{RequestContext, RoleServer};
 use serde_json::Value;
 
 use crate::App;
+use crate::config::TextContent;
 use crate::error::{Error, Result};
 use tool::{Outcome, ToolCtx, ToolEntry, ToolError, to_call_result};
 
@@ -36,6 +38,8 @@ pub struct DanaServer {
     tools: Arc<HashMap<&'static str, ToolEntry>>,
     /// Built on the first `tools/list`: starting the server never pays for schemas.
     listing: Arc<OnceLock<Vec<Tool>>>,
+    /// Full results of capped stateless answers (`dana://results/{id}`).
+    results: Arc<answer::Results>,
 }
 
 impl std::fmt::Debug for DanaServer {
@@ -77,6 +81,8 @@ impl DanaServer {
             app,
             tools: Arc::new(tools),
             listing: Arc::new(OnceLock::new()),
+            // The last 32 capped results, at most 64 MiB of them.
+            results: Arc::new(answer::Results::new(32, 64 << 20)),
         })
     }
 
@@ -204,6 +210,55 @@ impl DanaServer {
     }
 }
 
+impl DanaServer {
+    /// Caps an answer larger than `max_bytes` (see [`answer::cap`]); returns the URI of the
+    /// whole result: the recorded artifact version, or a kept copy for a stateless call.
+    fn cap(&self, outcome: &mut Outcome, max_bytes: usize) -> Option<String> {
+        if answer::size(&outcome.structured) <= max_bytes {
+            return None;
+        }
+        let uri = match &outcome.artifact {
+            Some(a) => format!(
+                "{}{}/artifacts/{}/v{}",
+                resources::PROJECT_PREFIX,
+                a.project,
+                a.kind,
+                a.version
+            ),
+            None => self.results.keep(&outcome.structured),
+        };
+        answer::cap(&mut outcome.structured, max_bytes, &uri)?;
+        // The Markdown sent as text (`[answers] text = "markdown"`) is cut the same way.
+        if let Some(markdown) = &mut outcome.rendered {
+            let mut wrapper = serde_json::json!({ "markdown": std::mem::take(markdown) });
+            answer::cap(&mut wrapper, max_bytes, &uri);
+            if let Some(text) = wrapper.get("markdown").and_then(Value::as_str) {
+                *markdown = text.to_string();
+            }
+        }
+        Some(uri)
+    }
+
+    /// Instructions for the client, naming only tools this server has loaded.
+    fn instructions(&self) -> String {
+        let has = |tool: &str| self.tools.contains_key(tool);
+        let mut text = String::from("dana turns the Data Engineering Protocol into tools.");
+        if has("start_project") && has("project_status") {
+            text.push_str(
+                " Start with start_project, then follow project_status: each phase (discover, \
+                 model, build, optimize, govern) ends with a gate only a human can approve.",
+            );
+        }
+        text.push_str(
+            " Tools work without `project` as stateless helpers. Nested parameter types are \
+             shown as compact signatures; the resource dana://schemas/{tool} has a tool's full \
+             JSON Schema. A result larger than the answer cap says so in `truncated` and names \
+             the resource with the whole of it.",
+        );
+        text
+    }
+}
+
 impl ServerHandler for DanaServer {
     fn get_info(&self) -> InitializeResult {
         // Logging is deprecated in the spec line rmcp follows but still negotiated by
@@ -220,13 +275,7 @@ impl ServerHandler for DanaServer {
                 env!("CARGO_PKG_NAME"),
                 env!("CARGO_PKG_VERSION"),
             ))
-            .with_instructions(
-                "dana turns the Data Engineering Protocol into tools. Start with start_project, \
-                 then follow project_status: each phase (discover, model, build, optimize, govern) \
-                 ends with a gate only a human can approve. Tools work without `project` as \
-                 stateless helpers. Nested parameter types are shown as compact signatures; \
-                 the resource dana://schemas/{tool} has a tool's full JSON Schema.",
-            )
+            .with_instructions(self.instructions())
     }
 
     #[allow(deprecated)]
@@ -277,11 +326,21 @@ impl ServerHandler for DanaServer {
             request_state: request.request_state.clone(),
             protocol_version: context.protocol_version().map(|v| v.to_string()),
             client_capabilities: context.client_capabilities(),
-            render: false,
+            // Rendered only when the client is sent the Markdown (or the result is recorded).
+            render: self.app.workspace.config.answers.text == TextContent::Markdown,
         };
+        let answers = &self.app.workspace.config.answers;
         match self.dispatch(&request.name, ctx, request.arguments).await {
-            Ok(outcome) => Ok(to_call_result(Ok(outcome)).into()),
-            Err(ToolError::Domain(e)) => Ok(to_call_result(Err(e)).into()),
+            Ok(mut outcome) => {
+                let link = self.cap(&mut outcome, answers.max_bytes());
+                Ok(
+                    to_call_result(&request.name, Ok(outcome), answers.text, link.as_deref())
+                        .into(),
+                )
+            }
+            Err(ToolError::Domain(e)) => {
+                Ok(to_call_result(&request.name, Err(e), answers.text, None).into())
+            }
             Err(ToolError::InputRequired(result)) => Ok(CallToolResponse::InputRequired(*result)),
         }
     }
@@ -327,6 +386,24 @@ impl ServerHandler for DanaServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ReadResourceResponse, ErrorData> {
+        if let Some(id) = request.uri.strip_prefix(answer::RESULTS_PREFIX) {
+            let value = self.results.get(id).ok_or_else(|| {
+                ErrorData::resource_not_found(
+                    format!(
+                        "result `{}` is no longer kept (this server keeps the last 32 capped results, in memory); call the tool again, or with `project` to record it",
+                        request.uri
+                    ),
+                    None,
+                )
+            })?;
+            let text = serde_json::to_string(&*value)
+                .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+            return Ok(ReadResourceResult::new(vec![
+                rmcp::model::ResourceContents::text(text, request.uri.clone())
+                    .with_mime_type("application/json"),
+            ])
+            .into());
+        }
         if let Some(tool) = request.uri.strip_prefix(resources::SCHEMA_PREFIX) {
             let schema = self
                 .full_schema(tool)

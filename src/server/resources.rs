@@ -6,7 +6,7 @@ use rmcp::model::{ErrorData, ReadResourceResult, Resource, ResourceContents, Res
 use crate::App;
 
 const PLAYBOOK_PREFIX: &str = "dana://playbooks/";
-const PROJECT_PREFIX: &str = "dana://projects/";
+pub(super) const PROJECT_PREFIX: &str = "dana://projects/";
 /// Full tool schemas (answered by the server, which knows the enabled tools).
 pub(super) const SCHEMA_PREFIX: &str = "dana://schemas/";
 
@@ -29,6 +29,9 @@ pub(super) fn templates() -> Vec<ResourceTemplate> {
         ResourceTemplate::new(format!("{SCHEMA_PREFIX}{{tool}}"), "tool schema")
             .with_description("A tool's full input and output JSON Schema, every nested field documented (tools/list abbreviates nested types)")
             .with_mime_type("application/schema+json"),
+        ResourceTemplate::new(format!("{}{{id}}", super::answer::RESULTS_PREFIX), "capped result")
+            .with_description("The whole result of a tool call whose answer was capped (JSON; the answer's `truncated.resource` names it)")
+            .with_mime_type("application/json"),
         ResourceTemplate::new(format!("{PLAYBOOK_PREFIX}{{name}}"), "playbook")
             .with_description("A methodology playbook (YAML)")
             .with_mime_type("application/yaml"),

@@ -95,6 +95,103 @@ pub fn full(schema: &JsonObject) -> JsonObject {
     object
 }
 
+/// The full output schema of a tool, stating the rule [`super::answer`] applies to every
+/// result: a value a tool may not have is an optional property that is never `null`
+/// (nullable properties leave `required` and lose their `null` type, at every depth), and
+/// any result may carry [`super::answer::TRUNCATED`] when it was capped.
+pub fn output(schema: &JsonObject, truncation: &JsonObject) -> JsonObject {
+    let mut object = full(schema);
+    omit_nulls(&mut object);
+    let mut truncated = full(truncation);
+    truncated.remove("title");
+    // Its nested types join the tool's own definitions: `$ref`s resolve from the root.
+    if let Some(Value::Object(defs)) = truncated.remove("$defs") {
+        let root = object
+            .entry("$defs")
+            .or_insert_with(|| Value::Object(JsonObject::new()));
+        if let Value::Object(root) = root {
+            for (name, def) in defs {
+                root.entry(name).or_insert(def);
+            }
+        }
+    }
+    if let Some(Value::Object(props)) = object.get_mut("properties") {
+        truncated.insert(
+            "description".into(),
+            Value::String(
+                "Present only when the answer was cut to fit the agent's context: what was cut, and the resource with the whole result.".into(),
+            ),
+        );
+        props.insert(super::answer::TRUNCATED.into(), Value::Object(truncated));
+    }
+    object
+}
+
+/// Rewrites every object schema so that its nullable properties are optional and non-null
+/// (the structured content leaves absent values out instead of sending `null`).
+fn omit_nulls(map: &mut JsonObject) {
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        let mut optional: Vec<String> = Vec::new();
+        for (name, prop) in props.iter_mut() {
+            if let Value::Object(inner) = prop
+                && admits_null(inner)
+            {
+                optional.push(name.clone());
+                *inner = match unwrap_nullable(&Value::Object(inner.clone())) {
+                    Value::Object(m) => m,
+                    _ => JsonObject::new(),
+                };
+            }
+        }
+        if let Some(Value::Array(required)) = map.get_mut("required") {
+            required.retain(|r| r.as_str().is_none_or(|r| !optional.iter().any(|o| o == r)));
+        }
+    }
+    for (key, value) in map.iter_mut() {
+        match (key.as_str(), value) {
+            ("properties" | "$defs" | "definitions", Value::Object(fields)) => {
+                for field in fields.values_mut() {
+                    if let Value::Object(inner) = field {
+                        omit_nulls(inner);
+                    }
+                }
+            }
+            (_, Value::Object(inner)) => omit_nulls(inner),
+            (_, Value::Array(items)) => {
+                for item in items {
+                    if let Value::Object(inner) = item {
+                        omit_nulls(inner);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether a property's schema lets it be `null` (then the answer leaves it out): a
+/// `null` type or variant, or no type constraint at all (any JSON value).
+fn admits_null(schema: &JsonObject) -> bool {
+    let typed = |t: &Value| t.as_str() == Some("null");
+    match schema.get("type") {
+        Some(Value::String(t)) => return t == "null",
+        Some(Value::Array(types)) => return types.iter().any(typed),
+        _ => {}
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(variants)) = schema.get(key) {
+            return variants.iter().any(|v| {
+                v.as_object().is_some_and(admits_null) || v.get("const").is_some_and(Value::is_null)
+            });
+        }
+    }
+    !schema.contains_key("$ref")
+        && !schema.contains_key("enum")
+        && !schema.contains_key("const")
+        && !schema.contains_key("properties")
+        && !schema.contains_key("allOf")
+}
+
 /// The input schema as `tools/list` publishes it (see the module docs).
 pub fn listing_input(full: &JsonObject) -> JsonObject {
     let empty = JsonObject::new();

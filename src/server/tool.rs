@@ -20,8 +20,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::schema;
+use super::{answer, schema};
 use crate::App;
+use crate::config::TextContent;
 use crate::error::Error;
 
 /// What a tool may use besides its params.
@@ -158,10 +159,10 @@ pub trait DanaTool: Send + Sync + 'static {
         params: Self::Params,
     ) -> impl Future<Output = Result<Self::Output, ToolError>> + Send;
 
-    /// Markdown rendering of the output (recorded with artifacts, printed by the CLI).
-    fn render(_ctx: &ToolCtx, _output: &Self::Output) -> Option<String> {
-        None
-    }
+    /// The template that renders the structured content as Markdown (recorded with
+    /// artifacts, printed by `dana call --format md`, sent as text when `[answers] text =
+    /// "markdown"`). It sees the answer as clients do: absent values are undefined.
+    const TEMPLATE: &'static str;
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -185,6 +186,8 @@ pub struct ToolEntry {
     pub name: &'static str,
     /// Toolset.
     pub toolset: &'static str,
+    /// Template rendering its structured content as Markdown.
+    pub template: &'static str,
     describe: fn() -> Description,
     call: Arc<CallFn>,
 }
@@ -213,7 +216,10 @@ impl std::fmt::Debug for ToolEntry {
 /// the snapshot lacks a tool.
 fn describe<T: DanaTool>() -> Description {
     let input = schema::full(&rmcp::handler::server::common::schema_for_type::<T::Params>());
-    let output = schema::full(&rmcp::handler::server::common::schema_for_output::<T::Output>());
+    let output = schema::output(
+        &rmcp::handler::server::common::schema_for_output::<T::Output>(),
+        &rmcp::handler::server::common::schema_for_output::<answer::Truncation>(),
+    );
     // The title is the tool's own `title`; repeating it in the annotations costs bytes.
     // readOnlyHint and idempotentHint default to false: sent only when true.
     // destructiveHint and openWorldHint default to true: always sent.
@@ -247,13 +253,15 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
         Box::pin(async move {
             let params: T::Params = decode(args)?;
             let output = T::call(ctx.clone(), params).await?;
+            let structured = answer::structured(&output)
+                .map_err(|e| Error::invalid(format!("result of `{}` is not JSON: {e}", T::NAME)))?;
+            // A template that fails is a bug in dana (or in an override): the call fails
+            // with the template's name and the reason, never an empty or missing document.
             let rendered = if ctx.render {
-                T::render(&ctx, &output)
+                Some(ctx.app.templates.render(T::TEMPLATE, &structured)?)
             } else {
                 None
             };
-            let structured = serde_json::to_value(&output)
-                .map_err(|e| Error::invalid(format!("result of `{}` is not JSON: {e}", T::NAME)))?;
             Ok(Outcome {
                 structured,
                 rendered,
@@ -264,6 +272,7 @@ pub fn entry<T: DanaTool>() -> ToolEntry {
     ToolEntry {
         name: T::NAME,
         toolset: T::TOOLSET,
+        template: T::TEMPLATE,
         describe: describe::<T>,
         call,
     }
@@ -315,21 +324,41 @@ impl ToolEntry {
     }
 }
 
-/// Turns an outcome into the MCP result: structured content plus its JSON text.
-pub fn to_call_result(outcome: Result<Outcome, Error>) -> CallToolResult {
-    match outcome {
-        Ok(outcome) => {
-            let mut result = CallToolResult::structured(outcome.structured);
-            // Where the result was recorded travels in `_meta`, outside the tool's own schema.
-            if let Some(artifact) = &outcome.artifact
-                && let Ok(value) = serde_json::to_value(artifact)
-            {
-                let mut meta = JsonObject::new();
-                meta.insert("dana/artifact".to_string(), value);
-                result.meta = Some(MetaObject(meta));
-            }
-            result
-        }
-        Err(e) => CallToolResult::error(vec![ContentBlock::text(format!("{e:#}"))]),
+/// Turns an outcome into the MCP result: the structured content, and as text what
+/// `text` asks for (a summary by default; see [`answer`]). `link` is the full result of a
+/// capped answer, sent as a `resource_link` too.
+pub fn to_call_result(
+    tool: &str,
+    outcome: Result<Outcome, Error>,
+    text: TextContent,
+    link: Option<&str>,
+) -> CallToolResult {
+    let mut outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => return CallToolResult::error(vec![ContentBlock::text(format!("{e:#}"))]),
+    };
+    let text = match (text, outcome.rendered.take()) {
+        (TextContent::Markdown, Some(markdown)) => markdown,
+        (TextContent::Json, _) => outcome.structured.to_string(),
+        _ => answer::summary(tool, &outcome.structured),
+    };
+    let mut content = vec![ContentBlock::text(text)];
+    if let Some(uri) = link {
+        content.push(ContentBlock::resource_link(
+            rmcp::model::Resource::new(uri, format!("{tool} result"))
+                .with_description("The whole result; the answer was capped")
+                .with_mime_type("application/json"),
+        ));
     }
+    let mut result = CallToolResult::structured(outcome.structured);
+    result.content = content;
+    // Where the result was recorded travels in `_meta`, outside the tool's own schema.
+    if let Some(artifact) = &outcome.artifact
+        && let Ok(value) = serde_json::to_value(artifact)
+    {
+        let mut meta = JsonObject::new();
+        meta.insert("dana/artifact".to_string(), value);
+        result.meta = Some(MetaObject(meta));
+    }
+    result
 }

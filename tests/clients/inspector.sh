@@ -18,3 +18,23 @@ result = json.load(sys.stdin)
 assert not result.get("isError"), result
 assert result["structuredContent"]["current_phase"] == "discover", result
 print("ok: inspector tools/call start_project: phase", result["structuredContent"]["current_phase"])'
+# The calls whose results strict clients once rejected (a `null` the listed output schema
+# did not allow): a triage without a pipeline, a runbook without one, costs without a budget.
+check_call() {
+  local tool=$1; shift
+  local args=()
+  for a in "$@"; do args+=(--tool-arg "$a"); done
+  "$inspector" --cli "$dana" --workspace "$workspace" serve --method tools/call --tool-name "$tool" "${args[@]}" \
+    | python3 -c '
+import json, sys
+tool = sys.argv[1]
+result = json.load(sys.stdin)
+assert not result.get("isError"), result
+assert isinstance(result.get("structuredContent"), dict), result
+nulls = [k for k, v in result["structuredContent"].items() if v is None]
+assert not nulls, (tool, nulls)
+print(f"ok: inspector tools/call {tool}")' "$tool"
+}
+check_call triage_failure "error=java.lang.OutOfMemoryError: Java heap space"
+check_call generate_runbook kind=disaster_recovery
+check_call review_costs 'pipelines=[{"name":"orders_sync","compute_usd":900}]'

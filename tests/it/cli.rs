@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 const DANA: &str = env!("CARGO_BIN_EXE_dana");
 
-fn dana(workspace: &std::path::Path, args: &[&str]) -> std::process::Output {
+pub fn dana(workspace: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(DANA)
         .arg("--workspace")
         .arg(workspace)
@@ -202,4 +202,271 @@ fn serve_refuses_unknown_toolsets_and_bad_playbook_overrides() {
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("playbooks/rubric.yaml:2"), "{err}");
+}
+
+/// A workspace made by `dana demo` (datasource `warehouse`, project `retail`), inside a
+/// temporary folder.
+pub fn demo_workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let out = Command::new(DANA)
+        .args(["demo", "--dir"])
+        .arg(&ws)
+        .env_remove("DANA_DATABASE_URL")
+        .output()
+        .expect("demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, ws)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `dana check`, the documented CI gate, in each format: 0 when every check passes, 1
+/// when one fails, 2 on bad input; the Markdown and table reports render for both.
+#[test]
+fn check_exit_codes_in_every_format() {
+    let (_dir, ws) = demo_workspace();
+    let passing = ws.join("passing.yaml");
+    std::fs::write(
+        &passing,
+        "tables:\n  - name: products\n    columns:\n      - {name: product_id, nullable: false}\n",
+    )
+    .unwrap();
+    let failing = ws.join("failing.yaml");
+    std::fs::write(
+        &failing,
+        "tables:\n  - name: customers\n    columns:\n      - {name: customer_id, unique: true}\n      - {name: email, nullable: false}\n",
+    )
+    .unwrap();
+    for format in ["md", "json", "table"] {
+        let ok = dana(
+            &ws,
+            &[
+                "check",
+                "warehouse",
+                passing.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(
+            ok.status.code(),
+            Some(0),
+            "{format}: {}{}",
+            text(&ok.stdout),
+            text(&ok.stderr)
+        );
+        let bad = dana(
+            &ws,
+            &[
+                "check",
+                "warehouse",
+                failing.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(
+            bad.status.code(),
+            Some(1),
+            "{format}: {}{}",
+            text(&bad.stdout),
+            text(&bad.stderr)
+        );
+        let out = text(&bad.stdout);
+        match format {
+            "md" => {
+                assert!(out.starts_with("# Quality run on `warehouse`"), "{out}");
+                assert!(out.contains("FAILED: 0/2 passed"), "{out}");
+                assert!(out.contains("Failing keys (customer_id"), "{out}");
+            }
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(v["summary"]["failed"], 2);
+            }
+            _ => {
+                assert!(out.starts_with("FAILED: 0/2 passed"), "{out}");
+                assert!(
+                    out.contains("CHECK") && out.contains("DQ-UNIQUE:customers.customer_id"),
+                    "{out}"
+                );
+                assert!(!out.contains('|'), "a terminal table, not Markdown: {out}");
+            }
+        }
+        // Bad input: a missing file, an unknown datasource, a file that is not YAML.
+        let missing = dana(
+            &ws,
+            &["check", "warehouse", "nope.yaml", "--format", format],
+        );
+        assert_eq!(missing.status.code(), Some(2), "{format}");
+        let err = text(&missing.stderr);
+        assert_eq!(
+            err.matches("No such file or directory").count(),
+            1,
+            "said once: {err}"
+        );
+        let unknown = dana(
+            &ws,
+            &[
+                "check",
+                "lake",
+                passing.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(
+            unknown.status.code(),
+            Some(2),
+            "{format}: {}",
+            text(&unknown.stderr)
+        );
+        std::fs::write(ws.join("broken.yaml"), "tables: [").unwrap();
+        let broken = dana(
+            &ws,
+            &[
+                "check",
+                "warehouse",
+                ws.join("broken.yaml").to_str().unwrap(),
+            ],
+        );
+        assert_eq!(broken.status.code(), Some(2));
+    }
+}
+
+/// `dana profile` in each format, on tables without a primary key and columns without
+/// top values (the sample warehouse has both).
+#[test]
+fn profile_in_every_format() {
+    let (_dir, ws) = demo_workspace();
+    for format in ["md", "json", "table"] {
+        let out = dana(&ws, &["profile", "warehouse", "--format", format]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            text(&out.stderr)
+        );
+        let stdout = text(&out.stdout);
+        match format {
+            "md" => {
+                assert!(stdout.contains("| `customers` | 243 | 6 |"), "{stdout}");
+                assert!(stdout.contains("PROF-KEY-NOT-UNIQUE"), "{stdout}");
+            }
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                assert_eq!(v["tables"].as_array().map(Vec::len), Some(4));
+            }
+            _ => {
+                assert!(
+                    stdout.contains("TABLE") && stdout.contains("customers"),
+                    "{stdout}"
+                );
+                assert!(!stdout.contains('|'), "{stdout}");
+            }
+        }
+        let one = dana(
+            &ws,
+            &[
+                "profile",
+                "warehouse",
+                "--table",
+                "products",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(one.status.code(), Some(0), "{format}");
+    }
+    let unknown = dana(&ws, &["profile", "lake"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("`lake`"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+/// `dana call --format md` prints each tool's Markdown (never JSON in its place); `table`
+/// is refused with the formats that exist.
+#[test]
+fn call_prints_markdown_for_every_tool() {
+    let (_dir, ws) = demo_workspace();
+    let corpus: serde_json::Value =
+        serde_json::from_str(include_str!("../clients/calls.json")).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for call in corpus["calls"].as_array().unwrap() {
+        let tool = call["tool"].as_str().unwrap();
+        if call.get("error").is_some() || !seen.insert(tool) {
+            continue;
+        }
+        let args = call["args"].to_string();
+        let md = dana(&ws, &["call", tool, "--args", &args, "--format", "md"]);
+        assert_eq!(md.status.code(), Some(0), "{tool}: {}", text(&md.stderr));
+        let out = text(&md.stdout);
+        assert!(
+            !out.trim_start().starts_with('{'),
+            "{tool}: --format md printed JSON: {out:.200}"
+        );
+        assert!(!out.trim().is_empty(), "{tool}: empty Markdown");
+    }
+    let table = dana(&ws, &["call", "list_datasources", "--format", "table"]);
+    assert_eq!(table.status.code(), Some(2));
+    assert!(
+        text(&table.stderr).contains("use `json`"),
+        "{}",
+        text(&table.stderr)
+    );
+}
+
+/// `dana render`, `dana gate status` and `dana audit` in their formats; the audit log's
+/// JSON carries each payload as an object, and logs are plain text off a terminal.
+#[test]
+fn render_gate_and_audit_commands() {
+    let (_dir, ws) = demo_workspace();
+    let doc = dana(&ws, &["render", "retail", "discover"]);
+    assert_eq!(doc.status.code(), Some(0), "{}", text(&doc.stderr));
+    assert!(text(&doc.stdout).contains("## Data Dictionary"));
+    let written = dana(&ws, &["render", "retail", "discover", "--write"]);
+    assert_eq!(written.status.code(), Some(0));
+    assert!(
+        ws.join("docs/dana/retail/phase1_data_discovery.md")
+            .is_file()
+    );
+    for format in ["table", "json", "md"] {
+        let status = dana(
+            &ws,
+            &["gate", "status", "retail", "discover", "--format", format],
+        );
+        assert_eq!(
+            status.status.code(),
+            Some(0),
+            "{format}: {}",
+            text(&status.stderr)
+        );
+        let verify = dana(&ws, &["audit", "verify", "--format", format]);
+        assert_eq!(verify.status.code(), Some(0), "{format}");
+        let log = dana(&ws, &["audit", "log", "retail", "--format", format]);
+        assert_eq!(log.status.code(), Some(0), "{format}");
+        if format == "json" {
+            let rows: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
+            let first = &rows.as_array().unwrap()[0];
+            assert!(
+                first["payload"].is_object(),
+                "payload is JSON, not a string: {first}"
+            );
+        }
+    }
+    let logged = dana(&ws, &["--log", "debug", "call", "list_datasources"]);
+    assert!(
+        !text(&logged.stderr).contains('\u{1b}'),
+        "ANSI colours in a log file"
+    );
+    assert!(!text(&logged.stderr).is_empty(), "debug logs go to stderr");
 }

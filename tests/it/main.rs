@@ -1,11 +1,13 @@
 //! dana's one integration-test binary: a module per area, sharing `common`.
 #![allow(dead_code)]
 
+mod answers;
 mod budget;
 mod cli;
 mod common;
 mod content;
 mod demo;
+mod documents;
 mod fuzz;
 mod governance;
 mod modeling;

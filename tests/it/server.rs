@@ -212,13 +212,67 @@ impl DanaTool for Panics {
     const HINTS: Hints = Hints::READ_ONLY;
     type Params = PanicParams;
     type Output = Value;
+    const TEMPLATE: &'static str = "protocol/document.md.j2";
 
     async fn call(_ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         if params.boom {
             panic!("kaboom");
         }
-        Ok(json!({ "ok": true }))
+        Ok(json!({ "markdown": "ok" }))
     }
+}
+
+/// A tool whose template does not fit its output.
+struct Misrendered;
+
+impl DanaTool for Misrendered {
+    const NAME: &'static str = "misrendered";
+    const TOOLSET: &'static str = "scoring";
+    const TITLE: &'static str = "Misrendered";
+    const DESCRIPTION: &'static str = "A tool whose template cannot render its output.";
+    const HINTS: Hints = Hints::READ_ONLY;
+    type Params = PanicParams;
+    type Output = Value;
+    const TEMPLATE: &'static str = "reports/score.md.j2";
+
+    async fn call(_ctx: ToolCtx, _params: Self::Params) -> Result<Self::Output, ToolError> {
+        Ok(json!({ "total": 1 }))
+    }
+}
+
+/// A template error is a bug that fails the call, naming the template; never an empty
+/// or JSON stand-in for the Markdown.
+#[tokio::test]
+async fn a_template_error_fails_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dana::App::open(dir.path()).unwrap();
+    let tool = entry::<Misrendered>();
+    let rendered = tool
+        .run(
+            ToolCtx::detached(app.clone()),
+            json!({ "boom": false }).as_object().cloned(),
+        )
+        .await;
+    match rendered {
+        Err(ToolError::Domain(e)) => assert!(
+            e.to_string().starts_with("template `reports/score.md.j2`"),
+            "{e}"
+        ),
+        other => panic!(
+            "expected a template error, got {:?}",
+            other.map(|o| o.rendered)
+        ),
+    }
+    // Without a rendering asked for (an MCP reply), the template is not run.
+    let ctx = ToolCtx {
+        render: false,
+        ..ToolCtx::detached(app)
+    };
+    assert!(
+        tool.run(ctx, json!({ "boom": false }).as_object().cloned())
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]

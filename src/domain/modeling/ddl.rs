@@ -72,7 +72,9 @@ pub struct DdlStatement {
 pub struct DdlOutput {
     /// Canonical dialect name.
     pub dialect: String,
-    /// All statements, separated by semicolons, ready to run in order.
+    /// All statements, separated by semicolons, ready to run in order. Not sent to
+    /// clients: `statements` carry the same SQL (join them with `;` to get it).
+    #[serde(skip_serializing, default)]
     pub script: String,
     /// The statements one by one.
     pub statements: Vec<DdlStatement>,

@@ -58,28 +58,43 @@ pub struct GenerateQualityChecksParams {
     /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml, else postgres.
     #[serde(default)]
     pub dialect: Option<String>,
+    /// Exports besides the checks and their SQL: `dbt` (schema.yml and its generic tests), `odcs` (a contract's quality section). Default: none.
+    #[serde(default)]
+    pub formats: Vec<ExportFormat>,
     /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
 }
 
-/// Generated checks and their three renderings.
+// An export of generated checks (plain comments: the schema stays a bare enum, the
+// field's description says what each is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    // dbt `schema.yml` tests and the generic tests they use.
+    Dbt,
+    // The `quality` section of an ODCS v3 data contract.
+    Odcs,
+}
+
+/// Generated checks, each with its SQL, and the exports asked for.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct QualityChecks {
     /// Table checked.
     pub table: String,
     /// Dialect of the SQL.
     pub dialect: String,
-    /// The checks (pass them to run_quality_checks).
+    /// The checks, each with its SQL (pass them to run_quality_checks).
     pub checks: Vec<QualityCheck>,
-    /// Every check's SQL, one statement each (one row, column `observed`).
-    pub sql: String,
-    /// dbt schema.yml with the checks as tests.
-    pub dbt_schema_yml: String,
-    /// dbt generic tests the schema.yml uses (save as tests/generic/dana_tests.sql).
-    pub dbt_generic_tests: String,
-    /// The `quality` section of an ODCS v3 contract.
-    pub odcs_quality: String,
+    /// dbt schema.yml with the checks as tests (with `formats: ["dbt"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dbt_schema_yml: Option<String>,
+    /// dbt generic tests the schema.yml uses, to save as tests/generic/dana_tests.sql (with `formats: ["dbt"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dbt_generic_tests: Option<String>,
+    /// The `quality` section of an ODCS v3 contract (with `formats: ["odcs"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub odcs_quality: Option<String>,
     /// What could not be generated, and why.
     pub notes: Vec<String>,
 }
@@ -128,15 +143,23 @@ pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<Quali
     } else {
         "suggested"
     };
+    let dbt = params.formats.contains(&ExportFormat::Dbt);
+    let odcs = params.formats.contains(&ExportFormat::Odcs);
     Ok(QualityChecks {
         table: spec.name.clone(),
         dialect: dialect.name().to_string(),
-        sql: outputs::sql_script(&checks),
-        dbt_schema_yml: outputs::dbt_schema(app, book, dialect, &spec, &checks, origin)?,
-        dbt_generic_tests: app
-            .templates
-            .render("checks/dbt_generic_tests.sql.j2", serde_json::json!({}))?,
-        odcs_quality: outputs::odcs_quality(app, book, dialect, &spec, &checks)?,
+        dbt_schema_yml: dbt
+            .then(|| outputs::dbt_schema(app, book, dialect, &spec, &checks, origin))
+            .transpose()?,
+        dbt_generic_tests: dbt
+            .then(|| {
+                app.templates
+                    .render("checks/dbt_generic_tests.sql.j2", serde_json::json!({}))
+            })
+            .transpose()?,
+        odcs_quality: odcs
+            .then(|| outputs::odcs_quality(app, book, dialect, &spec, &checks))
+            .transpose()?,
         checks,
         notes,
     })

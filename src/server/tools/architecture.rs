@@ -14,18 +14,12 @@ impl DanaTool for AssessArchitecture {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = AssessArchitectureParams;
     type Output = ArchitectureAssessment;
+    const TEMPLATE: &'static str = "architecture/assessment.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(architecture::assess(
             &ctx.app.playbooks.architecture,
             &params,
         )?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("architecture/assessment.md.j2", output)
-            .ok()
     }
 }

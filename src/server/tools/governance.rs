@@ -26,16 +26,10 @@ impl DanaTool for GenerateDataContract {
     const HINTS: Hints = GOVERN;
     type Params = GenerateDataContractParams;
     type Output = DataContract;
+    const TEMPLATE: &'static str = "governance/contract.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(governance::generate_contract(&ctx.app, &params).await?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("governance/contract.md.j2", output)
-            .ok()
     }
 }
 
@@ -50,16 +44,10 @@ impl DanaTool for DiffSchemas {
     const HINTS: Hints = GOVERN;
     type Params = DiffSchemasParams;
     type Output = SchemaDiff;
+    const TEMPLATE: &'static str = "governance/diff.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(governance::diff_schemas(&ctx.app, &params).await?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("governance/diff.md.j2", output)
-            .ok()
     }
 }
 
@@ -74,16 +62,10 @@ impl DanaTool for ClassifyData {
     const HINTS: Hints = GOVERN;
     type Params = ClassifyDataParams;
     type Output = Classification;
+    const TEMPLATE: &'static str = "governance/classification.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(governance::classify_data(&ctx.app, &params).await?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("governance/classification.md.j2", output)
-            .ok()
     }
 }
 
@@ -98,12 +80,9 @@ impl DanaTool for GenerateCatalogEntry {
     const HINTS: Hints = GOVERN;
     type Params = GenerateCatalogEntryParams;
     type Output = CatalogEntry;
+    const TEMPLATE: &'static str = "governance/catalog_entry.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(governance::generate_catalog_entry(&ctx.app, &params).await?)
-    }
-
-    fn render(_ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        Some(format!("```yaml\n{}```\n", output.yaml))
     }
 }

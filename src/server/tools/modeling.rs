@@ -17,6 +17,7 @@ impl DanaTool for DesignDimensionalModel {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = DesignDimensionalModelParams;
     type Output = DesignOutput;
+    const TEMPLATE: &'static str = "modeling/model.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(modeling::design(
@@ -24,13 +25,6 @@ impl DanaTool for DesignDimensionalModel {
             &ctx.app.playbooks,
             &ctx.app.templates,
         )?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("modeling/model.md.j2", output)
-            .ok()
     }
 }
 
@@ -45,6 +39,7 @@ impl DanaTool for GenerateDdl {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateDdlParams;
     type Output = DdlOutput;
+    const TEMPLATE: &'static str = "modeling/ddl.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         let dialect = modeling::resolve_dialect(&ctx.app, params.dialect.as_deref())?;
@@ -54,10 +49,6 @@ impl DanaTool for GenerateDdl {
             &ctx.app.playbooks,
             &ctx.app.templates,
         )?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app.templates.render("modeling/ddl.md.j2", output).ok()
     }
 }
 
@@ -72,6 +63,7 @@ impl DanaTool for GenerateScdMerge {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateScdMergeParams;
     type Output = ScdMergeOutput;
+    const TEMPLATE: &'static str = "modeling/scd.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         let dialect = modeling::resolve_dialect(&ctx.app, params.dialect.as_deref())?;
@@ -81,9 +73,5 @@ impl DanaTool for GenerateScdMerge {
             &ctx.app.playbooks,
             &ctx.app.templates,
         )?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app.templates.render("modeling/scd.md.j2", output).ok()
     }
 }

@@ -17,19 +17,13 @@ impl DanaTool for GenerateMonitoring {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateMonitoringParams;
     type Output = Monitoring;
+    const TEMPLATE: &'static str = "operations/monitoring.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(monitoring::generate(
             &ctx.app.playbooks.operations,
             &params,
         )?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("operations/monitoring.md.j2", output)
-            .ok()
     }
 }
 
@@ -44,6 +38,7 @@ impl DanaTool for GenerateRunbook {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateRunbookParams;
     type Output = Runbook;
+    const TEMPLATE: &'static str = "runbooks/runbook.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(operations::runbook(
@@ -51,10 +46,6 @@ impl DanaTool for GenerateRunbook {
             &ctx.app.templates,
             &params,
         )?)
-    }
-
-    fn render(_ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        Some(output.markdown.clone())
     }
 }
 
@@ -69,15 +60,9 @@ impl DanaTool for TriageFailure {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = TriageFailureParams;
     type Output = Triage;
+    const TEMPLATE: &'static str = "operations/triage.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(operations::triage(&ctx.app.playbooks.operations, &params)?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("operations/triage.md.j2", output)
-            .ok()
     }
 }

@@ -20,6 +20,7 @@ impl DanaTool for ReviewSql {
     };
     type Params = ReviewSqlParams;
     type Output = SqlReview;
+    const TEMPLATE: &'static str = "optimize/sql_review.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         let book = &ctx.app.playbooks.optimization;
@@ -31,13 +32,6 @@ impl DanaTool for ReviewSql {
             review.plan = Some(plan);
         }
         Ok(review)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("optimize/sql_review.md.j2", output)
-            .ok()
     }
 }
 
@@ -52,15 +46,9 @@ impl DanaTool for ReviewCosts {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = ReviewCostsParams;
     type Output = CostReview;
+    const TEMPLATE: &'static str = "optimize/costs.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(costs::review(&ctx.app.playbooks.optimization, &params)?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("optimize/costs.md.j2", output)
-            .ok()
     }
 }

@@ -16,16 +16,10 @@ impl DanaTool for DesignPipeline {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = DesignPipelineParams;
     type Output = PipelineDesign;
+    const TEMPLATE: &'static str = "pipeline/design.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(pipeline::design(&ctx.app.playbooks.pipeline, &params)?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("pipeline/design.md.j2", output)
-            .ok()
     }
 }
 
@@ -40,16 +34,10 @@ impl DanaTool for PlanBackfill {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = PlanBackfillParams;
     type Output = BackfillPlan;
+    const TEMPLATE: &'static str = "pipeline/backfill.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(backfill::plan(&ctx.app.playbooks.pipeline, &params)?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("pipeline/backfill.md.j2", output)
-            .ok()
     }
 }
 
@@ -64,18 +52,12 @@ impl DanaTool for PlanTests {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = PlanTestsParams;
     type Output = TestPlan;
+    const TEMPLATE: &'static str = "pipeline/tests.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(operations::plan_tests(
             &ctx.app.playbooks.operations,
             &params,
         )?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("pipeline/tests.md.j2", output)
-            .ok()
     }
 }

@@ -21,6 +21,7 @@ impl DanaTool for StartProject {
     };
     type Params = StartProjectParams;
     type Output = ProjectStatus;
+    const TEMPLATE: &'static str = "protocol/status.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(project::start(&ctx.app, &params).await?)
@@ -38,6 +39,7 @@ impl DanaTool for ProjectStatusTool {
     const HINTS: Hints = Hints::READ_ONLY;
     type Params = ProjectStatusParams;
     type Output = ProjectStatus;
+    const TEMPLATE: &'static str = "protocol/status.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(project::status(&ctx.app, &params.project).await?)
@@ -60,6 +62,7 @@ impl DanaTool for RequestGateReview {
     };
     type Params = RequestGateReviewParams;
     type Output = GateReview;
+    const TEMPLATE: &'static str = "protocol/review.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         match review::review(&ctx.app, &params, review_channel(&ctx)).await? {
@@ -109,12 +112,9 @@ impl DanaTool for RenderPhaseDocument {
     };
     type Params = RenderPhaseDocumentParams;
     type Output = PhaseDocument;
+    const TEMPLATE: &'static str = "protocol/document.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(document::render(&ctx.app, &params).await?)
-    }
-
-    fn render(_ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        Some(output.markdown.clone())
     }
 }

@@ -26,6 +26,7 @@ impl DanaTool for ListDatasources {
     const HINTS: Hints = LIVE_READ;
     type Params = ListDatasourcesParams;
     type Output = DatasourceList;
+    const TEMPLATE: &'static str = "reports/datasources.md.j2";
 
     async fn call(ctx: ToolCtx, _params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(datasource::list(&ctx.app).await)
@@ -56,16 +57,10 @@ impl DanaTool for ProfileDatasource {
     };
     type Params = ProfileDatasourceParams;
     type Output = DatasourceProfile;
+    const TEMPLATE: &'static str = "reports/profile.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(profile::profile(&ctx.app, &params, &ctx).await?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("reports/profile.md.j2", output)
-            .ok()
     }
 }
 
@@ -80,6 +75,7 @@ impl DanaTool for GenerateQualityChecks {
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateQualityChecksParams;
     type Output = QualityChecks;
+    const TEMPLATE: &'static str = "reports/quality_checks.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(quality::generate(&ctx.app, &params)?)
@@ -100,15 +96,9 @@ impl DanaTool for RunQualityChecks {
     };
     type Params = RunQualityChecksParams;
     type Output = QualityRun;
+    const TEMPLATE: &'static str = "reports/quality_run.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(run::run(&ctx.app, &params, &ctx).await?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app
-            .templates
-            .render("reports/quality_run.md.j2", output)
-            .ok()
     }
 }

@@ -19,12 +19,9 @@ impl DanaTool for ScoreInfrastructure {
     };
     type Params = ScoreInfrastructureParams;
     type Output = ScoreReport;
+    const TEMPLATE: &'static str = "reports/score.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         Ok(scoring::score_and_store(&ctx.app, &params).await?)
-    }
-
-    fn render(ctx: &ToolCtx, output: &Self::Output) -> Option<String> {
-        ctx.app.templates.render("reports/score.md.j2", output).ok()
     }
 }

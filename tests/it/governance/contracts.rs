@@ -561,7 +561,7 @@ async fn quality_checks_flow_into_the_contract() {
                 {"name": "email", "data_type": "varchar(255)", "nullable": false, "unique": true},
                 {"name": "status", "data_type": "varchar(12)", "accepted_values": ["active", "churned", "paused"]},
                 {"name": "credit_limit", "data_type": "decimal(10,2)", "min": 0, "max": 100000}
-            ]}, "dialect": "sqlite"}),
+            ]}, "dialect": "sqlite", "formats": ["odcs"]}),
         )
         .await;
     let odcs_quality = checks["odcs_quality"].as_str().expect("odcs_quality");

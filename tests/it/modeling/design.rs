@@ -193,7 +193,7 @@ async fn ddl_and_scd_tools_accept_aliases_and_reject_bad_input() {
             )
             .await;
         assert!(
-            out["script"]
+            out["statements"][0]["sql"]
                 .as_str()
                 .unwrap_or_default()
                 .contains("CREATE TABLE"),

@@ -296,7 +296,7 @@ async fn exercise(h: &Harness, engine: &str, regex: bool) {
     let generated = h
         .ok(
             "generate_quality_checks",
-            json!({"table": specs()[0], "dialect": engine}),
+            json!({"table": specs()[0], "dialect": engine, "formats": ["dbt"]}),
         )
         .await;
     assert!(

@@ -58,12 +58,15 @@ async fn generated_postgres_output_is_stable() {
     let out = h
         .ok(
             "generate_quality_checks",
-            json!({"table": spec(), "dialect": "postgres"}),
+            json!({"table": spec(), "dialect": "postgres", "formats": ["dbt", "odcs"]}),
         )
         .await;
+    // The checks carry their SQL; the script is what `dana demo` and a reader assemble.
+    let checks: Vec<dana::domain::quality::QualityCheck> =
+        serde_json::from_value(out["checks"].clone()).expect("checks");
     insta::assert_snapshot!(
         "quality_checks_postgres_sql",
-        out["sql"].as_str().unwrap_or_default()
+        dana::domain::quality::outputs::sql_script(&checks)
     );
     insta::assert_snapshot!(
         "quality_checks_postgres_dbt",
@@ -125,7 +128,7 @@ async fn dbt_parse_accepts_the_schema_yml() {
     let out = h
         .ok(
             "generate_quality_checks",
-            json!({"table": spec(), "dialect": "duckdb"}),
+            json!({"table": spec(), "dialect": "duckdb", "formats": ["dbt"]}),
         )
         .await;
     let dir = tempfile::tempdir().expect("dir");
