@@ -157,11 +157,10 @@ pub enum TimeSemantics {
 /// The design.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PipelineDesign {
-    /// The spec as YAML (universal pipeline template).
+    /// Pipeline name.
+    pub name: String,
+    /// The spec as YAML (universal pipeline template): the file to save, given once.
     pub spec_yaml: String,
-    /// The spec, structured (same content as `spec_yaml`; schema left open to keep tools/list small).
-    #[schemars(with = "serde_json::Value")]
-    pub spec: PipelineSpec,
     /// How the extraction strategy was chosen.
     pub extraction: Decision,
     /// How the load strategy was chosen.
@@ -449,8 +448,8 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
     let spec_yaml = serde_norway::to_string(&json!({ "pipeline": spec }))
         .map_err(|e| Error::invalid(format!("pipeline spec cannot be written as YAML: {e}")))?;
     Ok(PipelineDesign {
+        name: spec.name.clone(),
         spec_yaml,
-        spec,
         extraction,
         load,
         idempotency,

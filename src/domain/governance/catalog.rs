@@ -177,9 +177,8 @@ pub struct FilledField {
 /// The result of `generate_catalog_entry`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogEntry {
-    /// The entry.
-    pub dataset: CatalogDataset,
-    /// The entry as catalog YAML, unknown fields marked with their question.
+    /// The entry as catalog YAML (top-level `dataset:`), unknown fields marked with their
+    /// question: the file to save, given once.
     pub yaml: String,
     /// Fields left empty, as questions.
     pub questions: Vec<CatalogQuestion>,

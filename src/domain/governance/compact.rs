@@ -34,10 +34,9 @@ compact!(DataContract, "DataContract", {
         "pii_columns": {"type": "array", "items": {"type": "string"}},
         "quality_rules": {"type": "integer"},
         "yaml": {"type": "string", "description": "The contract as ODCS YAML (save it as <table>.odcs.yaml)."},
-        "contract": {"type": "object", "description": "The same document as JSON."},
         "questions": {"type": "array", "items": {"type": "string"}, "description": "Facts the contract lacks."}
     },
-    "required": ["id", "table", "version", "policy", "classification", "pii_columns", "quality_rules", "yaml", "contract", "questions"]
+    "required": ["id", "table", "version", "policy", "classification", "pii_columns", "quality_rules", "yaml", "questions"]
 });
 
 compact!(SchemaDiff, "SchemaDiff", {
@@ -75,10 +74,9 @@ compact!(CatalogEntry, "CatalogEntry", {
     "type": "object",
     "description": "A catalog entry; unknown facts are questions, never invented.",
     "properties": {
-        "dataset": {"type": "object", "description": "name, description, owner_team, steward, domain, tier, lineage, refresh, quality, access, usage."},
-        "yaml": {"type": "string", "description": "The entry as catalog YAML, open fields commented with their question."},
+        "yaml": {"type": "string", "description": "The entry as catalog YAML: dataset (name, description, owner_team, steward, domain, tier, lineage, refresh, quality, access, usage), open fields commented with their question."},
         "questions": {"type": "array", "items": {"type": "object"}, "description": "id (CAT-…), path, question."},
         "filled": {"type": "array", "items": {"type": "object"}, "description": "path, from (given, schema, contract, classification, name prefix)."}
     },
-    "required": ["dataset", "yaml", "questions", "filled"]
+    "required": ["yaml", "questions", "filled"]
 });

@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::App;
 use crate::error::{Error, Result};
@@ -87,10 +86,9 @@ pub struct DataContract {
     pub pii_columns: Vec<String>,
     /// Number of quality rules.
     pub quality_rules: usize,
-    /// The ODCS v3 document as YAML.
+    /// The ODCS v3 document as YAML: the file to save, given once (its facts above are
+    /// the summary an agent acts on).
     pub yaml: String,
-    /// The same document as JSON.
-    pub contract: Value,
     /// Facts the contract lacks (owner, consumers), as questions.
     pub questions: Vec<String>,
 }
@@ -311,7 +309,6 @@ pub async fn generate_contract(
         pii_columns: result.pii_columns,
         quality_rules: quality.len() + imported.len(),
         yaml,
-        contract: doc,
         questions,
     })
 }
@@ -471,7 +468,6 @@ pub async fn generate_catalog_entry(
         .templates
         .render("governance/catalog_entry.yaml.j2", &context)?;
     Ok(CatalogEntry {
-        dataset,
         yaml,
         questions,
         filled,

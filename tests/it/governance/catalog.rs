@@ -15,7 +15,7 @@ async fn unknown_facts_become_questions() {
             json!({"table": {"spec": retail()[1]}}),
         )
         .await;
-    let d = &entry["dataset"];
+    let d = &dataset(&entry);
     assert_eq!(d["name"], "dim_customers");
     assert_eq!(d["description"], "One row per customer version (SCD2).");
     assert_eq!(d["tier"], "gold", "from the dim_ prefix");
@@ -83,7 +83,7 @@ async fn given_facts_and_contract_fill_the_entry() {
             }),
         )
         .await;
-    let d = &entry["dataset"];
+    let d = &dataset(&entry);
     assert_eq!(d["owner_team"], "team-commerce");
     assert_eq!(d["domain"], "sales");
     assert_eq!(d["lineage"]["downstream"], json!(["finance-bi"]));
@@ -123,4 +123,11 @@ async fn given_facts_and_contract_fill_the_entry() {
         err.contains("facts.tier: unknown `platinum`; allowed: gold, silver, bronze"),
         "{err}"
     );
+}
+
+/// The dataset of a `generate_catalog_entry` answer (given once, as YAML).
+pub fn dataset(entry: &Value) -> Value {
+    let yaml = entry["yaml"].as_str().expect("yaml");
+    let parsed: Value = serde_norway::from_str(yaml).expect("catalog YAML parses");
+    parsed["dataset"].clone()
 }

@@ -374,7 +374,7 @@ async fn check(h: &Harness, datasource: &str, engine: &str) {
         .await;
     assert_no_raw_value(&entry.to_string(), "catalog entry");
     assert_eq!(
-        entry["dataset"]["access"]["pii_columns"],
+        super::catalog::dataset(&entry)["access"]["pii_columns"],
         result["pii_columns"]
     );
 }
