@@ -17,7 +17,9 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy)]
 pub struct BigQuery;
 
-/// Reserved words beyond the SQL standard's.
+/// Reserved words beyond the SQL standard's, from BigQuery's published list
+/// (<https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#reserved_keywords>);
+/// no engine here to derive them from.
 const RESERVED: &[&str] = &[
     "ASC",
     "ASSERT_ROWS_MODIFIED",
@@ -103,7 +105,12 @@ impl SqlDialect for BigQuery {
     fn surrogate_key_style(&self) -> SurrogateKeyStyle {
         SurrogateKeyStyle::Uuid
     }
-    fn surrogate_key(&self, _table: &TableName, _column: &str) -> Result<SurrogateColumn> {
+    fn surrogate_key(
+        &self,
+        _table: &TableName,
+        _column: &str,
+        _sequence: &TableName,
+    ) -> Result<SurrogateColumn> {
         Ok(SurrogateColumn {
             type_sql: "STRING".into(),
             key_type: LogicalType::String(None),
@@ -124,6 +131,12 @@ impl SqlDialect for BigQuery {
     }
     fn declared_constraint_suffix(&self) -> &'static str {
         " NOT ENFORCED"
+    }
+    fn names_primary_key(&self) -> bool {
+        false
+    }
+    fn has_indexes(&self) -> bool {
+        false
     }
     fn table_layout(&self, table: &TableName, request: &LayoutRequest<'_>) -> Result<TableLayout> {
         let mut layout = TableLayout::default();

@@ -15,7 +15,9 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy)]
 pub struct Databricks;
 
-/// Reserved words beyond the SQL standard's (ANSI mode).
+/// Reserved words beyond the SQL standard's (ANSI mode), from Databricks' published list
+/// (<https://docs.databricks.com/en/sql/language-manual/sql-ref-reserved-words.html>); no
+/// engine here to derive them from.
 const RESERVED: &[&str] = &[
     "ANTI", "DESCRIBE", "LIMIT", "MINUS", "QUALIFY", "REGEXP", "RLIKE", "SEMI", "SHOW",
 ];
@@ -80,7 +82,12 @@ impl SqlDialect for Databricks {
             LogicalType::Binary => PhysicalType::exact("BINARY"),
         }
     }
-    fn surrogate_key(&self, _table: &TableName, _column: &str) -> Result<SurrogateColumn> {
+    fn surrogate_key(
+        &self,
+        _table: &TableName,
+        _column: &str,
+        _sequence: &TableName,
+    ) -> Result<SurrogateColumn> {
         Ok(SurrogateColumn {
             type_sql: "BIGINT".into(),
             key_type: LogicalType::BigInt,
@@ -89,6 +96,9 @@ impl SqlDialect for Databricks {
             before: Vec::new(),
             unknown_member_key: "-1".into(),
         })
+    }
+    fn has_indexes(&self) -> bool {
+        false
     }
     fn constraints(&self) -> ConstraintSupport {
         ConstraintSupport {

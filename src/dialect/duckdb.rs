@@ -17,30 +17,50 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy)]
 pub struct DuckDb;
 
-/// Reserved words beyond the SQL standard's.
+/// Reserved words beyond the SQL standard's: every `duckdb_keywords()` word that fails
+/// unquoted as a column or table name (checked against the engine by
+/// `tests/it/modeling/keywords.rs`).
 const RESERVED: &[&str] = &[
     "ANALYSE",
     "ANALYZE",
+    "ANTI",
     "ASC",
+    "ASOF",
     "COLLATION",
+    "COLUMNS",
+    "CONCURRENTLY",
     "DEFERRABLE",
     "DESC",
     "DESCRIBE",
     "DO",
+    "FREEZE",
+    "GENERATED",
+    "GLOB",
     "ILIKE",
     "INITIALLY",
+    "ISNULL",
+    "LAMBDA",
     "LIMIT",
+    "MAP",
+    "NOTNULL",
     "OFFSET",
     "PIVOT",
     "PIVOT_LONGER",
     "PIVOT_WIDER",
     "PLACING",
+    "POSITIONAL",
     "QUALIFY",
     "RETURNING",
+    "SEMI",
     "SHOW",
+    "STRUCT",
     "SUMMARIZE",
+    "TRY_CAST",
+    "TUPLE",
+    "UNPACK",
     "UNPIVOT",
     "VARIADIC",
+    "VERBOSE",
 ];
 
 static RULES: LazyLock<IdentRules> = LazyLock::new(|| {
@@ -92,12 +112,13 @@ impl SqlDialect for DuckDb {
     fn surrogate_key_style(&self) -> SurrogateKeyStyle {
         SurrogateKeyStyle::Sequence
     }
-    fn surrogate_key(&self, table: &TableName, _column: &str) -> Result<SurrogateColumn> {
-        let sequence = TableName {
-            schema: table.schema.clone(),
-            name: format!("seq_{}", table.name),
-        };
-        let quoted = self.qualified_name(&sequence)?;
+    fn surrogate_key(
+        &self,
+        _table: &TableName,
+        _column: &str,
+        sequence: &TableName,
+    ) -> Result<SurrogateColumn> {
+        let quoted = self.qualified_name(sequence)?;
         Ok(SurrogateColumn {
             type_sql: "BIGINT".into(),
             key_type: LogicalType::BigInt,
@@ -122,6 +143,9 @@ impl SqlDialect for DuckDb {
     }
     fn update_style(&self) -> UpdateStyle {
         UpdateStyle::From
+    }
+    fn load_timestamp(&self) -> &'static str {
+        "now()"
     }
     fn timestamp_ago(&self, amount: u32, unit: super::IntervalUnit) -> String {
         format!("CURRENT_TIMESTAMP - INTERVAL '{amount} {}'", unit.plural())

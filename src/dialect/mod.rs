@@ -146,11 +146,44 @@ pub struct SurrogateColumn {
     pub unknown_member_key: String,
 }
 
+/// One partition to create with the table (PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionSpec {
+    /// Partition table name (in the parent's schema).
+    pub name: TableName,
+    /// `[from, to)` as ISO dates; `None` for the DEFAULT partition.
+    pub range: Option<(String, String)>,
+}
+
+/// A column as a row-size check sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowColumn {
+    /// Column name (raw).
+    pub name: String,
+    /// Logical type.
+    pub logical: LogicalType,
+    /// Physical type chosen so far; the check may change it.
+    pub sql: String,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+}
+
+/// A key over columns of a row (indexes into the column list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowKey {
+    /// `primary key`, `unique key`, `index`.
+    pub what: &'static str,
+    /// Positions of its columns.
+    pub columns: Vec<usize>,
+}
+
 /// Physical layout of a table, as asked for by a model.
 #[derive(Debug, Clone, Default)]
 pub struct LayoutRequest<'a> {
     /// Partition column (quoted), its logical type and grain.
     pub partition: Option<(&'a str, &'a LogicalType, TimeGrain)>,
+    /// Partitions to create with the table (dialects that create them).
+    pub partitions: &'a [PartitionSpec],
     /// Clustering columns (quoted).
     pub cluster: &'a [String],
     /// Distribution key column (quoted; Redshift).
@@ -309,7 +342,8 @@ pub trait SqlDialect: Send + Sync + Debug {
     fn string_literal(&self, value: &str) -> Result<String> {
         ident::string_literal(self.string_escape(), value)
     }
-    /// Boolean literal.
+    /// Boolean literal. It must not be a word a column can shadow: SQLite resolves a bare
+    /// `TRUE` to a column named `true` when one exists, so it uses `1`/`0`.
     fn boolean_literal(&self, value: bool) -> &'static str {
         if value { "TRUE" } else { "FALSE" }
     }
@@ -337,9 +371,15 @@ pub trait SqlDialect: Send + Sync + Debug {
     fn surrogate_key_style(&self) -> SurrogateKeyStyle {
         SurrogateKeyStyle::Identity
     }
-    /// The surrogate key column of `table` named `column` (quoted).
-    fn surrogate_key(&self, table: &TableName, column: &str) -> Result<SurrogateColumn> {
-        let _ = (table, column);
+    /// The surrogate key column of `table` named `column` (quoted); `sequence` names the
+    /// sequence to create when the style is [`SurrogateKeyStyle::Sequence`].
+    fn surrogate_key(
+        &self,
+        table: &TableName,
+        column: &str,
+        sequence: &TableName,
+    ) -> Result<SurrogateColumn> {
+        let _ = (table, column, sequence);
         Ok(SurrogateColumn {
             type_sql: "BIGINT".into(),
             key_type: LogicalType::BigInt,
@@ -361,6 +401,28 @@ pub trait SqlDialect: Send + Sync + Debug {
     fn declared_constraint_suffix(&self) -> &'static str {
         ""
     }
+    /// Whether a primary key may carry a `CONSTRAINT <name>` (BigQuery: no).
+    fn names_primary_key(&self) -> bool {
+        true
+    }
+    /// Whether the engine has secondary indexes (`CREATE INDEX`); the others get a note.
+    fn has_indexes(&self) -> bool {
+        true
+    }
+    /// Index lines inside the CREATE TABLE (MySQL `KEY name (cols)`) instead of
+    /// `CREATE INDEX` statements after it.
+    fn inline_indexes(&self) -> bool {
+        false
+    }
+    /// `CREATE INDEX` named `index` (in the table's schema) on `table` over `columns`
+    /// (quoted, comma-separated).
+    fn create_index(&self, index: &TableName, table: &TableName, columns: &str) -> Result<String> {
+        Ok(format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({columns})",
+            self.quote_ident(&index.name)?,
+            self.qualified_name(table)?
+        ))
+    }
 
     // --- physical layout and comments ---
 
@@ -368,6 +430,22 @@ pub trait SqlDialect: Send + Sync + Debug {
     /// partition column (PostgreSQL).
     fn partition_keys_must_cover(&self) -> bool {
         false
+    }
+    /// Whether the partitions are tables created after the partitioned table
+    /// (PostgreSQL); [`LayoutRequest::partitions`] lists them then.
+    fn creates_partitions(&self) -> bool {
+        false
+    }
+    /// Fits a table's columns into the engine's row and key limits: may change physical
+    /// types (returning a note for each change) or refuse with an error naming the column.
+    fn fit_row(
+        &self,
+        table: &str,
+        columns: &mut [RowColumn],
+        keys: &[RowKey],
+    ) -> Result<Vec<String>> {
+        let _ = (table, columns, keys);
+        Ok(Vec::new())
     }
     /// Clauses after the column list for partitioning, clustering, distribution and the
     /// table comment (when inline); hints the engine lacks become notes.
@@ -422,6 +500,11 @@ pub trait SqlDialect: Send + Sync + Debug {
     /// The current timestamp expression.
     fn current_timestamp(&self) -> &'static str {
         "CURRENT_TIMESTAMP"
+    }
+    /// The load time written into SCD2 validity columns: a function call no column name
+    /// can shadow (DuckDB resolves a bare `CURRENT_TIMESTAMP` to a column of that name).
+    fn load_timestamp(&self) -> &'static str {
+        self.current_timestamp()
     }
     /// The timestamp `amount` `unit`s before now (freshness checks).
     fn timestamp_ago(&self, amount: u32, unit: IntervalUnit) -> String {

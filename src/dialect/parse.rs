@@ -91,7 +91,8 @@ mod tests {
     fn surrogate_keys_parse() {
         for d in all() {
             let table = crate::dialect::TableName::new(Some("s"), "dim_x");
-            let Ok(key) = d.surrogate_key(&table, "x_key") else {
+            let sequence = crate::dialect::TableName::new(Some("s"), "seq_dim_x");
+            let Ok(key) = d.surrogate_key(&table, "x_key", &sequence) else {
                 panic!("{}", d.name())
             };
             for before in &key.before {

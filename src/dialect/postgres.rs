@@ -14,7 +14,9 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy)]
 pub struct Postgres;
 
-/// Reserved words beyond the SQL standard's.
+/// Reserved words beyond the SQL standard's: `pg_get_keywords()` words of category R
+/// (reserved) and T (type/function names), the ones that fail as unquoted column or table
+/// names (checked against the engine by `tests/it/modeling/keywords.rs`).
 const RESERVED: &[&str] = &[
     "ANALYSE",
     "ANALYZE",
@@ -86,6 +88,9 @@ impl SqlDialect for Postgres {
     fn partition_keys_must_cover(&self) -> bool {
         true
     }
+    fn creates_partitions(&self) -> bool {
+        true
+    }
     fn table_layout(&self, table: &TableName, request: &LayoutRequest<'_>) -> Result<TableLayout> {
         let mut layout = TableLayout::default();
         if let Some((column, _, grain)) = request.partition {
@@ -93,15 +98,37 @@ impl SqlDialect for Postgres {
                 .clauses
                 .push(format!("PARTITION BY RANGE ({column})"));
             let parent = self.qualified_name(table)?;
-            let default = self.qualified_name(&table.with_suffix("_default"))?;
-            layout.after.push(format!(
-                "CREATE TABLE IF NOT EXISTS {default} PARTITION OF {parent} DEFAULT"
-            ));
-            layout.notes.push(format!(
-                "{}: range-partitioned on {column}; rows land in the DEFAULT partition until you attach one partition per {} (CREATE TABLE ... PARTITION OF {parent} FOR VALUES FROM (...) TO (...))",
-                table.name,
-                grain_word(grain)
-            ));
+            let mut ranges = 0;
+            for partition in request.partitions {
+                let name = self.qualified_name(&partition.name)?;
+                let bounds = match &partition.range {
+                    Some((from, to)) => {
+                        ranges += 1;
+                        format!(
+                            "FOR VALUES FROM ({}) TO ({})",
+                            self.string_literal(from)?,
+                            self.string_literal(to)?
+                        )
+                    }
+                    None => "DEFAULT".to_string(),
+                };
+                layout.after.push(format!(
+                    "CREATE TABLE IF NOT EXISTS {name} PARTITION OF {parent} {bounds}"
+                ));
+            }
+            layout.notes.push(if ranges == 0 {
+                format!(
+                    "{}: range-partitioned on {column}; rows land in the DEFAULT partition until you attach one partition per {} (CREATE TABLE ... PARTITION OF {parent} FOR VALUES FROM (...) TO (...)) or set physical.partition_from/partition_to",
+                    table.name,
+                    grain_word(grain)
+                )
+            } else {
+                format!(
+                    "{}: range-partitioned on {column}: {ranges} partitions of one {} each for the window, plus a DEFAULT partition for rows outside it",
+                    table.name,
+                    grain_word(grain)
+                )
+            });
         }
         let rest = LayoutRequest {
             partition: None,
@@ -115,6 +142,9 @@ impl SqlDialect for Postgres {
     }
     fn update_style(&self) -> UpdateStyle {
         UpdateStyle::From
+    }
+    fn load_timestamp(&self) -> &'static str {
+        "now()"
     }
     fn timestamp_ago(&self, amount: u32, unit: super::IntervalUnit) -> String {
         format!("CURRENT_TIMESTAMP - INTERVAL '{amount} {}'", unit.plural())

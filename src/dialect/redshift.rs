@@ -25,7 +25,9 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy)]
 pub struct Redshift;
 
-/// Reserved words beyond the SQL standard's.
+/// Reserved words beyond the SQL standard's, from Redshift's published list
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_pg_keywords.html>); no engine here
+/// to derive them from.
 const RESERVED: &[&str] = &[
     "AES128",
     "AES256",
@@ -159,7 +161,12 @@ impl SqlDialect for Redshift {
             ),
         }
     }
-    fn surrogate_key(&self, _table: &TableName, _column: &str) -> Result<SurrogateColumn> {
+    fn surrogate_key(
+        &self,
+        _table: &TableName,
+        _column: &str,
+        _sequence: &TableName,
+    ) -> Result<SurrogateColumn> {
         Ok(SurrogateColumn {
             type_sql: "BIGINT".into(),
             key_type: LogicalType::BigInt,
@@ -168,6 +175,9 @@ impl SqlDialect for Redshift {
             before: Vec::new(),
             unknown_member_key: "-1".into(),
         })
+    }
+    fn has_indexes(&self) -> bool {
+        false
     }
     fn constraints(&self) -> ConstraintSupport {
         ConstraintSupport {

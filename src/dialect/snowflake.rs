@@ -16,11 +16,14 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy)]
 pub struct Snowflake;
 
-/// Reserved words beyond the SQL standard's.
+/// Reserved words beyond the SQL standard's, from Snowflake's published list
+/// (<https://docs.snowflake.com/en/sql-reference/reserved-keywords>); no engine here to
+/// derive them from.
 const RESERVED: &[&str] = &[
     "ACCOUNT",
     "CONNECTION",
     "DATABASE",
+    "FOLLOWING",
     "GSCLUSTER",
     "ILIKE",
     "INCREMENT",
@@ -86,7 +89,12 @@ impl SqlDialect for Snowflake {
             LogicalType::Uuid => "VARCHAR(36)".into(),
         })
     }
-    fn surrogate_key(&self, _table: &TableName, _column: &str) -> Result<SurrogateColumn> {
+    fn surrogate_key(
+        &self,
+        _table: &TableName,
+        _column: &str,
+        _sequence: &TableName,
+    ) -> Result<SurrogateColumn> {
         Ok(SurrogateColumn {
             type_sql: "BIGINT".into(),
             key_type: LogicalType::BigInt,
@@ -95,6 +103,9 @@ impl SqlDialect for Snowflake {
             before: Vec::new(),
             unknown_member_key: "-1".into(),
         })
+    }
+    fn has_indexes(&self) -> bool {
+        false
     }
     fn constraints(&self) -> ConstraintSupport {
         ConstraintSupport {

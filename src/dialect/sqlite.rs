@@ -16,8 +16,10 @@ use crate::error::Result;
 #[derive(Debug, Clone, Copy)]
 pub struct Sqlite;
 
-/// SQLite keywords beyond the SQL standard's reserved words (SQLite accepts many
-/// keywords bare, but quoting every keyword is always safe).
+/// SQLite keywords beyond the SQL standard's reserved words: the documented list
+/// (<https://www.sqlite.org/lang_keywords.html>; SQLite accepts many keywords bare, but
+/// quoting every keyword is always safe). `tests/it/modeling/keywords.rs` tries each one
+/// unquoted on the engine.
 const RESERVED: &[&str] = &[
     "ABORT",
     "ACTION",
@@ -147,7 +149,12 @@ impl SqlDialect for Sqlite {
     fn surrogate_key_style(&self) -> SurrogateKeyStyle {
         SurrogateKeyStyle::AutoIncrement
     }
-    fn surrogate_key(&self, _table: &TableName, _column: &str) -> Result<SurrogateColumn> {
+    fn surrogate_key(
+        &self,
+        _table: &TableName,
+        _column: &str,
+        _sequence: &TableName,
+    ) -> Result<SurrogateColumn> {
         Ok(SurrogateColumn {
             type_sql: "INTEGER".into(),
             key_type: LogicalType::BigInt,
@@ -156,6 +163,14 @@ impl SqlDialect for Sqlite {
             before: Vec::new(),
             unknown_member_key: "-1".into(),
         })
+    }
+    fn create_index(&self, index: &TableName, table: &TableName, columns: &str) -> Result<String> {
+        // SQLite qualifies the index, and the table must be in the index's schema.
+        Ok(format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({columns})",
+            self.qualified_name(index)?,
+            self.quote_ident(&table.name)?
+        ))
     }
     fn reference_name(&self, table: &TableName) -> Result<String> {
         self.quote_ident(&table.name)
@@ -188,6 +203,12 @@ impl SqlDialect for Sqlite {
     }
     fn current_timestamp(&self) -> &'static str {
         "CURRENT_TIMESTAMP"
+    }
+    fn load_timestamp(&self) -> &'static str {
+        "datetime('now')"
+    }
+    fn boolean_literal(&self, value: bool) -> &'static str {
+        if value { "1" } else { "0" }
     }
     fn timestamp_ago(&self, amount: u32, unit: IntervalUnit) -> String {
         format!("datetime('now', '-{amount} {}')", unit.plural())

@@ -5,15 +5,17 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{Datelike, Months, NaiveDate};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::design::buildable_model;
-use super::model::{Column, ColumnRole, Model, Table};
+use super::model::{Column, ColumnRole, Model, Table, TableKind};
 use super::spec::ModelSpec;
 use crate::dialect::{
-    CommentStyle, Enforcement, LayoutRequest, LogicalType, SqlDialect, TableName, ident,
+    CommentStyle, Enforcement, LayoutRequest, LogicalType, PartitionSpec, RowColumn, RowKey,
+    SqlDialect, SurrogateKeyStyle, TableName, TimeGrain, ident,
 };
 use crate::error::{Error, Result};
 use crate::playbook::{Playbooks, UnknownMemberValues};
@@ -25,6 +27,7 @@ use crate::render::Templates;
 pub struct GenerateDdlParams {
     /// The Kimball model (same shape as design_dimensional_model's `model`).
     #[schemars(schema_with = "super::spec::model_ref_schema")]
+    #[serde(deserialize_with = "super::spec::model_or_normalized")]
     pub model: ModelSpec,
     /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml.
     #[serde(default)]
@@ -54,6 +57,8 @@ pub enum StatementKind {
     Comment,
     // INSERT of the unknown-member row.
     InsertUnknownMember,
+    // CREATE INDEX (facts' foreign keys).
+    CreateIndex,
 }
 
 /// One generated statement.
@@ -162,19 +167,16 @@ pub fn generate(
 ) -> Result<DdlOutput> {
     let mut statements = Vec::new();
     let mut notes = Notes::default();
+    let mut names = DerivedNames::new(dialect, model);
     enforcement_notes(dialect, model, &mut notes);
     for table in &model.tables {
-        table_statements(
-            model,
-            table,
-            dialect,
-            books,
-            templates,
-            options,
-            &mut statements,
-            &mut notes,
-        )
-        .map_err(|e| Error::invalid(format!("table `{}`: {e}", table.name)))?;
+        let mut out = Output {
+            statements: &mut statements,
+            notes: &mut notes,
+            names: &mut names,
+        };
+        table_statements(model, table, dialect, books, templates, options, &mut out)
+            .map_err(|e| Error::invalid(format!("table `{}`: {e}", table.name)))?;
     }
     let script = statements
         .iter()
@@ -224,22 +226,63 @@ fn enforcement_notes(dialect: &dyn SqlDialect, model: &Model, notes: &mut Notes)
     }
 }
 
-/// A constraint name that fits the dialect's identifier limit (shortened with a hash).
-fn constraint_name(dialect: &dyn SqlDialect, name: &str) -> Result<String> {
-    let rules = dialect.ident_rules();
-    if ident::problem(rules, name).is_none() {
-        return dialect.quote_ident(name);
+/// Names dana derives (constraints, indexes, sequences, partitions): unique in the schema
+/// under case folding, never the name of a table of the model, and within the engine's
+/// identifier limit (shortened with a hash of the wanted name when needed).
+struct DerivedNames<'a> {
+    dialect: &'a dyn SqlDialect,
+    used: BTreeSet<String>,
+}
+
+impl<'a> DerivedNames<'a> {
+    fn new(dialect: &'a dyn SqlDialect, model: &Model) -> Self {
+        DerivedNames {
+            dialect,
+            used: model.tables.iter().map(|t| t.name.to_lowercase()).collect(),
+        }
     }
-    let digest = Sha256::digest(name.as_bytes());
-    let tag = hex::encode(&digest[..4]);
-    let mut stem: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    while !stem.is_empty() && ident::problem(rules, &format!("{stem}_{tag}")).is_some() {
-        stem.pop();
+
+    /// Claims a name close to `wanted` (raw, unquoted).
+    fn claim(&mut self, wanted: &str) -> String {
+        let rules = self.dialect.ident_rules();
+        let mut salt = 0u32;
+        let mut candidate = wanted.to_string();
+        loop {
+            if ident::problem(rules, &candidate).is_none()
+                && self.used.insert(candidate.to_lowercase())
+            {
+                return candidate;
+            }
+            let mut hasher = Sha256::new();
+            hasher.update(wanted.as_bytes());
+            if salt > 0 {
+                hasher.update(salt.to_le_bytes());
+            }
+            let tag = hex::encode(&hasher.finalize()[..4]);
+            let mut stem: String = wanted
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            while !stem.is_empty() && ident::problem(rules, &format!("{stem}_{tag}")).is_some() {
+                stem.pop();
+            }
+            candidate = format!("{stem}_{tag}");
+            salt += 1;
+        }
     }
-    dialect.quote_ident(&format!("{stem}_{tag}"))
+
+    /// Claims a name and quotes it.
+    fn quoted(&mut self, wanted: &str) -> Result<String> {
+        let name = self.claim(wanted);
+        self.dialect.quote_ident(&name)
+    }
+}
+
+/// Where a table's statements, notes and derived names go.
+struct Output<'a, 'b> {
+    statements: &'a mut Vec<DdlStatement>,
+    notes: &'a mut Notes,
+    names: &'a mut DerivedNames<'b>,
 }
 
 fn quoted_list(dialect: &dyn SqlDialect, names: &[String]) -> Result<String> {
@@ -247,7 +290,74 @@ fn quoted_list(dialect: &dyn SqlDialect, names: &[String]) -> Result<String> {
     Ok(quoted?.join(", "))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A column name quoted, or an error naming the column (and the attribute a generated
+/// previous-value column tracks).
+fn quote_column(dialect: &dyn SqlDialect, column: &Column) -> Result<String> {
+    dialect.quote_ident(&column.name).map_err(|e| {
+        let what = match &column.tracks {
+            Some(attribute) => format!(
+                "column `{}` (previous value of attribute `{attribute}`)",
+                column.name
+            ),
+            None => format!("column `{}`", column.name),
+        };
+        Error::invalid(format!("{what}: {e}"))
+    })
+}
+
+/// The `[from, to)` ranges of a partition window, one per grain step.
+fn partition_ranges(table: &Table, grain: TimeGrain) -> Result<Vec<(String, String, String)>> {
+    let (Some(from), Some(to)) = (
+        table.physical.partition_from.as_deref(),
+        table.physical.partition_to.as_deref(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let parse = |field: &str, text: &str| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            Error::invalid(format!(
+                "physical.{field}: `{text}` is not an ISO date (YYYY-MM-DD)"
+            ))
+        })
+    };
+    let (from, to) = (parse("partition_from", from)?, parse("partition_to", to)?);
+    let start = match grain {
+        TimeGrain::Day => from,
+        TimeGrain::Month => from.with_day(1).unwrap_or(from),
+        TimeGrain::Year => from.with_ordinal(1).unwrap_or(from),
+    };
+    let mut ranges = Vec::new();
+    let mut lower = start;
+    while lower < to {
+        let upper = match grain {
+            TimeGrain::Day => lower.succ_opt(),
+            TimeGrain::Month => lower.checked_add_months(Months::new(1)),
+            TimeGrain::Year => lower.checked_add_months(Months::new(12)),
+        }
+        .ok_or_else(|| Error::invalid("physical.partition_to: date out of range"))?;
+        let label = match grain {
+            TimeGrain::Day => lower.format("%Y%m%d"),
+            TimeGrain::Month => lower.format("%Y%m"),
+            TimeGrain::Year => lower.format("%Y"),
+        };
+        ranges.push((
+            label.to_string(),
+            lower.format("%Y-%m-%d").to_string(),
+            upper.format("%Y-%m-%d").to_string(),
+        ));
+        if ranges.len() > MAX_PARTITIONS {
+            return Err(Error::invalid(format!(
+                "physical.partition_from/partition_to: the window spans more than {MAX_PARTITIONS} partitions; use a coarser partition_grain or a shorter window"
+            )));
+        }
+        lower = upper;
+    }
+    Ok(ranges)
+}
+
+/// Most partitions dana creates for one table.
+const MAX_PARTITIONS: usize = 1_000;
+
 fn table_statements(
     model: &Model,
     table: &Table,
@@ -255,8 +365,7 @@ fn table_statements(
     books: &Playbooks,
     templates: &Templates,
     options: DdlOptions,
-    out: &mut Vec<DdlStatement>,
-    notes: &mut Notes,
+    out: &mut Output<'_, '_>,
 ) -> Result<()> {
     let name = TableName {
         schema: model.schema.clone(),
@@ -270,57 +379,52 @@ fn table_statements(
         && dialect.comment_style() == CommentStyle::Unsupported
         && (table.description.is_some() || table.columns.iter().any(|c| c.description.is_some()))
     {
-        notes.push(format!(
+        out.notes.push(format!(
             "{} stores no comments: descriptions left out",
             dialect.title()
         ));
     }
-    let mut lines = Vec::new();
-    let mut inline_pk = false;
-    let mut unknown_key = String::from("-1");
-    for column in &table.columns {
-        let quoted = dialect.quote_ident(&column.name)?;
-        let mut line = match column.role {
-            ColumnRole::SurrogateKey => {
-                let key = dialect.surrogate_key(&name, &quoted)?;
-                for before in &key.before {
-                    out.push(DdlStatement {
-                        kind: StatementKind::CreateSequence,
-                        table: table.name.clone(),
-                        sql: before.clone(),
-                    });
-                }
-                inline_pk = key.inline_primary_key;
-                unknown_key = key.unknown_member_key.clone();
-                let mut line = format!("{quoted} {} {}", key.type_sql, key.options);
-                if !key.inline_primary_key && !key.options.contains("NOT NULL") {
-                    line.push_str(" NOT NULL");
-                }
-                line
-            }
-            ColumnRole::ForeignKey => {
-                let key_type = foreign_key_type(model, column, dialect, &name)?;
-                let physical = dialect.physical_type(&key_type);
-                format!("{quoted} {} NOT NULL", physical.sql)
-            }
-            _ => {
-                let physical = dialect.physical_type(&column.logical_type);
-                if let Some(note) = physical.note {
-                    notes.push(note);
-                }
-                let null = if column.nullable { "" } else { " NOT NULL" };
-                format!("{quoted} {}{null}", physical.sql)
-            }
-        };
-        if inline_comments && let Some(description) = &column.description {
-            line.push(' ');
-            line.push_str(&dialect.column_comment(description)?);
-        }
-        lines.push(line);
+
+    // A partitioned PostgreSQL table needs the partition column in every key: a
+    // dimension's key must stay its surrogate key alone (facts reference it, the SCD1
+    // upsert conflicts on the natural key), so dimensions are not partitioned there.
+    let mut partition = table.physical.partition_by.as_deref();
+    if partition.is_some()
+        && dialect.partition_keys_must_cover()
+        && table.kind == TableKind::Dimension
+    {
+        out.notes.push(format!(
+            "{}: dimension not partitioned: {} would need the partition column in its primary key, which facts reference alone",
+            table.name,
+            dialect.title()
+        ));
+        partition = None;
     }
 
-    // Keys: a partitioned PostgreSQL table needs the partition column in every key.
-    let partition = table.physical.partition_by.as_deref();
+    // Column types first, so that the engine's row and key limits can adjust them.
+    let mut row: Vec<RowColumn> = Vec::with_capacity(table.columns.len());
+    for column in &table.columns {
+        let logical = match column.role {
+            ColumnRole::ForeignKey => foreign_key_type(model, column, dialect, &name)?,
+            _ => column.logical_type,
+        };
+        let physical = dialect.physical_type(&logical);
+        if let Some(note) = physical.note
+            && !matches!(
+                column.role,
+                ColumnRole::SurrogateKey | ColumnRole::ForeignKey
+            )
+        {
+            out.notes.push(note);
+        }
+        row.push(RowColumn {
+            name: column.name.clone(),
+            logical,
+            sql: physical.sql,
+            nullable: column.nullable,
+        });
+    }
+    let position = |n: &String| table.columns.iter().position(|c| &c.name == n);
     let cover = |cols: &[String], notes: &mut Notes| -> Vec<String> {
         let mut cols = cols.to_vec();
         if let Some(p) = partition
@@ -336,6 +440,83 @@ fn table_statements(
         }
         cols
     };
+    let primary_key = cover(&table.primary_key, out.notes);
+    let unique_keys: Vec<Vec<String>> = table
+        .unique_keys
+        .iter()
+        .map(|k| cover(k, out.notes))
+        .collect();
+    // Foreign keys of facts get an index where the engine has indexes, unless the
+    // primary key already starts with the column.
+    let indexed: Vec<&String> = table
+        .foreign_keys
+        .iter()
+        .flat_map(|fk| fk.columns.first())
+        .filter(|c| primary_key.first() != Some(*c))
+        .collect();
+    let mut keys = Vec::new();
+    if support.primary_key.can_declare() && !primary_key.is_empty() {
+        keys.push(RowKey {
+            what: "primary key",
+            columns: primary_key.iter().filter_map(position).collect(),
+        });
+    }
+    if support.unique.can_declare() {
+        for key in &unique_keys {
+            keys.push(RowKey {
+                what: "unique key",
+                columns: key.iter().filter_map(position).collect(),
+            });
+        }
+    }
+    for notes in dialect.fit_row(&table.name, &mut row, &keys)? {
+        out.notes.push(notes);
+    }
+
+    let mut lines = Vec::new();
+    let mut inline_pk = false;
+    let mut unknown_key = String::from("-1");
+    for (column, fitted) in table.columns.iter().zip(&row) {
+        let quoted = quote_column(dialect, column)?;
+        let mut line = match column.role {
+            ColumnRole::SurrogateKey => {
+                let sequence = TableName {
+                    schema: model.schema.clone(),
+                    name: if dialect.surrogate_key_style() == SurrogateKeyStyle::Sequence {
+                        out.names.claim(&format!("seq_{}", table.name))
+                    } else {
+                        String::new()
+                    },
+                };
+                let key = dialect.surrogate_key(&name, &quoted, &sequence)?;
+                for before in &key.before {
+                    out.statements.push(DdlStatement {
+                        kind: StatementKind::CreateSequence,
+                        table: table.name.clone(),
+                        sql: before.clone(),
+                    });
+                }
+                inline_pk = key.inline_primary_key;
+                unknown_key = key.unknown_member_key.clone();
+                let mut line = format!("{quoted} {} {}", key.type_sql, key.options);
+                if !key.inline_primary_key && !key.options.contains("NOT NULL") {
+                    line.push_str(" NOT NULL");
+                }
+                line
+            }
+            ColumnRole::ForeignKey => format!("{quoted} {} NOT NULL", fitted.sql),
+            _ => {
+                let null = if column.nullable { "" } else { " NOT NULL" };
+                format!("{quoted} {}{null}", fitted.sql)
+            }
+        };
+        if inline_comments && let Some(description) = &column.description {
+            line.push(' ');
+            line.push_str(&dialect.column_comment(description)?);
+        }
+        lines.push(line);
+    }
+
     let declared = |e: Enforcement| {
         if e == Enforcement::Declared {
             suffix
@@ -343,32 +524,36 @@ fn table_statements(
             ""
         }
     };
-    if !table.primary_key.is_empty() && !inline_pk && support.primary_key.can_declare() {
-        let cols = cover(&table.primary_key, notes);
-        let cname = constraint_name(dialect, &format!("pk_{}", table.name))?;
+    if !primary_key.is_empty() && !inline_pk && support.primary_key.can_declare() {
+        let constraint = if dialect.names_primary_key() {
+            format!(
+                "CONSTRAINT {} ",
+                out.names.quoted(&format!("pk_{}", table.name))?
+            )
+        } else {
+            String::new()
+        };
         lines.push(format!(
-            "CONSTRAINT {cname} PRIMARY KEY ({}){}",
-            quoted_list(dialect, &cols)?,
+            "{constraint}PRIMARY KEY ({}){}",
+            quoted_list(dialect, &primary_key)?,
             declared(support.primary_key)
         ));
     }
     if support.unique.can_declare() {
-        for (i, key) in table.unique_keys.iter().enumerate() {
-            let cols = cover(key, notes);
-            let cname = constraint_name(dialect, &format!("uq_{}_{}", table.name, i + 1))?;
+        for (i, key) in unique_keys.iter().enumerate() {
+            let cname = out.names.quoted(&format!("uq_{}_{}", table.name, i + 1))?;
             lines.push(format!(
                 "CONSTRAINT {cname} UNIQUE ({}){}",
-                quoted_list(dialect, &cols)?,
+                quoted_list(dialect, key)?,
                 declared(support.unique)
             ));
         }
     }
     if support.foreign_key.can_declare() {
         for fk in &table.foreign_keys {
-            let cname = constraint_name(
-                dialect,
-                &format!("fk_{}_{}", table.name, fk.columns.join("_")),
-            )?;
+            let cname = out
+                .names
+                .quoted(&format!("fk_{}_{}", table.name, fk.columns.join("_")))?;
             let target = dialect.reference_name(&TableName {
                 schema: model.schema.clone(),
                 name: fk.references.clone(),
@@ -378,6 +563,32 @@ fn table_statements(
                 quoted_list(dialect, &fk.columns)?,
                 quoted_list(dialect, &fk.referenced_columns)?,
                 declared(support.foreign_key)
+            ));
+        }
+    }
+    let mut indexes = Vec::new();
+    if !indexed.is_empty() {
+        if dialect.has_indexes() {
+            for column in &indexed {
+                let index = out.names.claim(&format!("ix_{}_{column}", table.name));
+                let cols = dialect.quote_ident(column)?;
+                if dialect.inline_indexes() {
+                    lines.push(format!("KEY {} ({cols})", dialect.quote_ident(&index)?));
+                } else {
+                    indexes.push(dialect.create_index(
+                        &TableName {
+                            schema: model.schema.clone(),
+                            name: index,
+                        },
+                        &name,
+                        &cols,
+                    )?);
+                }
+            }
+        } else {
+            out.notes.push(format!(
+                "{} has no secondary indexes: facts' foreign keys are not indexed; cluster or sort facts on the keys queries filter by (physical.cluster_by / sort_key)",
+                dialect.title()
             ));
         }
     }
@@ -393,6 +604,35 @@ fn table_statements(
         )),
         None => None,
     };
+    let grain = table.physical.partition_grain;
+    let mut partitions = Vec::new();
+    if let Some((_, logical)) = &partition_column
+        && dialect.creates_partitions()
+    {
+        let ranges = partition_ranges(table, grain)?;
+        if !ranges.is_empty() && !logical.is_temporal() {
+            return Err(Error::invalid(format!(
+                "physical.partition_from/partition_to: a partition window needs a date or timestamp partition column; `{}` is {logical}",
+                partition.unwrap_or_default()
+            )));
+        }
+        for (label, from, to) in ranges {
+            partitions.push(PartitionSpec {
+                name: TableName {
+                    schema: model.schema.clone(),
+                    name: out.names.claim(&format!("{}_p{label}", table.name)),
+                },
+                range: Some((from, to)),
+            });
+        }
+        partitions.push(PartitionSpec {
+            name: TableName {
+                schema: model.schema.clone(),
+                name: out.names.claim(&format!("{}_default", table.name)),
+            },
+            range: None,
+        });
+    }
     let cluster: Vec<String> = table
         .physical
         .cluster_by
@@ -414,7 +654,8 @@ fn table_statements(
     let request = LayoutRequest {
         partition: partition_column
             .as_ref()
-            .map(|(q, t)| (q.as_str(), t, table.physical.partition_grain)),
+            .map(|(q, t)| (q.as_str(), t, grain)),
+        partitions: &partitions,
         cluster: &cluster,
         dist_key: dist.as_deref(),
         sort_key: &sort,
@@ -426,7 +667,7 @@ fn table_statements(
     };
     let layout = dialect.table_layout(&name, &request)?;
     for note in layout.notes {
-        notes.push(note);
+        out.notes.push(note);
     }
     let sql = render_sql(
         templates,
@@ -438,21 +679,28 @@ fn table_statements(
             clauses: layout.clauses,
         },
     )?;
-    out.push(DdlStatement {
+    out.statements.push(DdlStatement {
         kind: StatementKind::CreateTable,
         table: table.name.clone(),
         sql,
     });
     for after in layout.after {
-        out.push(DdlStatement {
+        out.statements.push(DdlStatement {
             kind: StatementKind::CreatePartition,
             table: table.name.clone(),
             sql: after,
         });
     }
+    for sql in indexes {
+        out.statements.push(DdlStatement {
+            kind: StatementKind::CreateIndex,
+            table: table.name.clone(),
+            sql,
+        });
+    }
     if options.comments && dialect.comment_style() == CommentStyle::CommentOn {
         if let Some(description) = &table.description {
-            out.push(DdlStatement {
+            out.statements.push(DdlStatement {
                 kind: StatementKind::Comment,
                 table: table.name.clone(),
                 sql: dialect.comment_on(&qualified, None, description)?,
@@ -460,12 +708,12 @@ fn table_statements(
         }
         for column in &table.columns {
             if let Some(description) = &column.description {
-                out.push(DdlStatement {
+                out.statements.push(DdlStatement {
                     kind: StatementKind::Comment,
                     table: table.name.clone(),
                     sql: dialect.comment_on(
                         &qualified,
-                        Some(&dialect.quote_ident(&column.name)?),
+                        Some(&quote_column(dialect, column)?),
                         description,
                     )?,
                 });
@@ -473,7 +721,7 @@ fn table_statements(
         }
     }
     if table.unknown_member {
-        out.push(DdlStatement {
+        out.statements.push(DdlStatement {
             kind: StatementKind::InsertUnknownMember,
             table: table.name.clone(),
             sql: unknown_member(
@@ -507,7 +755,7 @@ fn foreign_key_type(
         .map(|k| k.name.as_str())
         .unwrap_or_default();
     Ok(dialect
-        .surrogate_key(&dim_name, &dialect.quote_ident(key)?)?
+        .surrogate_key(&dim_name, &dialect.quote_ident(key)?, &dim_name)?
         .key_type)
 }
 

@@ -7,10 +7,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::spec::{
-    Additivity, Aggregation, BusRow, ColumnSpec, DimensionSpec, FactSpec, HierarchySpec, ModelSpec,
-    PhysicalHints,
+    Additivity, Aggregation, AttributeSpec, BusRow, ColumnSpec, DimensionSpec, FactSpec,
+    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelSpec, PhysicalHints,
 };
 use crate::dialect::LogicalType;
 use crate::error::{Error, Result};
@@ -245,6 +246,118 @@ impl Model {
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
     }
+
+    /// The spec this model normalizes from: what `design_dimensional_model` returns can
+    /// be passed as-is to `generate_ddl` (the columns dana generates are dropped and
+    /// generated again).
+    pub fn to_spec(&self) -> ModelSpec {
+        let mut spec = ModelSpec {
+            name: self.name.clone(),
+            schema: self.schema.clone(),
+            bus_matrix: self.bus_matrix.clone(),
+            ..ModelSpec::default()
+        };
+        for table in &self.tables {
+            match table.kind {
+                TableKind::Dimension => spec.dimensions.push(table.to_dimension_spec()),
+                TableKind::Fact => spec.facts.push(table.to_fact_spec()),
+            }
+        }
+        spec
+    }
+}
+
+impl Column {
+    fn to_column_spec(&self) -> ColumnSpec {
+        ColumnSpec {
+            name: self.name.clone(),
+            logical_type: self.logical_type,
+            nullable: self.nullable,
+            description: self.description.clone(),
+        }
+    }
+}
+
+impl Table {
+    fn physical_spec(&self) -> Option<PhysicalHints> {
+        (self.physical != PhysicalHints::default()).then(|| self.physical.clone())
+    }
+
+    /// The dimension spec of a normalized dimension table.
+    pub fn to_dimension_spec(&self) -> DimensionSpec {
+        DimensionSpec {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            scd_type: None,
+            natural_key: self
+                .columns_with(ColumnRole::NaturalKey)
+                .map(Column::to_column_spec)
+                .collect(),
+            surrogate_key: self.surrogate_key().map(|c| c.name.clone()),
+            attributes: self
+                .columns_with(ColumnRole::Attribute)
+                .map(|c| AttributeSpec {
+                    name: c.name.clone(),
+                    logical_type: c.logical_type,
+                    scd_type: c.scd_type,
+                    source: c.source.clone(),
+                    nullable: c.nullable,
+                    description: c.description.clone(),
+                })
+                .collect(),
+            hierarchies: self.hierarchies.clone(),
+            unknown_member: self.unknown_member,
+            physical: self.physical_spec(),
+        }
+    }
+
+    /// The fact spec of a normalized fact table.
+    pub fn to_fact_spec(&self) -> FactSpec {
+        FactSpec {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            grain: self.grain.clone(),
+            measures: self
+                .columns_with(ColumnRole::Measure)
+                .map(|c| MeasureSpec {
+                    name: c.name.clone(),
+                    logical_type: c.logical_type,
+                    additivity: c.additivity.unwrap_or(Additivity::Additive),
+                    aggregation: c.aggregation.unwrap_or(Aggregation::Sum),
+                    description: c.description.clone(),
+                })
+                .collect(),
+            degenerate_dimensions: self
+                .columns_with(ColumnRole::DegenerateDimension)
+                .map(Column::to_column_spec)
+                .collect(),
+            foreign_keys: self
+                .columns_with(ColumnRole::ForeignKey)
+                .map(|c| ForeignKeySpec {
+                    dimension: c.references.clone().unwrap_or_default(),
+                    column: Some(c.name.clone()),
+                    description: c.description.clone(),
+                })
+                .collect(),
+            columns: self
+                .columns
+                .iter()
+                .filter(|c| {
+                    !c.role.is_generated()
+                        && !matches!(
+                            c.role,
+                            ColumnRole::Measure
+                                | ColumnRole::DegenerateDimension
+                                | ColumnRole::NaturalKey
+                                | ColumnRole::Attribute
+                        )
+                })
+                .map(Column::to_column_spec)
+                .collect(),
+            primary_key: self.primary_key.clone(),
+            physical: self.physical_spec(),
+        }
+    }
 }
 
 /// A problem found while normalizing, before playbook text is attached.
@@ -293,6 +406,62 @@ pub fn default_surrogate_key(dimension: &str, naming: &NamingBook) -> String {
     format!("{singular}{}", naming.generated.surrogate_key_suffix)
 }
 
+/// Longest name dana derives for a column (PostgreSQL's 63 bytes, the shortest limit of
+/// the engines).
+const DERIVED_NAME_BYTES: usize = 63;
+
+/// `previous_<attribute>`, shortened with a hash of the full name when it would be longer
+/// than any engine accepts.
+fn previous_name(prefix: &str, attribute: &str) -> String {
+    let full = format!("{prefix}{attribute}");
+    if full.len() <= DERIVED_NAME_BYTES {
+        return full;
+    }
+    let digest = Sha256::digest(full.as_bytes());
+    let tag = hex::encode(&digest[..4]);
+    let mut stem = full;
+    while stem.len() + 1 + tag.len() > DERIVED_NAME_BYTES {
+        stem.pop();
+    }
+    format!("{stem}_{tag}")
+}
+
+/// Checks a physical partition window: both ends or none, ISO dates, from before to.
+fn check_window(field: &str, physical: &PhysicalHints) -> Result<()> {
+    let parse = |end: &str, value: &str| {
+        chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+            Error::invalid(format!(
+                "{field}.physical.{end}: `{value}` is not an ISO date (YYYY-MM-DD)"
+            ))
+        })
+    };
+    match (
+        physical.partition_from.as_deref(),
+        physical.partition_to.as_deref(),
+    ) {
+        (None, None) => Ok(()),
+        (Some(from), Some(to)) => {
+            if parse("partition_from", from)? >= parse("partition_to", to)? {
+                return Err(Error::invalid(format!(
+                    "{field}.physical.partition_to: `{to}` must be after partition_from `{from}`"
+                )));
+            }
+            if physical.partition_by.is_none() {
+                return Err(Error::invalid(format!(
+                    "{field}.physical.partition_from: a partition window needs partition_by"
+                )));
+            }
+            Ok(())
+        }
+        (Some(_), None) => Err(Error::invalid(format!(
+            "{field}.physical.partition_to: required with partition_from"
+        ))),
+        (None, Some(_)) => Err(Error::invalid(format!(
+            "{field}.physical.partition_from: required with partition_to"
+        ))),
+    }
+}
+
 fn check_name(field: &str, name: &str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::invalid(format!("{field}: name is empty")));
@@ -323,7 +492,7 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
             keys.entry(dim.name.as_str())
                 .or_insert_with(|| key.name.clone());
         }
-        if !seen.insert(table.name.clone()) {
+        if !seen.insert(table.name.to_lowercase()) {
             findings.push(RawFinding::new(
                 "MOD-DUPLICATE-TABLE",
                 &table.name,
@@ -335,7 +504,7 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
     }
     for (i, fact) in spec.facts.iter().enumerate() {
         let table = normalize_fact(fact, i, &keys, &mut findings)?;
-        if !seen.insert(table.name.clone()) {
+        if !seen.insert(table.name.to_lowercase()) {
             findings.push(RawFinding::new(
                 "MOD-DUPLICATE-TABLE",
                 &table.name,
@@ -423,7 +592,7 @@ fn normalize_dimension(
         columns.push(column);
         if scd == 3 {
             let mut previous = Column::new(
-                &format!("{}{}", generated.previous_prefix, attr.name),
+                &previous_name(&generated.previous_prefix, &attr.name),
                 attr.logical_type,
                 true,
                 ColumnRole::PreviousValue,
@@ -491,6 +660,7 @@ fn normalize_dimension(
         }
     }
     let physical = dim.physical.clone().unwrap_or_default();
+    check_window(&field, &physical)?;
     if physical.partition_by.is_some() {
         findings.push(RawFinding::new(
             "MOD-PARTITION-DIMENSION",
@@ -575,6 +745,7 @@ fn normalize_fact(
         columns.push(plain(c, ColumnRole::Column, false));
     }
     let physical = fact.physical.clone().unwrap_or_default();
+    check_window(&field, &physical)?;
     let table = Table {
         name: fact.name.clone(),
         kind: TableKind::Fact,
@@ -611,11 +782,24 @@ fn normalize_fact(
     Ok(table)
 }
 
+/// Columns whose names are equal ignoring case clash: engines fold or compare column
+/// names case-insensitively (MySQL, SQLite, DuckDB, unquoted PostgreSQL), so dana refuses
+/// them everywhere.
 fn check_columns(table: &Table, findings: &mut Vec<RawFinding>) {
-    let mut seen: HashMap<&str, ColumnRole> = HashMap::new();
+    let mut seen: HashMap<String, &Column> = HashMap::new();
     for c in &table.columns {
-        if let Some(first) = seen.insert(c.name.as_str(), c.role) {
-            let detail = format!("{} and {}", first.as_str(), c.role.as_str());
+        if let Some(first) = seen.insert(c.name.to_lowercase(), c) {
+            let detail = if first.name == c.name {
+                format!("{} and {}", first.role.as_str(), c.role.as_str())
+            } else {
+                format!(
+                    "{} `{}` and {} `{}` differ only by case",
+                    first.role.as_str(),
+                    first.name,
+                    c.role.as_str(),
+                    c.name
+                )
+            };
             findings.push(RawFinding::new(
                 "MOD-DUPLICATE-COLUMN",
                 &table.name,

@@ -27,6 +27,7 @@ use crate::render::Templates;
 pub struct GenerateScdMergeParams {
     /// The dimension, as in a model's `dimensions[]` (natural_key, attributes with scd_type and optional source column).
     #[schemars(schema_with = "super::spec::dimension_ref_schema")]
+    #[serde(deserialize_with = "super::spec::dimension_or_normalized")]
     pub dimension: DimensionSpec,
     /// Staging table with the latest source rows, at most one per natural key.
     pub staging_table: String,
@@ -111,7 +112,8 @@ struct InsertContext<'a> {
     columns: Vec<String>,
     values: Vec<String>,
     history: Vec<String>,
-    natural_key: Vec<String>,
+    partition: Vec<String>,
+    order: Vec<String>,
     history_join: String,
     not_null: String,
     current_exists: String,
@@ -298,25 +300,25 @@ impl Load<'_> {
                 self.update(&key_eq, None, sets, self.diff(&type1))?,
             ));
         }
-        if !type3.is_empty() {
+        // One statement per Type 3 attribute: an attribute that did not change keeps its
+        // previous value even when another one of the row changed.
+        for p in &type3 {
             let mut sets = Vec::new();
-            for p in &type3 {
-                if let Some((prev, _)) = previous.iter().find(|(_, tracked)| tracked == &p.column) {
-                    sets.push(SetItem {
-                        column: prev.clone(),
-                        staging: None,
-                        expr: Some(format!("t.{}", p.column)),
-                    });
-                }
+            if let Some((prev, _)) = previous.iter().find(|(_, tracked)| tracked == &p.column) {
                 sets.push(SetItem {
-                    column: p.column.clone(),
-                    staging: Some(p.source.clone()),
-                    expr: None,
+                    column: prev.clone(),
+                    staging: None,
+                    expr: Some(format!("t.{}", p.column)),
                 });
             }
+            sets.push(SetItem {
+                column: p.column.clone(),
+                staging: Some(p.source.clone()),
+                expr: None,
+            });
             statements.push((
                 steps_text.type3_update.clone(),
-                self.update(&key_eq, None, sets, self.diff(&type3))?,
+                self.update(&key_eq, None, sets, self.diff(std::slice::from_ref(p)))?,
             ));
         }
 
@@ -338,7 +340,7 @@ impl Load<'_> {
                     None => SetItem {
                         column: valid_to.clone(),
                         staging: None,
-                        expr: Some(d.current_timestamp().to_string()),
+                        expr: Some(d.load_timestamp().to_string()),
                     },
                 },
                 SetItem {
@@ -361,11 +363,17 @@ impl Load<'_> {
                     ColumnRole::NaturalKey | ColumnRole::Attribute => {
                         format!("s.{}", d.quote_ident(c.source_name())?)
                     }
-                    ColumnRole::PreviousValue => format!("h.{quoted}"),
+                    ColumnRole::PreviousValue => {
+                        let i = previous
+                            .iter()
+                            .position(|(prev, _)| prev == &quoted)
+                            .unwrap_or_default();
+                        format!("h.dana_previous_{}", i + 1)
+                    }
                     ColumnRole::ValidFrom => match &self.effective {
                         Some(eff) => format!("s.{eff}"),
                         None => {
-                            format!("COALESCE(h.dana_last_valid_to, {})", d.current_timestamp())
+                            format!("COALESCE(h.dana_last_valid_to, {})", d.load_timestamp())
                         }
                     },
                     ColumnRole::ValidTo => d.max_timestamp_literal().to_string(),
@@ -375,15 +383,38 @@ impl Load<'_> {
                 columns.push(quoted);
                 values.push(value);
             }
-            let mut history = vec![format!("MAX({valid_to}) AS dana_last_valid_to")];
+            // The latest version of each member, picked by a window rather than MAX(): the
+            // previous-value columns can be of types without max() (boolean, json, uuid,
+            // bytea on PostgreSQL). Only dana-owned aliases leave the subquery, so no user
+            // column name can clash with them.
+            let valid_from = self
+                .quote_generated(ColumnRole::ValidFrom)?
+                .unwrap_or_default();
+            let surrogate = self
+                .quote_generated(ColumnRole::SurrogateKey)?
+                .unwrap_or_default();
+            let mut history: Vec<String> = nk
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("x.{} AS dana_key_{}", p.column, i + 1))
+                .collect();
+            history.push(format!("x.{valid_to} AS dana_last_valid_to"));
             history.extend(
                 previous
                     .iter()
-                    .map(|(prev, _)| format!("MAX({prev}) AS {prev}")),
+                    .enumerate()
+                    .map(|(i, (prev, _))| format!("x.{prev} AS dana_previous_{}", i + 1)),
             );
+            let partition: Vec<String> = nk.iter().map(|p| format!("x.{}", p.column)).collect();
+            let order = vec![
+                format!("x.{valid_to} DESC"),
+                format!("x.{valid_from} DESC"),
+                format!("x.{surrogate} DESC"),
+            ];
             let history_join = nk
                 .iter()
-                .map(|p| format!("h.{} = s.{}", p.column, p.source))
+                .enumerate()
+                .map(|(i, p)| format!("h.dana_key_{} = s.{}", i + 1, p.source))
                 .collect::<Vec<_>>()
                 .join(" AND ");
             let current_exists = nk
@@ -405,7 +436,8 @@ impl Load<'_> {
                     columns,
                     values,
                     history,
-                    natural_key: nk.iter().map(|p| p.column.clone()).collect(),
+                    partition,
+                    order,
                     history_join,
                     not_null: not_null.clone(),
                     current_exists,

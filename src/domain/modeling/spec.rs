@@ -238,6 +238,13 @@ pub struct PhysicalHints {
     /// Partition granularity (default day).
     #[serde(default)]
     pub partition_grain: TimeGrain,
+    /// First day (ISO date) of the partitions created with the table (PostgreSQL), with
+    /// `partition_to`; rows outside the window land in a DEFAULT partition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_from: Option<String>,
+    /// Day (ISO date, exclusive) the created partitions end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_to: Option<String>,
     /// Clustering columns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cluster_by: Vec<String>,
@@ -267,7 +274,7 @@ pub struct BusRow {
 pub fn model_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": "object",
-        "description": "The Kimball model, same shape as design_dimensional_model's `model` (name, schema, facts, dimensions, bus_matrix)"
+        "description": "The Kimball model: the same shape as design_dimensional_model's input (name, schema, facts, dimensions, bus_matrix), or the normalized `model` it returned, as-is"
     })
 }
 
@@ -275,6 +282,55 @@ pub fn model_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 pub fn dimension_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": "object",
-        "description": "One dimension, same shape as design_dimensional_model's `model.dimensions[]` (name, natural_key, attributes with scd_type and source, surrogate_key, unknown_member)"
+        "description": "One dimension, same shape as a model's `dimensions[]` (name, natural_key, attributes with scd_type and source, surrogate_key, unknown_member), or a dimension of design_dimensional_model's `model.tables[]` as-is"
     })
+}
+
+/// Reads a value with its path in errors (`facts[0].measures[1].type: …`).
+fn decode_with_path<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    value: serde_json::Value,
+) -> Result<T, E> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if path == "." || path.is_empty() {
+            E::custom(inner)
+        } else {
+            E::custom(format!("{path}: {inner}"))
+        }
+    })
+}
+
+/// A model as the agent writes it, or the normalized model `design_dimensional_model`
+/// returned (recognized by its `tables`), so that the documented chain works as-is.
+pub fn model_or_normalized<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<ModelSpec, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    if value.get("tables").is_some() {
+        let model: super::model::Model = decode_with_path(value)?;
+        Ok(model.to_spec())
+    } else {
+        decode_with_path(value)
+    }
+}
+
+/// A dimension as a model's `dimensions[]` entry, or a normalized dimension table from
+/// `design_dimensional_model`'s `model.tables[]` (recognized by its `columns`).
+pub fn dimension_or_normalized<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<DimensionSpec, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    if value.get("columns").is_some() {
+        let table: super::model::Table = decode_with_path(value)?;
+        if table.kind != super::model::TableKind::Dimension {
+            return Err(serde::de::Error::custom(format!(
+                "table `{}` is a fact, not a dimension",
+                table.name
+            )));
+        }
+        Ok(table.to_dimension_spec())
+    } else {
+        decode_with_path(value)
+    }
 }

@@ -236,7 +236,9 @@ async fn ddl_and_scd_tools_accept_aliases_and_reject_bad_input() {
         )
         .await;
     assert!(
-        err.contains("model.facts[0].measures[0].type") && err.contains("`money`"),
+        err.contains("model")
+            && err.contains("facts[0].measures[0].type")
+            && err.contains("`money`"),
         "{err}"
     );
     let err = h
@@ -318,4 +320,50 @@ async fn modeling_tools_stay_small_in_tools_list() {
         total < 16_000,
         "modeling tools take {total} bytes of tools/list"
     );
+}
+
+/// The documented chain over MCP: the normalized model `design_dimensional_model` returns
+/// goes as-is to `generate_ddl` (same DDL as from the spec), and each of its dimension
+/// tables as-is to `generate_scd_merge`.
+#[tokio::test]
+async fn design_output_feeds_generate_ddl_and_scd_merge_as_is() {
+    let h = Harness::new().await;
+    let design = h
+        .ok(
+            "design_dimensional_model",
+            json!({ "model": retail_json() }),
+        )
+        .await;
+    let normalized = design["model"].clone();
+    let from_design = h
+        .ok(
+            "generate_ddl",
+            json!({ "model": normalized, "dialect": "postgres" }),
+        )
+        .await;
+    let from_spec = h
+        .ok(
+            "generate_ddl",
+            json!({ "model": retail_json(), "dialect": "postgres" }),
+        )
+        .await;
+    assert_eq!(from_design["statements"], from_spec["statements"]);
+    let tables = normalized["tables"].as_array().cloned().unwrap_or_default();
+    let dims: Vec<&Value> = tables.iter().filter(|t| t["kind"] == "dimension").collect();
+    assert!(!dims.is_empty());
+    for dim in dims {
+        h.ok(
+            "generate_scd_merge",
+            json!({ "dimension": dim, "staging_table": "stg_x", "dialect": "duckdb" }),
+        )
+        .await;
+    }
+    let fact = tables.iter().find(|t| t["kind"] == "fact").cloned();
+    let err = h
+        .err(
+            "generate_scd_merge",
+            json!({ "dimension": fact, "staging_table": "stg_x", "dialect": "duckdb" }),
+        )
+        .await;
+    assert!(err.contains("dimension") && err.contains("fact"), "{err}");
 }

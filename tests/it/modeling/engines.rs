@@ -1,5 +1,6 @@
 //! Generated DDL and SCD loads executed on real engines: SQLite always, PostgreSQL and
-//! MariaDB when `DANA_TEST_POSTGRES_URL` / `DANA_TEST_MYSQL_URL` are set. SCD loads are
+//! MariaDB when `DANA_TEST_POSTGRES_URL` / `DANA_TEST_MYSQL_URL` are set, DuckDB through
+//! the PyPI package (`DANA_TEST_SQL_PYTHON`, see [`sql_python`]). SCD loads are
 //! tested by behaviour: history rows, current flags, dates, Type 1/3 overwrites, and a
 //! re-run that changes nothing.
 
@@ -18,6 +19,86 @@ enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
     MySql(MySqlPool),
+    DuckDb(PyRunner),
+}
+
+/// The Python interpreter with the PyPI `duckdb` and `sqlglot` packages: the one named by
+/// `DANA_TEST_SQL_PYTHON` (`.ci/run` sets it), else `python3` when it has them.
+pub fn sql_python() -> Option<String> {
+    if let Ok(python) = std::env::var("DANA_TEST_SQL_PYTHON")
+        && !python.trim().is_empty()
+    {
+        return Some(python);
+    }
+    static FOUND: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let ok = std::process::Command::new("python3")
+                .args(["-c", "import duckdb, sqlglot"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if !ok {
+                eprintln!(
+                    "DANA_TEST_SQL_PYTHON unset and python3 lacks duckdb/sqlglot: DuckDB and sqlglot checks skipped"
+                );
+            }
+            ok.then(|| "python3".to_string())
+        })
+        .clone()
+}
+
+/// One `sql_runner.py` process: DuckDB in memory and sqlglot, one JSON line per request.
+pub struct PyRunner {
+    io: tokio::sync::Mutex<(
+        tokio::process::ChildStdin,
+        tokio::io::BufReader<tokio::process::ChildStdout>,
+    )>,
+    _child: tokio::process::Child,
+}
+
+impl PyRunner {
+    pub fn start(python: &str) -> PyRunner {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/it/modeling/sql_runner.py"
+        );
+        let mut child = tokio::process::Command::new(python)
+            .arg(script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{python} {script}: {e}"));
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = tokio::io::BufReader::new(child.stdout.take().expect("stdout"));
+        PyRunner {
+            io: tokio::sync::Mutex::new((stdin, stdout)),
+            _child: child,
+        }
+    }
+
+    pub async fn request(&self, request: serde_json::Value) -> serde_json::Value {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+        let mut io = self.io.lock().await;
+        let mut line = request.to_string();
+        line.push('\n');
+        io.0.write_all(line.as_bytes()).await.expect("runner stdin");
+        io.0.flush().await.expect("runner flush");
+        let mut answer = String::new();
+        io.1.read_line(&mut answer).await.expect("runner stdout");
+        serde_json::from_str(&answer).unwrap_or_else(|e| panic!("runner answer {answer:?}: {e}"))
+    }
+
+    /// sqlglot's reading of `sql` in `dialect`: Ok(statement count) or its error.
+    pub async fn parse(&self, dialect: &str, sql: &str) -> Result<u64, String> {
+        let answer = self
+            .request(serde_json::json!({"parse": dialect, "sql": sql}))
+            .await;
+        match answer.get("error") {
+            Some(e) => Err(e.as_str().unwrap_or_default().to_string()),
+            None => Ok(answer["statements"].as_u64().unwrap_or_default()),
+        }
+    }
 }
 
 /// One engine with its own schema (an attached database on SQLite, a database on MariaDB).
@@ -29,7 +110,7 @@ pub struct Engine {
 
 impl Engine {
     pub async fn all(prefix: &str) -> Vec<Engine> {
-        let schema = unique_name(prefix);
+        let schema = unique_name(&format!("sql_{prefix}"));
         let mut engines = Vec::new();
         let sqlite = SqlitePoolOptions::new()
             .max_connections(1)
@@ -74,8 +155,19 @@ impl Engine {
             engine.exec(&format!("CREATE DATABASE {schema}")).await;
             engines.push(engine);
         }
-        let expected =
-            1 + usize::from(postgres_url().is_some()) + usize::from(mysql_url().is_some());
+        if let Some(python) = sql_python() {
+            let engine = Engine {
+                pool: Pool::DuckDb(PyRunner::start(&python)),
+                dialect: dialect::by_name("duckdb").expect("duckdb"),
+                schema: schema.clone(),
+            };
+            engine.exec(&format!("CREATE SCHEMA {schema}")).await;
+            engines.push(engine);
+        }
+        let expected = 1
+            + usize::from(postgres_url().is_some())
+            + usize::from(mysql_url().is_some())
+            + usize::from(sql_python().is_some());
         assert_eq!(
             engines.len(),
             expected,
@@ -90,6 +182,15 @@ impl Engine {
             Pool::Sqlite(p) => query.execute(p).await.map(|_| ()),
             Pool::Postgres(p) => query.execute(p).await.map(|_| ()),
             Pool::MySql(p) => query.execute(p).await.map(|_| ()),
+            Pool::DuckDb(r) => {
+                let answer = r.request(serde_json::json!({"sql": sql})).await;
+                match answer.get("error") {
+                    Some(e) => Err(sqlx::Error::Protocol(
+                        e.as_str().unwrap_or_default().to_string(),
+                    )),
+                    None => Ok(()),
+                }
+            }
         }
     }
 
@@ -140,6 +241,18 @@ impl Engine {
                         })
                         .collect()
                 }),
+            Pool::DuckDb(r) => {
+                let answer = r
+                    .request(serde_json::json!({"sql": sql, "fetch": true}))
+                    .await;
+                match answer.get("error") {
+                    Some(e) => Err(sqlx::Error::Protocol(
+                        e.as_str().unwrap_or_default().to_string(),
+                    )),
+                    None => Ok(serde_json::from_value(answer["rows"].clone())
+                        .unwrap_or_else(|e| panic!("duckdb rows: {e}"))),
+                }
+            }
         };
         result.unwrap_or_else(|e| panic!("{} rejected:\n{sql}\n{e}", self.dialect.name()))
     }
@@ -158,6 +271,26 @@ impl Engine {
             .expect("table name")
     }
 
+    /// Drops this engine's schema with everything in it and creates it again, empty.
+    pub async fn renew(&self) {
+        let schema = &self.schema;
+        match &self.pool {
+            Pool::Sqlite(_) => {
+                self.exec(&format!("DETACH DATABASE {schema}")).await;
+                self.exec(&format!("ATTACH DATABASE ':memory:' AS {schema}"))
+                    .await;
+            }
+            Pool::MySql(_) => {
+                self.exec(&format!("DROP DATABASE {schema}")).await;
+                self.exec(&format!("CREATE DATABASE {schema}")).await;
+            }
+            Pool::Postgres(_) | Pool::DuckDb(_) => {
+                self.exec(&format!("DROP SCHEMA {schema} CASCADE")).await;
+                self.exec(&format!("CREATE SCHEMA {schema}")).await;
+            }
+        }
+    }
+
     pub async fn cleanup(self) {
         match &self.pool {
             Pool::Sqlite(_) => {}
@@ -166,6 +299,10 @@ impl Engine {
                     .await
             }
             Pool::MySql(_) => self.exec(&format!("DROP DATABASE {}", self.schema)).await,
+            Pool::DuckDb(_) => {
+                self.exec(&format!("DROP SCHEMA {} CASCADE", self.schema))
+                    .await
+            }
         }
     }
 

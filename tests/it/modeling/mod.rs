@@ -6,8 +6,10 @@ mod design;
 pub mod engines;
 mod golden;
 mod hostile;
+mod keywords;
 mod parse;
 mod props;
+mod scd_check;
 
 use dana::dialect::{self, SqlDialect};
 use dana::domain::modeling::{

@@ -1,0 +1,430 @@
+//! SCD invariants checked on a real engine: a dimension is created, loaded from a first
+//! staging table, loaded from a second one where one member changes every attribute
+//! (including NULL to value and value to NULL), one stays, one is new and one is absent,
+//! then loaded again from the second (a re-run). After the loads: one current row per
+//! member, contiguous versions, one new version per Type 2 change, Type 1 overwritten in
+//! every version, Type 3 shifted only where the value changed, and a re-run that changes
+//! nothing. Values are compared in SQL with the dialect's null-safe test, so no value
+//! is read back as text except the version fingerprint.
+
+use dana::dialect::LogicalType;
+use dana::domain::modeling::{DimensionSpec, GenerateScdMergeParams, generate_scd_merge};
+
+use super::engines::Engine;
+use super::env;
+
+/// A literal of `t` on `engine`: `variant` 0 and 1 are two different values; keys use
+/// `key` 1..=4.
+pub fn literal(engine: &Engine, t: LogicalType, variant: usize) -> String {
+    let d = engine.dialect;
+    let pick = |a: &str, b: &str| if variant == 0 { a } else { b }.to_string();
+    match t {
+        LogicalType::String(_) | LogicalType::Text => d
+            .string_literal(if variant == 0 { "é" } else { "ü" })
+            .expect("literal"),
+        LogicalType::SmallInt | LogicalType::Integer | LogicalType::BigInt => pick("1", "2"),
+        LogicalType::Decimal(p, s) if p == s => pick("0.1", "0.2"),
+        LogicalType::Decimal(..) => pick("1", "2"),
+        LogicalType::Float => pick("1.5", "2.5"),
+        LogicalType::Boolean => d.boolean_literal(variant != 0).to_string(),
+        LogicalType::Date => d
+            .date_literal(if variant == 0 {
+                "2024-01-01"
+            } else {
+                "2024-06-30"
+            })
+            .expect("date"),
+        LogicalType::Time => pick("'10:00:00'", "'11:30:00'"),
+        LogicalType::Timestamp | LogicalType::TimestampTz => d
+            .timestamp_literal(if variant == 0 {
+                "2024-01-01 10:00:00"
+            } else {
+                "2024-06-30 11:30:00"
+            })
+            .expect("timestamp"),
+        LogicalType::Json => pick("'{\"a\": 1}'", "'{\"a\": 2}'"),
+        LogicalType::Binary => {
+            let hex = pick("01", "02");
+            match d.name() {
+                "postgres" => format!("decode('{hex}', 'hex')"),
+                "duckdb" => format!("unhex('{hex}')"),
+                _ => format!("X'{hex}'"),
+            }
+        }
+        LogicalType::Uuid => pick(
+            "'00000000-0000-0000-0000-00000000000a'",
+            "'00000000-0000-0000-0000-00000000000b'",
+        ),
+    }
+}
+
+/// A natural-key literal for member `key` (1..=4), never the unknown member's.
+pub fn key_literal(engine: &Engine, t: LogicalType, key: usize) -> String {
+    let d = engine.dialect;
+    match t {
+        LogicalType::Date => d.date_literal(&format!("2024-03-0{key}")).expect("date"),
+        LogicalType::Timestamp | LogicalType::TimestampTz => d
+            .timestamp_literal(&format!("2024-03-0{key} 00:00:00"))
+            .expect("timestamp"),
+        LogicalType::SmallInt | LogicalType::Integer | LogicalType::BigInt => key.to_string(),
+        LogicalType::Decimal(p, s) if p == s => format!("0.{key}"),
+        LogicalType::Decimal(..) => key.to_string(),
+        LogicalType::Float => format!("{key}.5"),
+        LogicalType::Uuid => format!("'00000000-0000-0000-0000-00000000000{key}'"),
+        LogicalType::Boolean => d.boolean_literal(key % 2 == 0).to_string(),
+        _ => d.string_literal(&key.to_string()).expect("literal"),
+    }
+}
+
+struct Attr {
+    column: String,
+    source: String,
+    scd: u8,
+    previous: Option<String>,
+}
+
+/// Runs the three loads and checks the invariants. `tag` keeps staging names unique in
+/// the schema.
+pub async fn check(
+    engine: &Engine,
+    dim: &DimensionSpec,
+    tag: &str,
+    effective: bool,
+) -> Result<(), String> {
+    let d = engine.dialect;
+    let q = |n: &str| d.quote_ident(n).map_err(|e| e.to_string());
+    let (books, templates) = env();
+    let stg_a = format!("stg_{tag}_a");
+    let stg_b = format!("stg_{tag}_b");
+    let default_scd = dim.scd_type.unwrap_or(1);
+    let mut attrs = Vec::new();
+    for a in &dim.attributes {
+        let scd = a.scd_type.unwrap_or(default_scd);
+        attrs.push(Attr {
+            column: q(&a.name)?,
+            source: q(a.source.as_deref().unwrap_or(&a.name))?,
+            scd,
+            previous: None,
+        });
+    }
+    let scd2 = attrs.iter().any(|a| a.scd == 2);
+    // The load's own reading of the dimension: generated column names.
+    let load = |staging: &str| {
+        generate_scd_merge(
+            &GenerateScdMergeParams {
+                dimension: dim.clone(),
+                staging_table: staging.to_string(),
+                dialect: None,
+                schema: Some(engine.schema.clone()),
+                staging_schema: None,
+                effective_from_column: effective.then(|| "dana_changed_at".to_string()),
+                project: None,
+            },
+            d,
+            &books,
+            &templates,
+        )
+        .map_err(|e| format!("generate_scd_merge refused an accepted dimension: {e}"))
+    };
+    let spec_model = dana::domain::modeling::ModelSpec {
+        name: "check".into(),
+        dimensions: vec![dim.clone()],
+        ..Default::default()
+    };
+    let (model, _) =
+        dana::domain::modeling::normalize(&spec_model, &books.naming).map_err(|e| e.to_string())?;
+    let table = &model.tables[0];
+    for c in table.columns_with(dana::domain::modeling::ColumnRole::PreviousValue) {
+        let tracked = q(c.tracks.as_deref().unwrap_or_default())?;
+        if let Some(a) = attrs.iter_mut().find(|a| a.column == tracked) {
+            a.previous = Some(q(&c.name)?);
+        }
+    }
+    let generated = |role| {
+        table
+            .columns_with(role)
+            .next()
+            .map(|c| q(&c.name))
+            .transpose()
+    };
+    use dana::domain::modeling::ColumnRole;
+    let sk = generated(ColumnRole::SurrogateKey)?.unwrap_or_default();
+    let valid_from = generated(ColumnRole::ValidFrom)?;
+    let valid_to = generated(ColumnRole::ValidTo)?;
+    let is_current = generated(ColumnRole::IsCurrent)?;
+
+    // Staging tables.
+    let mut cols = Vec::new();
+    let mut types = Vec::new();
+    for c in &dim.natural_key {
+        cols.push(q(&c.name)?);
+        types.push(c.logical_type);
+    }
+    for a in &dim.attributes {
+        types.push(a.logical_type);
+    }
+    let nk_count = dim.natural_key.len();
+    for a in &attrs {
+        cols.push(a.source.clone());
+    }
+    if effective {
+        cols.push("dana_changed_at".into());
+        types.push(LogicalType::TimestampTz);
+    }
+    for staging in [&stg_a, &stg_b] {
+        let defs: Vec<String> = cols
+            .iter()
+            .zip(&types)
+            .map(|(c, t)| format!("{c} {}", d.physical_type(t).sql))
+            .collect();
+        engine
+            .try_exec(&format!(
+                "CREATE TABLE {} ({})",
+                engine.table(staging),
+                defs.join(", ")
+            ))
+            .await
+            .map_err(|e| format!("staging: {e}"))?;
+    }
+    // Attribute values: (A, B) of member 1 for attribute j.
+    let value = |j: usize, t: LogicalType, nullable: bool, second: bool| -> String {
+        match (nullable, j % 2, second) {
+            (true, 0, false) | (true, 1, true) => literal(engine, t, 0),
+            (true, _, _) => "NULL".into(),
+            (false, _, false) => literal(engine, t, 0),
+            (false, _, true) => literal(engine, t, 1),
+        }
+    };
+    let row = |key: usize, second: bool, changed: bool| -> String {
+        let mut v: Vec<String> = dim
+            .natural_key
+            .iter()
+            .map(|c| key_literal(engine, c.logical_type, key))
+            .collect();
+        for (j, a) in dim.attributes.iter().enumerate() {
+            v.push(value(j, a.logical_type, a.nullable, second && changed));
+        }
+        if effective {
+            v.push(
+                d.timestamp_literal(if second {
+                    "2024-02-01 00:00:00"
+                } else {
+                    "2024-01-01 00:00:00"
+                })
+                .expect("timestamp"),
+            );
+        }
+        v.join(", ")
+    };
+    let insert = |staging: &str, rows: Vec<String>| {
+        rows.into_iter()
+            .map(|r| format!("INSERT INTO {} VALUES ({r})", engine.table(staging)))
+            .collect::<Vec<_>>()
+    };
+    let mut staged = insert(
+        &stg_a,
+        vec![
+            row(1, false, true),
+            row(2, false, false),
+            row(4, false, false),
+        ],
+    );
+    staged.extend(insert(
+        &stg_b,
+        vec![row(1, true, true), row(2, true, false), row(3, true, false)],
+    ));
+    for sql in staged {
+        engine
+            .try_exec(&sql)
+            .await
+            .map_err(|e| format!("staging insert {sql}: {e}"))?;
+    }
+
+    let run = |staging: String| async move {
+        for s in load(&staging)?.statements {
+            engine
+                .try_exec(&s.sql)
+                .await
+                .map_err(|e| format!("{} rejected the load:\n{}\n{e}", d.name(), s.sql))?;
+        }
+        Ok::<(), String>(())
+    };
+    run(stg_a.clone()).await?;
+    run(stg_b.clone()).await?;
+
+    let target = engine.table(&dim.name);
+    let nk: Vec<String> = cols[..nk_count].to_vec();
+    let key_match = |a: &str, b: &str| {
+        nk.iter()
+            .map(|c| format!("{a}.{c} = {b}.{c}"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let staged_key = format!(
+        "(EXISTS (SELECT 1 FROM {} AS a WHERE {}) OR EXISTS (SELECT 1 FROM {} AS b WHERE {}))",
+        engine.table(&stg_a),
+        key_match("t", "a"),
+        engine.table(&stg_b),
+        key_match("t", "b")
+    );
+    let ne = |a: &str, b: &str| d.null_safe_ne(a, b);
+    let any_ne = |left: &str, right: &str, which: &dyn Fn(&Attr) -> bool| -> String {
+        let parts: Vec<String> = attrs
+            .iter()
+            .filter(|a| which(a))
+            .map(|a| {
+                ne(
+                    &format!("{left}.{}", a.column),
+                    &format!("{right}.{}", a.source),
+                )
+            })
+            .collect();
+        if parts.is_empty() {
+            "1 = 0".into()
+        } else {
+            format!("({})", parts.join(" OR "))
+        }
+    };
+    let truth = d.boolean_literal(true);
+    let falsity = d.boolean_literal(false);
+    let count = |sql: String| async move {
+        let rows = engine.texts(&sql).await;
+        rows.first()
+            .and_then(|r| r.first().cloned().flatten())
+            .unwrap_or_default()
+            .parse::<i64>()
+            .unwrap_or(-1)
+    };
+    let expect = |what: &str, got: i64, want: i64| {
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("{}: {what}: got {got}, expected {want}", d.name()))
+        }
+    };
+    let n = |expr: &str| engine.text(expr);
+    let checks = || async {
+        let rows = count(format!(
+            "SELECT {} FROM {target} AS t WHERE {staged_key}",
+            n("COUNT(*)")
+        ))
+        .await;
+        let changed_versions = i64::from(scd2);
+        expect("rows of the four members", rows, 4 + changed_versions)?;
+        if let (true, Some(cur), Some(from), Some(to)) = (scd2, &is_current, &valid_from, &valid_to)
+        {
+            let bad = count(format!(
+                "SELECT {} FROM {} AS b WHERE (SELECT COUNT(*) FROM {target} AS t WHERE {} AND t.{cur} = {truth}) <> 1",
+                n("COUNT(*)"),
+                engine.table(&stg_b),
+                key_match("t", "b")
+            ))
+            .await;
+            expect(
+                "members of the last load without exactly one current row",
+                bad,
+                0,
+            )?;
+            let bad = count(format!(
+                "SELECT {} FROM {target} AS t WHERE {staged_key} AND t.{cur} = {falsity} AND NOT EXISTS (SELECT 1 FROM {target} AS m WHERE {} AND m.{from} = t.{to})",
+                n("COUNT(*)"),
+                key_match("m", "t")
+            ))
+            .await;
+            expect(
+                "closed versions not followed by a version starting when they end",
+                bad,
+                0,
+            )?;
+            let bad = count(format!(
+                "SELECT {} FROM {target} AS t WHERE {staged_key} AND (t.{from} > t.{to} OR (t.{cur} = {truth} AND t.{to} <> {}))",
+                n("COUNT(*)"),
+                d.max_timestamp_literal()
+            ))
+            .await;
+            expect(
+                "versions ending before they start, or current ones not open",
+                bad,
+                0,
+            )?;
+            let bad = count(format!(
+                "SELECT {} FROM {target} AS t JOIN {} AS a ON {} WHERE t.{cur} = {falsity} AND {}",
+                n("COUNT(*)"),
+                engine.table(&stg_a),
+                key_match("t", "a"),
+                any_ne("t", "a", &|a| a.scd == 2)
+            ))
+            .await;
+            expect(
+                "closed versions without the first load's Type 2 values",
+                bad,
+                0,
+            )?;
+        }
+        let current = match &is_current {
+            Some(cur) if scd2 => format!("t.{cur} = {truth}"),
+            _ => "1 = 1".into(),
+        };
+        let bad = count(format!(
+            "SELECT {} FROM {target} AS t JOIN {} AS b ON {} WHERE {current} AND {}",
+            n("COUNT(*)"),
+            engine.table(&stg_b),
+            key_match("t", "b"),
+            any_ne("t", "b", &|_| true)
+        ))
+        .await;
+        expect("current rows without the last load's values", bad, 0)?;
+        let bad = count(format!(
+            "SELECT {} FROM {target} AS t JOIN {} AS b ON {} WHERE {}",
+            n("COUNT(*)"),
+            engine.table(&stg_b),
+            key_match("t", "b"),
+            any_ne("t", "b", &|a| a.scd == 1)
+        ))
+        .await;
+        expect(
+            "versions whose Type 1 attributes were not overwritten",
+            bad,
+            0,
+        )?;
+        for a in &attrs {
+            let Some(prev) = &a.previous else { continue };
+            let changed = ne(&format!("a.{}", a.source), &format!("b.{}", a.source));
+            let bad = count(format!(
+                "SELECT {} FROM {target} AS t JOIN {} AS a ON {} JOIN {} AS b ON {} WHERE {current} AND (({changed} AND {}) OR (NOT ({changed}) AND t.{prev} IS NOT NULL))",
+                n("COUNT(*)"),
+                engine.table(&stg_a),
+                key_match("t", "a"),
+                engine.table(&stg_b),
+                key_match("t", "b"),
+                ne(&format!("t.{prev}"), &format!("a.{}", a.source)),
+            ))
+            .await;
+            expect(
+                &format!("rows where Type 3 {} did not shift exactly once", a.column),
+                bad,
+                0,
+            )?;
+        }
+        Ok::<(), String>(())
+    };
+    checks().await?;
+    let fingerprint = format!(
+        "SELECT {}{} FROM {target} AS t WHERE {staged_key} ORDER BY t.{sk}",
+        n(&format!("t.{sk}")),
+        match (&valid_from, &valid_to) {
+            (Some(f), Some(t)) => format!(", {}, {}", n(&format!("t.{f}")), n(&format!("t.{t}"))),
+            _ => String::new(),
+        }
+    );
+    let before = engine.texts(&fingerprint).await;
+    run(stg_b.clone()).await?;
+    let after = engine.texts(&fingerprint).await;
+    if before != after {
+        return Err(format!(
+            "{}: re-running the last load changed versions: {before:?} -> {after:?}",
+            d.name()
+        ));
+    }
+    checks().await
+}
