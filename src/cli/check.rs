@@ -1,6 +1,7 @@
 //! `dana check DATASOURCE FILE`: run quality checks from a YAML/JSON file (`checks:` from
-//! generate_quality_checks and/or `tables:` specs). Exit code 0 when every check passes,
-//! 1 when one fails (or errors), 2 on bad input (unreadable file, unknown datasource).
+//! generate_quality_checks and/or `tables:` specs). Exit code 0 when no check fails,
+//! 1 when one fails (or errors; a check the engine cannot express is reported as
+//! unsupported, not a failure), 2 on bad input (unreadable file, unknown datasource).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -6,13 +6,15 @@
 //!   the startup packet) and a `statement_timeout`.
 //! - MySQL/MariaDB: every session runs `SET SESSION TRANSACTION READ ONLY` and a
 //!   statement time limit (`max_statement_time` on MariaDB, `max_execution_time` on MySQL).
-//! - SQLite: the file is opened `mode=ro` with `PRAGMA query_only = ON`.
+//! - SQLite: the file is opened `mode=ro` with `PRAGMA query_only = ON` (and a `REGEXP`
+//!   function registered for pattern checks).
 //!
 //! On top of that only one statement that parses as a query (or an EXPLAIN of one) is
 //! accepted, results stop at the row cap, and a client-side deadline backs the server's
 //! timeout. The agent passes names, never URLs; a URL (and its password) never appears in
 //! a result, an error or a log line: every database message is redacted here.
 
+mod decode;
 pub mod introspect;
 
 use std::collections::{BTreeMap, HashMap};
@@ -496,6 +498,8 @@ impl Datasource {
                     .read_only(true)
                     .create_if_missing(false)
                     .pragma("query_only", "ON")
+                    // `x REGEXP 'p'` for pattern checks (Rust `regex` syntax).
+                    .with_regexp()
                     .busy_timeout(Duration::from_millis(timeout_ms.min(5_000)));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections)
@@ -730,7 +734,7 @@ macro_rules! decoder {
     };
 }
 
-decoder!(decode_pg, PgRow, |_, _| None);
+decoder!(decode_pg, PgRow, decode::pg_numeric);
 decoder!(decode_sqlite, SqliteRow, |row, i| {
     row.try_get::<Option<Vec<u8>>, _>(i).ok().map(|v| {
         v.map_or(Cell::Null, |b| {
@@ -739,6 +743,9 @@ decoder!(decode_sqlite, SqliteRow, |row, i| {
     })
 });
 decoder!(decode_mysql, MySqlRow, |row, i| {
+    if let Some(cell) = decode::mysql_unsigned(row, i) {
+        return Some(cell);
+    }
     // DECIMAL and friends travel as text in the binary protocol.
     row.try_get_unchecked::<Option<String>, _>(i)
         .ok()

@@ -127,6 +127,22 @@ pub struct SuggestSettings {
     pub freshness_hours: u32,
     /// Volume floor suggested, in percent of the rows seen.
     pub volume_floor_pct: u32,
+    /// Suggested ranges widen the observed bounds by this share of their span, in percent.
+    #[serde(default = "default_range_tolerance_pct")]
+    pub range_tolerance_pct: f64,
+    /// Newest row older than this many hours: the data is stale (an anomaly), and no
+    /// freshness check is suggested; between `freshness_hours` and this, the suggested
+    /// SLA covers the observed age with a margin.
+    #[serde(default = "default_stale_after_hours")]
+    pub stale_after_hours: u32,
+}
+
+fn default_range_tolerance_pct() -> f64 {
+    10.0
+}
+
+fn default_stale_after_hours() -> u32 {
+    168
 }
 
 /// An anomaly kind.

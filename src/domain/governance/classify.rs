@@ -438,6 +438,43 @@ pub fn classify(
     })
 }
 
+/// Whether values of `column` must be masked wherever they would be shown (profiles,
+/// failing keys): a detector's name pattern matches the column name (and none of its
+/// exclusions), or, for detectors that trust values alone, at least `min_value_ratio` of
+/// the given non-empty values pass its value check, however few values there are.
+pub fn looks_personal(
+    book: &GovernanceBook,
+    column: &str,
+    values: &[&str],
+    today: chrono::NaiveDate,
+) -> Result<bool> {
+    let detectors = compile(book)?;
+    let lname = column.to_lowercase();
+    let values: Vec<&str> = values
+        .iter()
+        .copied()
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    for c in &detectors {
+        if c.names.iter().any(|r| r.is_match(&lname))
+            && !c.excludes.iter().any(|r| r.is_match(&lname))
+        {
+            return Ok(true);
+        }
+        let d = c.detector;
+        if d.values_alone && d.value_check != ValueCheck::None && !values.is_empty() {
+            let hits = values
+                .iter()
+                .filter(|v| value_matches(d.value_check, v, today))
+                .count();
+            if hits as f64 / values.len() as f64 >= book.classification.min_value_ratio {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
 fn deletion_hints(table: &TableSchema, pii: &[String], lineage: &Lineage) -> DeletionHints {
     let keys = table.key_columns();
     let subject_keys = if keys.is_empty() { pii.to_vec() } else { keys };

@@ -50,6 +50,9 @@ pub struct CheckParams {
     /// `count` or `sum` (reconciliation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measure: Option<Measure>,
+    /// One read-only SELECT returning one row with a numeric column `observed` (custom_sql).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
 }
 
 /// Pass range of the observed number (inclusive).
@@ -459,7 +462,75 @@ pub fn from_spec(
         check.sample_columns.clear();
         push(check, &mut out);
     }
+    for (i, c) in spec.custom_checks.iter().enumerate() {
+        let field = format!("table.custom_checks[{i}]");
+        let name = c.name.trim();
+        if name.is_empty() || !name.chars().all(|ch| ch.is_alphanumeric() || ch == '_') {
+            return Err(Error::invalid(format!(
+                "{field}.name: give a short name of letters, digits and `_`, got `{}`",
+                c.name
+            )));
+        }
+        if c.min.is_none() && c.max.is_none() {
+            return Err(Error::invalid(format!(
+                "{field}: give `min`, `max` or both (the passing range of `observed`)"
+            )));
+        }
+        if let (Some(a), Some(b)) = (c.min, c.max)
+            && a > b
+        {
+            return Err(Error::invalid(format!(
+                "{field}: min `{a}` is above max `{b}`"
+            )));
+        }
+        if c.sql.trim().is_empty() {
+            return Err(Error::invalid(format!(
+                "{field}.sql: give one SELECT returning a column `observed`"
+            )));
+        }
+        let mut check = QualityCheck::new(kind(book, "DQ-CUSTOM-SQL")?, spec, Vec::new(), origin);
+        check.id = format!("DQ-CUSTOM-SQL:{}.{name}", spec.name);
+        check.params.sql = Some(c.sql.clone());
+        check.threshold = Threshold {
+            min: c.min,
+            max: c.max,
+        };
+        if let Some(severity) = &c.severity {
+            check.severity = severity.clone();
+        }
+        check.description = c.description.clone().unwrap_or_else(|| {
+            format!(
+                "custom query `{name}` returns {}",
+                check.threshold.describe()
+            )
+        });
+        check.sample_columns.clear();
+        push(check, &mut out);
+    }
     Ok(out)
+}
+
+/// The user's SQL of a custom check, validated as exactly one read-only SELECT in
+/// `dialect` (no data-modifying CTE, INTO or locking clause), without a final `;`.
+pub fn custom_sql(dialect: &dyn SqlDialect, check: &QualityCheck) -> Result<String> {
+    let sql = check.params.sql.as_deref().unwrap_or_default().trim();
+    let sql = sql.trim_end_matches(';').trim();
+    if sql.is_empty() {
+        return Err(Error::invalid(format!(
+            "check `{}`: params.sql: give one SELECT returning a column `observed`",
+            check.id
+        )));
+    }
+    crate::domain::sql_review::single_select(sql, dialect.name()).map_err(|e| {
+        Error::invalid(format!(
+            "check `{}`: params.sql: {}",
+            check.id,
+            e.to_string()
+                .trim_start_matches("invalid input: ")
+                .replace("sql: EXPLAIN accepts", "a custom check accepts")
+        ))
+    })?;
+    Ok(sql.to_string())
 }
 
 fn unique_check(
@@ -571,6 +642,7 @@ pub fn render(
                 .map(|v| dialect.string_literal(v))
                 .collect::<Result<_>>()?;
             ctx.insert("values".into(), json!(literals));
+            ctx.insert("compared".into(), json!(binary_text(dialect, &need_col()?)));
         }
         "range" => {
             need_col()?;
@@ -586,7 +658,13 @@ pub fn render(
         "pattern" => {
             let c = need_col()?;
             let pattern = check.params.pattern.as_deref().unwrap_or_default();
-            match dialect.regex_match(&c, pattern)? {
+            regex::Regex::new(pattern).map_err(|e| {
+                Error::invalid(format!(
+                    "check `{}`: params.pattern is not a valid regular expression: {e}",
+                    check.id
+                ))
+            })?;
+            match regex_match(dialect, &c, pattern)? {
                 Some(matches) => {
                     ctx.insert("matches".into(), json!(matches));
                 }
@@ -643,6 +721,11 @@ pub fn render(
         }
         "distribution" => {
             need_col()?;
+        }
+        "custom_sql" => {
+            ctx.insert("sql".into(), json!(custom_sql(dialect, check)?));
+            ctx.insert("min".into(), json!(check.threshold.min.map(number)));
+            ctx.insert("max".into(), json!(check.threshold.max.map(number)));
         }
         "reconciliation" => {
             let other = check.params.ref_table.as_deref().unwrap_or_default();
@@ -769,6 +852,34 @@ pub fn render(
         }
     };
     Ok(Ok(sql))
+}
+
+/// `col` compared byte for byte: MySQL/MariaDB compare text under the column's
+/// collation (`_ci`: `USA` = `usa`; PAD SPACE: `usa` = `usa `), so the value is converted
+/// to utf8mb4 (the connection's character set, that of the literals) and cast to binary.
+/// PostgreSQL and SQLite compare text exactly already.
+fn binary_text(dialect: &dyn SqlDialect, col: &str) -> String {
+    if dialect.name() == "mysql" {
+        format!("CAST(CONVERT({col} USING utf8mb4) AS BINARY)")
+    } else {
+        col.to_string()
+    }
+}
+
+/// A case-sensitive regular-expression match of `col`, `None` when the engine has none.
+/// MySQL/MariaDB `REGEXP` follows the column's collation (case-insensitive under `_ci`):
+/// the pattern starts with `(?-i)`, which PCRE (MariaDB) and ICU (MySQL 8) read as
+/// "case-sensitive from here" (a pattern's own `(?i)` still wins). SQLite has `REGEXP`
+/// once a function backs it: dana's datasources register one (Rust `regex` syntax).
+pub fn regex_match(dialect: &dyn SqlDialect, col: &str, pattern: &str) -> Result<Option<String>> {
+    match dialect.name() {
+        "mysql" => dialect.regex_match(col, &format!("(?-i){pattern}")),
+        "sqlite" => Ok(Some(format!(
+            "{col} REGEXP {}",
+            dialect.string_literal(pattern)?
+        ))),
+        _ => dialect.regex_match(col, pattern),
+    }
 }
 
 /// Renders each check's standalone SQL for `dialect` into `check.sql` (or

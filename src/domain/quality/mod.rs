@@ -17,8 +17,8 @@ pub use checks::{CheckOrigin, CheckParams, QualityCheck, Threshold};
 pub use profile::{ColumnProfile, DatasourceProfile, ProfileDatasourceParams, TableProfile};
 pub use run::{CheckResult, QualityRun, RunQualityChecksParams, Status};
 pub use spec::{
-    ColumnSpec, ForeignKeySpec, FreshnessSpec, Measure, ReconciliationSpec, TableSpec, TypeFamily,
-    VolumeSpec,
+    ColumnSpec, CustomCheckSpec, ForeignKeySpec, FreshnessSpec, Measure, ReconciliationSpec,
+    TableSpec, TypeFamily, VolumeSpec,
 };
 
 use crate::App;
@@ -58,7 +58,7 @@ pub struct GenerateQualityChecksParams {
     /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml, else postgres.
     #[serde(default)]
     pub dialect: Option<String>,
-    /// Exports besides the checks and their SQL: `dbt` (schema.yml and its generic tests), `odcs` (a contract's quality section). Default: none.
+    /// Exports besides the checks and their SQL: `dbt` (schema.yml: `sources:` for a live table, else `models:`; generic and singular tests), `odcs` (a contract's quality section). Default: none.
     #[serde(default)]
     pub formats: Vec<ExportFormat>,
     /// Project id: record the result in this project.
@@ -92,6 +92,9 @@ pub struct QualityChecks {
     /// dbt generic tests the schema.yml uses, to save as tests/generic/dana_tests.sql (with `formats: ["dbt"]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dbt_generic_tests: Option<String>,
+    /// dbt singular tests of the custom checks: file path in the dbt project -> SQL (with `formats: ["dbt"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dbt_singular_tests: Option<std::collections::BTreeMap<String, String>>,
     /// The `quality` section of an ODCS v3 contract (with `formats: ["odcs"]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub odcs_quality: Option<String>,
@@ -149,7 +152,22 @@ pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<Quali
         table: spec.name.clone(),
         dialect: dialect.name().to_string(),
         dbt_schema_yml: dbt
-            .then(|| outputs::dbt_schema(app, book, dialect, &spec, &checks, origin))
+            .then(|| {
+                // A live table (profiled, or naming its schema) is a dbt source: dbt reads
+                // it as is. A hand-written spec without a schema is a model dbt builds.
+                let target = match &spec.schema {
+                    Some(schema) => outputs::DbtTarget::Source {
+                        name: schema.clone(),
+                        schema: Some(schema.clone()),
+                    },
+                    None if params.profile.is_some() => outputs::DbtTarget::Source {
+                        name: "dana".to_string(),
+                        schema: None,
+                    },
+                    None => outputs::DbtTarget::Model,
+                };
+                outputs::dbt_schema(app, book, dialect, &spec, &checks, origin, &target)
+            })
             .transpose()?,
         dbt_generic_tests: dbt
             .then(|| {
@@ -157,6 +175,12 @@ pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<Quali
                     .render("checks/dbt_generic_tests.sql.j2", serde_json::json!({}))
             })
             .transpose()?,
+        dbt_singular_tests: if dbt {
+            Some(outputs::dbt_singular_tests(app, book, dialect, &checks)?)
+                .filter(|t| !t.is_empty())
+        } else {
+            None
+        },
         odcs_quality: odcs
             .then(|| outputs::odcs_quality(app, book, dialect, &spec, &checks))
             .transpose()?,

@@ -39,7 +39,23 @@ fn yaml(value: &Value) -> Result<String> {
     serde_norway::to_string(value).map_err(|e| Error::invalid(format!("cannot write YAML: {e}")))
 }
 
-/// dbt `schema.yml` for the table's model.
+/// Where the checked table lives for dbt: a model dbt builds (`models:`, referenced with
+/// `ref()`), or a table dbt only reads (`sources:`, referenced with `source()`).
+#[derive(Debug, Clone)]
+pub enum DbtTarget {
+    /// A dbt model.
+    Model,
+    /// A dbt source: its name and the database schema it stands for.
+    Source {
+        /// Source name.
+        name: String,
+        /// Database schema (dbt defaults it to the source name).
+        schema: Option<String>,
+    },
+}
+
+/// dbt `schema.yml` for the table, as a model or a source; generic-test arguments are
+/// nested under `arguments:` (dbt >= 1.10).
 pub fn dbt_schema(
     app: &App,
     book: &QualityBook,
@@ -47,7 +63,10 @@ pub fn dbt_schema(
     spec: &TableSpec,
     checks: &[QualityCheck],
     origin: &str,
+    target: &DbtTarget,
 ) -> Result<String> {
+    let args = |a: Value| json!({ "arguments": a });
+    let mut referenced: Vec<String> = Vec::new();
     let mut column_tests: Vec<(String, Vec<Value>)> = spec
         .columns
         .iter()
@@ -77,10 +96,12 @@ pub fn dbt_schema(
         };
         let column = check.columns.first().cloned().unwrap_or_default();
         match test {
+            // Written as a singular test of its own (see `dbt_singular_tests`).
+            "singular" => {}
             "not_null" | "unique" => add_column_test(&column, json!(test)),
             "accepted_values" => add_column_test(
                 &column,
-                json!({"accepted_values": {"values": check.params.values.clone().unwrap_or_default()}}),
+                json!({"accepted_values": args(json!({"values": check.params.values.clone().unwrap_or_default()}))}),
             ),
             "relationships" => {
                 let refs = check.params.ref_columns.clone().unwrap_or_default();
@@ -89,21 +110,30 @@ pub fn dbt_schema(
                     continue;
                 }
                 let to = check.params.ref_table.clone().unwrap_or_default();
+                let to_expr = match target {
+                    DbtTarget::Model => format!("ref('{to}')"),
+                    DbtTarget::Source { name, .. } => {
+                        if to != spec.name && !referenced.contains(&to) {
+                            referenced.push(to.clone());
+                        }
+                        format!("source('{name}', '{to}')")
+                    }
+                };
                 add_column_test(
                     &column,
-                    json!({"relationships": {"to": format!("ref('{to}')"), "field": refs[0]}}),
+                    json!({"relationships": args(json!({"to": to_expr, "field": refs[0]}))}),
                 );
             }
             "dana_expect" => {
                 let predicate = sql.predicate.unwrap_or_default();
                 add_column_test(
                     &column,
-                    json!({"dana_expect": {"condition": format!("NOT ({predicate})")}}),
+                    json!({"dana_expect": args(json!({"condition": format!("NOT ({predicate})")}))}),
                 );
             }
             "dana_max_share" => add_column_test(
                 &column,
-                json!({"dana_max_share": {"max_pct": check.threshold.max.unwrap_or(100.0)}}),
+                json!({"dana_max_share": args(json!({"max_pct": check.threshold.max.unwrap_or(100.0)}))}),
             ),
             "dana_unique_combination" => {
                 let cols: Vec<String> = check
@@ -111,21 +141,22 @@ pub fn dbt_schema(
                     .iter()
                     .map(|c| dialect.quote_ident(c))
                     .collect::<Result<_>>()?;
-                model_tests.push(json!({"dana_unique_combination": {"combination": cols}}));
+                model_tests
+                    .push(json!({"dana_unique_combination": args(json!({"combination": cols}))}));
             }
             "dana_metric" => {
-                let mut args = Map::new();
-                args.insert(
+                let mut metric = Map::new();
+                metric.insert(
                     "expression".into(),
                     json!(sql.expression.unwrap_or_default()),
                 );
                 if let Some(min) = check.threshold.min {
-                    args.insert("min_value".into(), json!(min));
+                    metric.insert("min_value".into(), json!(min));
                 }
                 if let Some(max) = check.threshold.max {
-                    args.insert("max_value".into(), json!(max));
+                    metric.insert("max_value".into(), json!(max));
                 }
-                model_tests.push(json!({ "dana_metric": args }));
+                model_tests.push(json!({ "dana_metric": args(Value::Object(metric)) }));
             }
             other => skipped.push(format!(
                 "{} (unknown dbt test `{other}` in the playbook)",
@@ -153,11 +184,75 @@ pub fn dbt_schema(
         model.insert("data_tests".into(), Value::Array(model_tests));
     }
     model.insert("columns".into(), Value::Array(columns));
-    let body = yaml(&json!({"version": 2, "models": [Value::Object(model)]}))?;
+    let body = match target {
+        DbtTarget::Model => yaml(&json!({"version": 2, "models": [Value::Object(model)]}))?,
+        DbtTarget::Source { name, schema } => {
+            // Tables the relationships point at are declared too, so `source()` resolves.
+            let mut tables = vec![Value::Object(model)];
+            tables.extend(referenced.iter().map(|t| json!({"name": t})));
+            let mut source = Map::new();
+            source.insert("name".into(), json!(name));
+            if let Some(schema) = schema {
+                source.insert("schema".into(), json!(schema));
+            }
+            source.insert("tables".into(), Value::Array(tables));
+            yaml(&json!({"version": 2, "sources": [Value::Object(source)]}))?
+        }
+    };
     app.templates.render(
         "checks/dbt_schema.j2",
         json!({"table": spec.name, "origin": origin, "skipped": skipped, "body": body}),
     )
+}
+
+/// dbt singular tests (file path under the dbt project -> SQL returning the failing
+/// row) for the custom checks: the user's SELECT, failing when `observed` is out of range.
+pub fn dbt_singular_tests(
+    app: &App,
+    book: &QualityBook,
+    dialect: &dyn SqlDialect,
+    checks: &[QualityCheck],
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for check in checks {
+        if book.kind(&check.kind).and_then(|k| k.dbt.as_deref()) != Some("singular") {
+            continue;
+        }
+        let sql = checks::custom_sql(dialect, check)?;
+        let number = |v: f64| {
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                format!("{}", v as i64)
+            } else {
+                format!("{v}")
+            }
+        };
+        let body = app.templates.render(
+            "checks/custom_sql.sql.j2",
+            json!({"part": "singular", "sql": sql, "min": check.threshold.min.map(number), "max": check.threshold.max.map(number)}),
+        )?;
+        let file: String = check
+            .id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        out.insert(
+            format!("tests/{file}.sql"),
+            format!(
+                "-- {}: {} (observed {}). Generated by dana.\n{}\n",
+                check.id,
+                check.description,
+                check.threshold.describe(),
+                body.trim()
+            ),
+        );
+    }
+    Ok(out)
 }
 
 /// ODCS v3 `quality` rules (type `sql`), with dimension, severity and the pass bounds.

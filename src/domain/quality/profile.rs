@@ -24,6 +24,7 @@ use serde_json::json;
 
 use super::Progress;
 use super::checks::{self, CheckOrigin, QualityCheck};
+use super::run::MASK;
 use super::spec::{FreshnessSpec, TableSpec, TypeFamily, VolumeSpec};
 use crate::App;
 use crate::dialect::{LogicalType, TableName};
@@ -96,6 +97,10 @@ pub struct ColumnProfile {
     /// Rows with a timestamp after now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub future_count: Option<u64>,
+    /// Personal data (declared, or classified from the name and sampled values): `min`,
+    /// `max` and top values show `***`, and `all_values` is left out.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub pii: bool,
     /// Most frequent values (low-cardinality columns only).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub top_values: Vec<TopValue>,
@@ -375,6 +380,13 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         sample_method = "row_sample";
     }
     let n = sample.len() as u64;
+    let pii = pii_columns(app, &spec, &sample)?;
+    // Above the exact-distinct threshold, key-like columns still get an exact test.
+    let exact_repeats = if exact {
+        HashMap::new()
+    } else {
+        key_repeats(app, ds, &spec, &table, &sample, &plans).await?
+    };
     let settings = &book.profile;
     let mut columns = Vec::new();
     let mut anomalies = Vec::new();
@@ -421,6 +433,10 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             };
             (Some(est.round() as u64), true)
         };
+        let (distinct_count, distinct_estimated) = match exact_repeats.get(&i) {
+            Some(extra) => (Some(nonnull.saturating_sub(*extra)), false),
+            None => (distinct_count, distinct_estimated),
+        };
         let low_card = distinct_count.is_some_and(|d| d <= settings.low_cardinality_max_distinct);
         let mut top: Vec<(Option<String>, u64)> = counts.clone().into_iter().collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -451,7 +467,7 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             (text("min"), text("max"), uint("minlen"), uint("maxlen"));
         let mut mean = get(&format!("c{i}_mean")).as_f64();
         let mut estimated: Vec<String> = Vec::new();
-        if !exact {
+        if distinct_estimated {
             estimated.push("distinct_count".to_string());
         }
         // Above `exact_stats_max_rows` (opt-in): what the scan left to the sample.
@@ -507,8 +523,21 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             }
             None => uint("future"),
         };
+        // PII: the column's values never leave the database through a profile.
+        let personal = pii.contains(&col.name);
+        let (mut top_values, mut all_values) = (top_values, all_values);
+        if personal {
+            let masked = |v: Option<String>| v.map(|_| MASK.to_string());
+            min = masked(min);
+            max = masked(max);
+            for t in &mut top_values {
+                t.value = masked(t.value.take());
+            }
+            all_values = None;
+        }
         let profile = ColumnProfile {
             name: col.name.clone(),
+            pii: personal,
             data_type: col.data_type.clone().unwrap_or_default(),
             family: col.family(),
             null_count,
@@ -531,6 +560,22 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         };
         flag(book, &spec, &profile, rows, &counts, &mut anomalies);
         columns.push(profile);
+    }
+    let suggest = &settings.suggest;
+    if let Some((column, latest)) = latest_timestamp(&columns)
+        && let Some(age) = age_hours(&latest, chrono::Utc::now().naive_utc())
+        && age > f64::from(suggest.stale_after_hours)
+    {
+        anomalies.push(finding(
+            book,
+            "PROF-STALE-DATA",
+            Some(&column),
+            format!(
+                "the newest `{column}` is `{latest}`, {:.0} days old (over {} hours): the data is stale, so no freshness check is suggested; load recent data or declare the SLA it should meet",
+                age / 24.0,
+                suggest.stale_after_hours
+            ),
+        ));
     }
     if rows == 0 {
         anomalies.insert(
@@ -563,6 +608,10 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
             ds.limits.exact_stats_max_rows.unwrap_or_default()
         ));
     }
+    let mut spec = spec;
+    for col in &mut spec.columns {
+        col.pii |= pii.contains(&col.name);
+    }
     Ok(TableProfile {
         table: spec,
         row_count: rows,
@@ -575,6 +624,100 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         anomalies,
         duration_ms: started.elapsed().as_millis() as u64,
     })
+}
+
+/// Exact repeats (rows beyond the first per repeated non-NULL value) of the key-like
+/// columns of a table whose distinct counts are otherwise estimated: columns named like
+/// a key (see [`suspected_key`]) and columns whose sample holds no repeated value, unless
+/// a single-column primary key or unique constraint already guarantees them. One
+/// grouping statement per column, run concurrently on the pool.
+async fn key_repeats(
+    app: &App,
+    ds: &Datasource,
+    spec: &TableSpec,
+    table: &str,
+    sample: &[Vec<Cell>],
+    plans: &[Plan],
+) -> Result<HashMap<usize, u64>> {
+    let book = &app.playbooks.quality;
+    let dialect = crate::dialect::by_name(ds.engine.dialect())?;
+    let double = dialect.physical_type(&LogicalType::Float).sql;
+    let mut statements = Vec::new();
+    for ((i, col), plan) in spec.columns.iter().enumerate().zip(plans) {
+        let declared = spec.primary_key.len() == 1 && spec.primary_key[0] == col.name
+            || spec
+                .unique_keys
+                .iter()
+                .any(|k| k.len() == 1 && k[0] == col.name);
+        if declared || matches!(col.family(), TypeFamily::Boolean | TypeFamily::Other) {
+            continue;
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut values = 0usize;
+        let mut repeated = false;
+        for v in sample
+            .iter()
+            .filter_map(|r| r.get(i).and_then(Cell::as_text))
+        {
+            values += 1;
+            repeated |= !seen.insert(v);
+        }
+        let unique_looking = values >= 2 && !repeated;
+        if !(suspected_key(book, spec, &col.name) || unique_looking) {
+            continue;
+        }
+        let sql = app.templates.render(
+            "profile/duplicates.sql.j2",
+            json!({"table": table, "col": plan.quoted, "double": double}),
+        )?;
+        statements.push((i, sql));
+    }
+    let runs = statements.iter().map(|(i, sql)| async move {
+        let rows = ds.fetch(sql.trim(), &[]).await?;
+        let extra = rows
+            .first("extra")
+            .and_then(Cell::as_f64)
+            .unwrap_or(0.0)
+            .max(0.0) as u64;
+        Ok::<_, Error>((*i, extra))
+    });
+    Ok(futures::future::try_join_all(runs)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Columns whose values are personal data: declared `pii`, or classified so by the
+/// governance playbook's detectors from the column names, types and sampled values (at
+/// most the playbook's `classification.sample_rows` values per column).
+fn pii_columns(app: &App, spec: &TableSpec, sample: &[Vec<Cell>]) -> Result<Vec<String>> {
+    use crate::domain::governance::{classify, source};
+    let book = &app.playbooks.governance;
+    let per_column = book.classification.sample_rows as usize;
+    let mut samples = std::collections::BTreeMap::new();
+    for (i, col) in spec.columns.iter().enumerate() {
+        let values: Vec<String> = sample
+            .iter()
+            .filter_map(|r| r.get(i).and_then(Cell::as_text))
+            .take(per_column)
+            .collect();
+        samples.insert(col.name.clone(), values);
+    }
+    let classified = classify::classify(
+        book,
+        &source::from_table_spec(spec),
+        &samples,
+        Some("datasource"),
+        &classify::Lineage::default(),
+        chrono::Utc::now().date_naive(),
+    )?;
+    let mut out: Vec<String> = spec.pii_columns().into_iter().map(str::to_string).collect();
+    for c in classified.pii_columns {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 fn round2(v: f64) -> f64 {
@@ -684,6 +827,111 @@ fn flag(
     }
 }
 
+/// The suggested range of a numeric column: the observed min/max widened by
+/// `tolerance_pct` of their span (at least 1 when the span is 0), rounded outwards; a
+/// non-negative column keeps a floor of 0 at most. Bounds the profile estimated from the
+/// sample are not suggested, except the floor of 0 (no row seen below it is no proof, so
+/// only when the minimum is exact).
+fn observed_range(tolerance_pct: f64, p: &ColumnProfile) -> (Option<f64>, Option<f64>) {
+    let exact = |what: &str| !p.estimated.iter().any(|e| e == what);
+    let number = |v: &Option<String>| v.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
+    let (Some(lo), Some(hi)) = (number(&p.min), number(&p.max)) else {
+        return (None, None);
+    };
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (None, None);
+    }
+    let span = hi - lo;
+    let margin = if span > 0.0 {
+        span * tolerance_pct.max(0.0) / 100.0
+    } else {
+        hi.abs().max(1.0) * tolerance_pct.max(0.0) / 100.0
+    };
+    let outward = |v: f64, down: bool| {
+        let step = if span >= 10.0 { 1.0 } else { 100.0 };
+        if span >= 10.0 {
+            if down { v.floor() } else { v.ceil() }
+        } else if down {
+            (v * step).floor() / step
+        } else {
+            (v * step).ceil() / step
+        }
+    };
+    let min = exact("min").then(|| {
+        if lo >= 0.0 {
+            outward(lo - margin, true).max(0.0)
+        } else {
+            outward(lo - margin, true)
+        }
+    });
+    let max = exact("max").then(|| outward(hi + margin, false));
+    (min, max)
+}
+
+/// The most recent timestamp column with no row in the future, with its latest value.
+fn latest_timestamp(columns: &[ColumnProfile]) -> Option<(String, String)> {
+    let mut latest: Option<(String, chrono::NaiveDateTime, String)> = None;
+    for p in columns {
+        if p.family != TypeFamily::Temporal || p.future_count != Some(0) || p.pii {
+            continue;
+        }
+        let Some(max) = &p.max else { continue };
+        let Some(at) = parse_timestamp(max) else {
+            continue;
+        };
+        if latest.as_ref().is_none_or(|(_, t, _)| at > *t) {
+            latest = Some((p.name.clone(), at, max.clone()));
+        }
+    }
+    latest.map(|(name, _, max)| (name, max))
+}
+
+/// A timestamp as the profile shows it (`2020-01-01 00:00:00`, with fractions, a `T`,
+/// a `+00`/`Z` offset, or a bare date), in UTC.
+fn parse_timestamp(text: &str) -> Option<chrono::NaiveDateTime> {
+    let t = text.trim();
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Some(at.naive_utc());
+    }
+    let t = t.trim_end_matches('Z');
+    let t = t
+        .strip_suffix("+00:00")
+        .or_else(|| t.strip_suffix("+00"))
+        .unwrap_or(t);
+    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(t, format) {
+            return Some(at);
+        }
+    }
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+/// Hours since `latest` at `now` (negative in the future).
+fn age_hours(latest: &str, now: chrono::NaiveDateTime) -> Option<f64> {
+    parse_timestamp(latest).map(|at| (now - at).num_seconds() as f64 / 3600.0)
+}
+
+/// The freshness SLA to suggest for a newest row at `latest`: `freshness_hours` when the
+/// row is that recent, the age plus half of it (in whole days) up to `stale_after_hours`,
+/// `None` beyond (stale data: no SLA it meets is worth checking).
+fn freshness_window(
+    settings: &crate::playbook::SuggestSettings,
+    latest: String,
+    now: chrono::NaiveDateTime,
+) -> Option<f64> {
+    let age = age_hours(&latest, now)?;
+    let base = f64::from(settings.freshness_hours);
+    if age <= base * 0.5 {
+        Some(base)
+    } else if age <= f64::from(settings.stale_after_hours) {
+        Some(((age * 1.5 / 24.0).ceil() * 24.0).max(base))
+    } else {
+        None
+    }
+}
+
 /// Checks suggested by a profile: declared keys and foreign keys, columns never NULL,
 /// unique suspected keys, small enums (when the whole table was read), non-negative
 /// numbers, freshness of the latest timestamp column and a volume floor.
@@ -691,7 +939,6 @@ pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<Quality
     let settings = &book.profile.suggest;
     let mut spec = profile.table.clone();
     let enough = profile.row_count >= settings.min_rows;
-    let mut latest: Option<(String, String)> = None;
     for col in &mut spec.columns {
         let Some(p) = profile.columns.iter().find(|p| p.name == col.name) else {
             continue;
@@ -707,35 +954,28 @@ pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<Quality
         if enough
             && p.family == TypeFamily::Text
             && !key
+            && !p.pii
             && let Some(values) = &p.all_values
             && !values.is_empty()
             && values.len() as u64 <= settings.accepted_values_max_distinct
         {
             col.accepted_values = Some(values.clone());
         }
-        if enough
-            && p.family == TypeFamily::Numeric
-            && !key
-            && p.min
-                .as_deref()
-                .and_then(|m| m.parse::<f64>().ok())
-                .is_some_and(|min| min >= 0.0)
-        {
-            col.min = Some(0.0);
-        }
-        if p.family == TypeFamily::Temporal
-            && p.future_count == Some(0)
-            && let Some(max) = &p.max
-            && latest.as_ref().is_none_or(|(_, m)| max > m)
-        {
-            latest = Some((col.name.clone(), max.clone()));
+        if enough && p.family == TypeFamily::Numeric && !key && !p.pii {
+            let (min, max) = observed_range(settings.range_tolerance_pct, p);
+            col.min = min;
+            col.max = max;
         }
     }
-    // A declared single-column primary key is covered by DQ-UNIQUE from the key itself.
-    if let Some((column, _)) = latest {
+    // Freshness: an SLA the data meets now, or nothing when the data is stale (the
+    // profile flags PROF-STALE-DATA instead).
+    let now = chrono::Utc::now().naive_utc();
+    if let Some((column, latest)) = latest_timestamp(&profile.columns)
+        && let Some(hours) = freshness_window(settings, latest, now)
+    {
         spec.freshness = Some(FreshnessSpec {
             column,
-            max_age_hours: f64::from(settings.freshness_hours),
+            max_age_hours: hours,
         });
     }
     if enough {

@@ -1,10 +1,11 @@
 //! Runs quality checks on a named datasource. The checks of one table that are row
-//! predicates or aggregates share ONE scan (`templates/checks/scan.sql.j2`); grouping,
-//! join and cross-table kinds get one statement each. Failing predicate and key checks
-//! get a small sample of offending keys, PII columns never selected.
+//! predicates or aggregates share ONE scan (`templates/checks/scan.sql.j2`; one per
+//! [`SCAN_CHUNK`] checks); grouping, join and cross-table kinds get one statement each.
+//! Failing predicate and key checks get a small sample of offending keys, PII columns
+//! (declared, or named or valued like personal data) never shown.
 //!
 //! A statement that fails on its own (a type the check does not fit) is that check's
-//! `error`; a datasource that times out or goes away fails the whole run with an error
+//! `error` (a failing shared scan is split until the failing check stands alone); a datasource that times out or goes away fails the whole run with an error
 //! naming what was running, so no half run is ever returned (or recorded in a project).
 
 use std::collections::BTreeMap;
@@ -24,6 +25,10 @@ use crate::playbook::Shape;
 
 /// Masked value shown instead of a PII column.
 pub const MASK: &str = "***";
+
+/// Checks per shared scan statement: under every engine's select-list limit (PostgreSQL
+/// 1,664 entries, SQLite 2,000 result columns, MySQL 4,096).
+pub const SCAN_CHUNK: usize = 1_000;
 
 /// Params of `run_quality_checks`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -136,7 +141,8 @@ pub struct QualityRun {
     pub started_at: String,
     /// Total milliseconds.
     pub duration_ms: u64,
-    /// Whether every check passed.
+    /// Whether no check failed or errored (checks the engine cannot express are counted
+    /// in `summary.unsupported`, not as failures).
     pub passed: bool,
     /// Counts.
     pub summary: RunSummary,
@@ -223,6 +229,7 @@ pub async fn run_checks<P: Progress>(
 ) -> Result<QualityRun> {
     let book = &app.playbooks.quality;
     let dialect = crate::dialect::by_name(ds.engine.dialect())?;
+    let checks = &personal_by_name(app, checks)?;
     let started = Instant::now();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     // Group by table, keeping input order of tables.
@@ -266,15 +273,25 @@ pub async fn run_checks<P: Progress>(
                 ));
             }
         }
-        // The shared scan.
+        // The shared scan, in chunks under every engine's select-list limit. A chunk whose
+        // statement fails is split in two until the failing check stands alone: the others
+        // still share scans (about 2 log2(n) extra statements, not n).
         let scan: Vec<&Planned<'_>> = planned
             .iter()
             .filter(|p| matches!(&p.sql, Ok(s) if s.shape != Shape::Query))
             .collect();
-        if !scan.is_empty() {
-            let table_sql = dialect
-                .qualified_name(&crate::dialect::TableName::new(key.0.as_deref(), &key.1))?;
-            let exprs: Vec<(String, String)> = scan
+        let table_sql =
+            dialect.qualified_name(&crate::dialect::TableName::new(key.0.as_deref(), &key.1))?;
+        let mut queue: Vec<(Vec<&Planned<'_>>, bool)> = scan
+            .chunks(SCAN_CHUNK)
+            .rev()
+            .map(|c| (c.to_vec(), false))
+            .collect();
+        while let Some((group, split)) = queue.pop() {
+            if progress.cancelled() {
+                return Err(Error::invalid("cancelled by the client"));
+            }
+            let exprs: Vec<(String, String)> = group
                 .iter()
                 .enumerate()
                 .filter_map(|(i, p)| {
@@ -298,58 +315,36 @@ pub async fn run_checks<P: Progress>(
             statements += 1;
             let ms = t0.elapsed().as_millis() as u64;
             let outcome = keep_going(outcome, || {
-                format!("the shared scan of `{}` ({} checks)", key.1, scan.len())
+                format!("the shared scan of `{}` ({} checks)", key.1, group.len())
             })?;
+            let statement = if split && group.len() == 1 {
+                "own"
+            } else {
+                "scan"
+            };
             match outcome {
                 Ok(rows) => {
-                    for (i, p) in scan.iter().enumerate() {
+                    for (i, p) in group.iter().enumerate() {
                         let observed = rows.first(&format!("dana_c{i}")).and_then(Cell::as_f64);
-                        results[p.index] = Some(judge(p.check, observed, ms, "scan", None));
+                        results[p.index] = Some(judge(p.check, observed, ms, statement, None));
                     }
                 }
-                Err(e) if scan.len() > 1 => {
-                    // Isolate the failing check: each on its own.
-                    tracing::debug!(table = %key.1, error = %e, "shared scan failed; running checks one by one");
-                    for p in &scan {
-                        let Ok(sql) = &p.sql else { continue };
-                        let t0 = Instant::now();
-                        let outcome = ds.fetch(&sql.standalone, &[]).await;
-                        statements += 1;
-                        let ms = t0.elapsed().as_millis() as u64;
-                        let outcome = keep_going(outcome, || {
-                            format!("check `{}` on `{}`", p.check.id, key.1)
-                        })?;
-                        results[p.index] = Some(match outcome {
-                            Ok(rows) => judge(
-                                p.check,
-                                rows.first("observed").and_then(Cell::as_f64),
-                                ms,
-                                "own",
-                                None,
-                            ),
-                            Err(e) => result_of(
-                                p.check,
-                                Status::Error,
-                                None,
-                                ms,
-                                "own",
-                                None,
-                                Some(error_message(&e)),
-                            ),
-                        });
-                    }
+                Err(e) if group.len() > 1 => {
+                    tracing::debug!(table = %key.1, checks = group.len(), error = %e, "scan chunk failed; splitting it");
+                    let (a, b) = group.split_at(group.len() / 2);
+                    queue.push((b.to_vec(), true));
+                    queue.push((a.to_vec(), true));
                 }
                 Err(e) => {
-                    let message = error_message(&e);
-                    for p in &scan {
+                    for p in &group {
                         results[p.index] = Some(result_of(
                             p.check,
                             Status::Error,
                             None,
                             ms,
-                            "scan",
+                            statement,
                             None,
-                            Some(message.clone()),
+                            Some(error_message(&e)),
                         ));
                     }
                 }
@@ -369,7 +364,23 @@ pub async fn run_checks<P: Progress>(
             statements += 1;
             let ms = t0.elapsed().as_millis() as u64;
             let outcome = keep_going(outcome, || format!("check `{}` on `{}`", p.check.id, key.1))?;
+            let custom = book
+                .kind(&p.check.kind)
+                .is_some_and(|k| k.name == "custom_sql");
             results[p.index] = Some(match outcome {
+                Ok(rows) if custom && rows.rows.len() > 1 => result_of(
+                    p.check,
+                    Status::Error,
+                    None,
+                    ms,
+                    "own",
+                    None,
+                    Some(format!(
+                        "the custom query returned {}{} rows; it must return one row with a column `observed`",
+                        rows.rows.len(),
+                        if rows.truncated { "+" } else { "" }
+                    )),
+                ),
                 Ok(rows) => {
                     let detail = match (rows.first("this_value"), rows.first("other_value")) {
                         (Some(a), Some(b)) => Some(format!(
@@ -417,7 +428,7 @@ pub async fn run_checks<P: Progress>(
             match ds.fetch_capped(sample_sql, &[], sample_limit).await {
                 Ok(rows) => {
                     result.failing_sample =
-                        Some(mask(p.check, rows.columns, rows.rows, sample_limit));
+                        Some(mask(app, p.check, rows.columns, rows.rows, sample_limit)?);
                 }
                 // The check's own result stands; only its failing keys are missing.
                 Err(e) if live::failure(&e) == Some(Failure::Unavailable) => {
@@ -460,7 +471,7 @@ pub async fn run_checks<P: Progress>(
         engine: ds.engine.dialect().to_string(),
         started_at,
         duration_ms: started.elapsed().as_millis() as u64,
-        passed: summary.passed == summary.total,
+        passed: summary.failed == 0 && summary.errors == 0,
         summary,
         statements,
         results,
@@ -495,21 +506,67 @@ fn error_message(e: &Error) -> String {
     }
 }
 
-/// Sample rows with PII columns (never selected) shown as `***` in key order.
+/// `checks` with the columns whose names the governance playbook's PII detectors match
+/// added to their `pii_columns`: a failing-key sample never selects them, whether or not
+/// the caller marked them.
+fn personal_by_name(app: &App, checks: &[QualityCheck]) -> Result<Vec<QualityCheck>> {
+    let book = &app.playbooks.governance;
+    let today = chrono::Utc::now().date_naive();
+    let mut out = Vec::with_capacity(checks.len());
+    for check in checks {
+        let mut check = check.clone();
+        let named: Vec<String> = check
+            .columns
+            .iter()
+            .chain(&check.sample_columns)
+            .cloned()
+            .collect();
+        for column in named {
+            if !check.pii_columns.contains(&column)
+                && crate::domain::governance::classify::looks_personal(book, &column, &[], today)?
+            {
+                check.pii_columns.push(column);
+            }
+        }
+        out.push(check);
+    }
+    Ok(out)
+}
+
+/// Sample rows with PII columns (never selected) shown as `***` in key order; a key
+/// column whose fetched values look like personal data (the governance playbook's value
+/// checks) is shown as `***` too.
 fn mask(
+    app: &App,
     check: &QualityCheck,
     fetched_columns: Vec<String>,
     rows: Vec<Vec<Cell>>,
     limit: u64,
-) -> FailingSample {
+) -> Result<FailingSample> {
     let keys: Vec<&String> = check.sample_columns.iter().collect();
+    let today = chrono::Utc::now().date_naive();
     let mut columns: Vec<String> = Vec::new();
     let mut out_rows: Vec<Vec<Cell>> = rows.iter().map(|_| Vec::new()).collect();
     for key in &keys {
         columns.push((*key).clone());
         let fetched = fetched_columns.iter().position(|c| c == *key);
+        let values: Vec<String> = fetched
+            .map(|i| {
+                rows.iter()
+                    .filter_map(|r| r.get(i).and_then(Cell::as_text))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        let personal = check.pii_columns.contains(key)
+            || crate::domain::governance::classify::looks_personal(
+                &app.playbooks.governance,
+                key,
+                &values,
+                today,
+            )?;
         for (row, out) in rows.iter().zip(out_rows.iter_mut()) {
-            let cell = if check.pii_columns.contains(key) {
+            let cell = if personal {
                 Cell::Text(MASK.to_string())
             } else {
                 fetched
@@ -526,11 +583,11 @@ fn mask(
             out.push(row.get(i).cloned().unwrap_or(Cell::Null));
         }
     }
-    FailingSample {
+    Ok(FailingSample {
         columns,
         rows: out_rows,
         limit,
-    }
+    })
 }
 
 fn judge(

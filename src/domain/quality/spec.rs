@@ -35,6 +35,9 @@ pub struct TableSpec {
     /// Cross-table reconciliations (count or sum within a tolerance).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reconciliations: Vec<ReconciliationSpec>,
+    /// Custom checks: a read-only SELECT returning the observed number, with its bounds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_checks: Vec<CustomCheckSpec>,
     /// Estimated row count from the catalog (introspection only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_rows: Option<i64>,
@@ -116,6 +119,30 @@ pub struct VolumeSpec {
     /// The partition value (compared as text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_value: Option<String>,
+}
+
+/// A custom check: one read-only SELECT returning one row with a numeric column
+/// `observed` (`SELECT SUM(amount) / NULLIF(COUNT(*), 0) AS observed FROM orders`), run
+/// under the datasource's read-only session, timeout and row cap.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomCheckSpec {
+    /// Short name, unique in the table: the check id is `DQ-CUSTOM-SQL:<table>.<name>`.
+    pub name: String,
+    /// The SELECT (tables named as on the datasource).
+    pub sql: String,
+    /// Lowest passing value of `observed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Highest passing value of `observed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Severity P0-P3 (default P1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// What is checked, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// What a reconciliation compares.

@@ -188,3 +188,165 @@ async fn dbt_parse_accepts_the_schema_yml() {
         .count();
     assert!(tests >= 11, "only {tests} dbt tests registered:\n{text}");
 }
+
+/// The dbt export of a live PostgreSQL table (a dbt `source`), run by `dbt test` on the
+/// same data: every test agrees with dana's run of the same checks.
+#[tokio::test]
+async fn dbt_test_on_postgres_agrees_with_dana() {
+    use std::str::FromStr;
+    let (Some(dbt), Some(url)) = (
+        std::env::var("DANA_TEST_DBT")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        crate::common::postgres_url(),
+    ) else {
+        return;
+    };
+    let schema = crate::common::unique_name("dq_dbt_pg");
+    let admin = sqlx::PgPool::connect(&url).await.expect("connect");
+    // Defects: order 5 twice, 2 NULL customers, 1 orphan, 3 negative amounts, 2 unknown
+    // statuses, 1 bad code; rows placed now (fresh).
+    let rows: Vec<String> = (1..=30)
+        .map(|i| {
+            let id = if i == 30 { 5 } else { i };
+            let customer = match i {
+                3 | 4 => "NULL".to_string(),
+                7 => "99".to_string(),
+                _ => (1 + i % 5).to_string(),
+            };
+            let amount = if i <= 3 { -1.5 } else { f64::from(i) * 2.25 };
+            let status = match i {
+                10 | 11 => "lost",
+                _ if i % 2 == 0 => "paid",
+                _ => "new",
+            };
+            let code = if i == 12 { "bad" } else { "AB-12" };
+            format!(
+                "({id}, {customer}, {amount}, '{status}', '{code}', now() - interval '{i} minutes')"
+            )
+        })
+        .collect();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA {schema};
+         CREATE TABLE {schema}.customers (id int PRIMARY KEY);
+         INSERT INTO {schema}.customers SELECT g FROM generate_series(1, 5) g;
+         CREATE TABLE {schema}.orders (order_id int, customer_id int, amount numeric(10,2), status text, code text, placed_at timestamptz);
+         INSERT INTO {schema}.orders VALUES {};",
+        rows.join(", ")
+    )))
+    .execute(&admin)
+    .await
+    .expect("seed");
+    let spec = json!({
+        "name": "orders", "schema": schema,
+        "unique_keys": [["order_id", "status"]],
+        "columns": [
+            {"name": "order_id", "nullable": false, "unique": true},
+            {"name": "customer_id", "nullable": false},
+            {"name": "amount", "min": 0, "max": 1000},
+            {"name": "status", "accepted_values": ["new", "paid"], "max_share_pct": 60},
+            {"name": "code", "pattern": "^[A-Z]{2}-[0-9]+$"},
+            {"name": "placed_at"}
+        ],
+        "foreign_keys": [{"columns": ["customer_id"], "ref_table": "customers", "ref_columns": ["id"]}],
+        "freshness": {"column": "placed_at", "max_age_hours": 24},
+        "volume": {"min_rows": 10, "max_rows": 1000},
+        "custom_checks": [{"name": "mean_amount", "sql": format!("SELECT AVG(amount) AS observed FROM {schema}.orders"), "min": 10, "max": 100}]
+    });
+    let h = super::harness_with(
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        |_| {},
+    )
+    .await;
+    let run = h
+        .ok(
+            "run_quality_checks",
+            json!({"datasource": "db", "tables": [spec]}),
+        )
+        .await;
+    let out = h
+        .ok(
+            "generate_quality_checks",
+            json!({"table": spec, "dialect": "postgres", "formats": ["dbt"]}),
+        )
+        .await;
+    let yml = out["dbt_schema_yml"].as_str().expect("yml");
+    assert!(
+        yml.contains("sources:") && yml.contains("arguments:"),
+        "{yml}"
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let root = dir.path();
+    for sub in ["models", "tests/generic"] {
+        std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+    }
+    std::fs::write(
+        root.join("dbt_project.yml"),
+        "name: dana_pg\nversion: '1.0'\nconfig-version: 2\nprofile: dana_pg\nmodel-paths: ['models']\ntest-paths: ['tests']\n",
+    )
+    .expect("project");
+    let options = sqlx::postgres::PgConnectOptions::from_str(&url).expect("url");
+    std::fs::write(
+        root.join("profiles.yml"),
+        format!(
+            "dana_pg:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: '{}'\n      port: {}\n      user: '{}'\n      password: \"{{{{ env_var('PGPASSWORD', '') }}}}\"\n      dbname: '{}'\n      schema: '{schema}'\n      threads: 1\n",
+            options.get_host(),
+            options.get_port(),
+            options.get_username(),
+            options.get_database().unwrap_or("postgres"),
+        ),
+    )
+    .expect("profiles");
+    std::fs::write(root.join("models/schema.yml"), yml).expect("yml");
+    std::fs::write(
+        root.join("tests/generic/dana_tests.sql"),
+        out["dbt_generic_tests"].as_str().expect("generic"),
+    )
+    .expect("generic");
+    for (path, sql) in out["dbt_singular_tests"]
+        .as_object()
+        .expect("singular tests")
+    {
+        std::fs::write(root.join(path), sql.as_str().expect("sql")).expect("singular");
+    }
+    let output = std::process::Command::new(&dbt)
+        .args(["test", "--no-partial-parse", "--project-dir"])
+        .arg(root)
+        .arg("--profiles-dir")
+        .arg(root)
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .output()
+        .expect("run dbt");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("target/run_results.json"))
+            .unwrap_or_else(|e| panic!("no run_results.json ({e}):\n{text}")),
+    )
+    .expect("run results");
+    let count = |status: &str| {
+        results["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["status"] == status)
+            .count()
+    };
+    assert_eq!(count("error"), 0, "dbt errors:\n{text}");
+    assert_eq!(
+        (count("pass"), count("fail")),
+        (
+            run["summary"]["passed"].as_u64().unwrap_or(0) as usize,
+            run["summary"]["failed"].as_u64().unwrap_or(0) as usize
+        ),
+        "dbt and dana disagree:\n{text}\n{run:#}"
+    );
+    assert_eq!(count("fail"), 6, "{text}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .expect("drop");
+}

@@ -13,7 +13,7 @@ use crate::common::{Harness, mysql_url, postgres_url, text, unique_name};
 
 /// The embedded phases with `run_quality_checks` recorded in the first phase, so a
 /// fresh project can record a quality run without approving earlier gates.
-fn phases_with_quality_run_in_discover() -> String {
+pub(super) fn phases_with_quality_run_in_discover() -> String {
     let phases = include_str!("../../../playbooks/phases.yaml");
     let entry = "      - kind: quality_run\n        tool: run_quality_checks\n        description: The results of a quality-check run on a datasource.\n";
     let anchor = "      - kind: source_profile\n";

@@ -5,6 +5,9 @@ mod engines;
 mod generate;
 mod hardening;
 mod live;
+mod pii;
+mod semantics;
+mod suggest;
 
 use std::sync::Arc;
 
