@@ -8,12 +8,18 @@
 //! listed in `estimated`, for a scan about four times cheaper). Distinct counts are exact up to
 //! `exact_distinct_max_rows` (catalog estimate); above it, where COUNT(DISTINCT) would
 //! sort every column and forbid a parallel plan, they are estimated from the sample
-//! (Haas-Stokes) and each column lists `distinct_count` in `estimated`. On such large
+//! (Haas-Stokes) and each column lists `distinct_count` in `estimated`, except key-like
+//! columns (named like a key, or with no repeated value in the sample), which get an exact
+//! uniqueness test of their own (`profile/duplicates.sql.j2`). On such large
 //! tables the min/max of columns an index leads with come from both ends of the index,
 //! future timestamps are counted by a second statement only when the latest value is
 //! after now, and the sample is read while the scan runs. The catalog's NOT NULL proves
 //! a null count of 0 without an aggregate. The sample reads at most `sample_rows`,
 //! bounded by `row_cap`.
+//!
+//! Columns the governance playbook's PII detectors classify (from the names, types and
+//! sampled values) show `***` for min/max and top values: no raw personal value leaves
+//! through a profile, and no suggestion is learned from one.
 
 use std::collections::HashMap;
 use std::time::Instant;
