@@ -359,7 +359,7 @@ async fn explain_on_postgres_flags_large_sequential_scans_only() {
     .await
     .expect("seed");
     let h = harness_with(
-        "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\n",
+        "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\n",
         |_| {},
     )
     .await;
