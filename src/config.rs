@@ -80,6 +80,7 @@ pub enum TextContent {
 /// [datasources.warehouse]
 /// url_env = "WAREHOUSE_URL"      # postgres://…, mysql://…, mariadb://… or sqlite:…
 /// schema = "analytics"           # default: the connection's current schema/database
+/// schemas = ["reference"]        # more schemas statements may read (default: none)
 /// statement_timeout_ms = 30000
 /// row_cap = 10000
 /// ```
@@ -91,7 +92,16 @@ pub struct DatasourceConfig {
     /// A SQLite database file, relative to the workspace.
     pub path: Option<PathBuf>,
     /// Schema (PostgreSQL) or database (MySQL) to introspect; default the connection's own.
+    /// Every statement is confined to it (and `schemas`); system catalogs never qualify.
     pub schema: Option<String>,
+    /// More schemas (databases on MySQL) statements may read besides `schema`.
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// Accept a role that is a superuser or can write to the schema (refused by default:
+    /// read-only then rests on dana alone). Logged as a warning and shown by
+    /// `list_datasources`.
+    #[serde(default)]
+    pub allow_write_capable_role: bool,
     /// Statement timeout in milliseconds.
     pub statement_timeout_ms: Option<u64>,
     /// Maximum rows any query returns (the profile's sample and failing keys included).

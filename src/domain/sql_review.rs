@@ -85,6 +85,9 @@ pub struct PlanReview {
     pub plan: serde_json::Value,
     /// Plan findings (also included in `findings`).
     pub findings: Vec<SqlFinding>,
+    /// Why no plan was asked for (the review is lint-only), when none was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The sqlparser dialect for a dana dialect name (aliases accepted).
@@ -739,6 +742,21 @@ pub async fn explain(
         .or_else(|_| single_select(sql, "sqlite"))?;
     let ds = app.live.get(datasource).await?;
     let select = single_select(sql, ds.engine.dialect())?;
+    if ds.engine == Engine::Mysql
+        && let Some(reason) = crate::live::guard::mysql_explain_refusal(&select)
+    {
+        // MariaDB evaluates constant subqueries and functions while planning: EXPLAIN
+        // would run them (issue 13 item 3). The review stays lint-only.
+        return Ok(PlanReview {
+            datasource: datasource.to_string(),
+            engine: ds.engine.dialect().to_string(),
+            plan: serde_json::Value::Null,
+            findings: Vec::new(),
+            note: Some(format!(
+                "no EXPLAIN on MySQL/MariaDB: {reason}; the review is lint-only"
+            )),
+        });
+    }
     let seq = book.plan_rule("PLAN-SEQ-SCAN-LARGE");
     let nested = book.plan_rule("PLAN-NESTED-LOOP-LARGE");
     let mut findings = Vec::new();
@@ -777,7 +795,7 @@ pub async fn explain(
                     let table = c[1].trim_matches('"').to_string();
                     let estimated: f64 = c[2].parse().unwrap_or(0.0);
                     let stats = ds
-                        .fetch(
+                        .fetch_catalog(
                             "SELECT MAX(c.reltuples)::float8 AS n FROM pg_class c WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'm')",
                             &[Bind::Text(table.clone())],
                         )
@@ -874,5 +892,6 @@ pub async fn explain(
         engine: ds.engine.dialect().to_string(),
         plan,
         findings,
+        note: None,
     })
 }

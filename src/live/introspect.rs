@@ -73,25 +73,10 @@ pub async fn leading_index_columns(ds: &Datasource, table: &TableSpec) -> Result
     Ok((0..rows.rows.len()).map(|i| text(&rows, i, 0)).collect())
 }
 
-/// The schema (PostgreSQL) or database (MySQL) introspected: configured, or current.
+/// The schema (PostgreSQL) or database (MySQL) introspected: configured, or current
+/// (learned once with the datasource's confinement).
 pub async fn resolve_schema(ds: &Datasource) -> Result<String> {
-    if let Some(schema) = &ds.schema {
-        return Ok(schema.clone());
-    }
-    let sql = match ds.engine {
-        Engine::Postgres => "SELECT current_schema()::text AS s",
-        Engine::Mysql => "SELECT DATABASE() AS s",
-        Engine::Sqlite => return Ok("main".to_string()),
-    };
-    let rows = ds.run(sql.to_string(), &[], 1).await?;
-    rows.first("s")
-        .and_then(Cell::as_text)
-        .ok_or_else(|| Error::Datasource {
-            name: ds.name.clone(),
-            message: "the connection has no current schema/database; set `schema` in dana.toml"
-                .to_string(),
-            failure: super::Failure::Unavailable,
-        })
+    Ok(ds.facts().await?.schema().to_string())
 }
 
 fn text(rows: &Rows, row: usize, col: usize) -> String {

@@ -3,24 +3,35 @@
 //!
 //! Read-only by construction, at the database, not by trusting the SQL:
 //! - PostgreSQL: every session starts with `default_transaction_read_only=on` (sent in
-//!   the startup packet) and a `statement_timeout`.
+//!   the startup packet) and a `statement_timeout`; every statement runs in its own
+//!   `BEGIN READ ONLY` transaction with `SET LOCAL` limits after a session reset
+//!   ([`session`]).
 //! - MySQL/MariaDB: every session runs `SET SESSION TRANSACTION READ ONLY` and a
-//!   statement time limit (`max_statement_time` on MariaDB, `max_execution_time` on MySQL).
+//!   statement time limit (`max_statement_time` on MariaDB, `max_execution_time` on MySQL);
+//!   every statement runs in `START TRANSACTION READ ONLY`.
 //! - SQLite: the file is opened `mode=ro` with `PRAGMA query_only = ON` (and a `REGEXP`
 //!   function registered for pattern checks).
+//! - A role that is a superuser or can write to the schema is refused unless the
+//!   datasource sets `allow_write_capable_role = true` (logged, shown by list_datasources).
 //!
-//! On top of that only one statement that parses as a query (or an EXPLAIN of one) is
-//! accepted, results stop at the row cap, and a client-side deadline backs the server's
-//! timeout. The agent passes names, never URLs; a URL (and its password) never appears in
+//! On top of that every statement built from templates or given by the agent passes ONE
+//! gate ([`guard::verify`]): one read-only query, no side-effect function, confined to the
+//! configured schema(s). Results stop at the row cap, a client-side deadline backs the
+//! server's timeout, and a statement dana stops waiting for is cancelled on the server.
+//! The agent passes names, never URLs; a URL (and its password) never appears in
 //! a result, an error or a log line: every database message is redacted here.
 
+mod bind;
 mod decode;
+pub mod guard;
 pub mod introspect;
+pub mod session;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
@@ -30,12 +41,14 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::{Column, Executor, Row, ValueRef as _};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 
 use crate::config::{DatasourceConfig, Workspace};
 use crate::error::{Error, Result};
 
+pub use bind::bind_checks;
 pub use introspect::introspect;
+use session::{Cancel, Checkout, Conn, Facts};
 
 /// Statement timeout when `dana.toml` gives none.
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 30_000;
@@ -229,6 +242,13 @@ pub struct DatasourceInfo {
     pub error: Option<String>,
     /// Limits applied to its statements.
     pub limits: Limits,
+    /// Schemas (databases on MySQL) its statements are confined to, when known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<String>,
+    /// Why its role could write (superuser, CREATE on the schema, INSERT on a table),
+    /// accepted because the datasource sets `allow_write_capable_role = true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_capable_role: Option<String>,
 }
 
 enum Pool {
@@ -247,6 +267,12 @@ pub struct Datasource {
     pub limits: Limits,
     /// Schema or database to introspect (`None`: the connection's current one).
     pub schema: Option<String>,
+    /// More schemas statements may read (`schemas` in dana.toml).
+    extra_schemas: Vec<String>,
+    /// `allow_write_capable_role` in dana.toml.
+    allow_write_capable_role: bool,
+    /// Learned once: confinement and the role's write capability.
+    facts: OnceCell<Arc<Facts>>,
     pool: Pool,
     /// Strings that must never leave this module (URL, password, user:password).
     secrets: Vec<String>,
@@ -317,9 +343,12 @@ impl Registry {
     pub async fn list(&self) -> Vec<DatasourceInfo> {
         let pings = self.configs.iter().map(|(name, config)| async move {
             let limits = limits_of(config);
-            let (engine, result) = match self.get(name).await {
-                Ok(ds) => (Some(ds.engine), ds.ping().await),
-                Err(e) => (None, Err(e)),
+            let (engine, result, facts) = match self.get(name).await {
+                Ok(ds) => {
+                    let result = ds.ping().await;
+                    (Some(ds.engine), result, ds.facts.get().cloned())
+                }
+                Err(e) => (None, Err(e), None),
             };
             let (reachable, server_version, error) = match result {
                 Ok(version) => (true, Some(version), None),
@@ -332,6 +361,11 @@ impl Registry {
                 server_version,
                 error,
                 limits,
+                schemas: facts
+                    .as_ref()
+                    .map(|f| f.scope.schemas.clone())
+                    .unwrap_or_default(),
+                write_capable_role: facts.and_then(|f| f.write_capable.clone()),
             }
         });
         futures::future::join_all(pings).await
@@ -439,6 +473,12 @@ impl Datasource {
                             "idle_in_transaction_session_timeout",
                             timeout_ms.to_string(),
                         ),
+                        // The session default whatever the role's: statements are parsed
+                        // by the query gate as the server parses them (every transaction
+                        // sets it again, locally).
+                        ("standard_conforming_strings", "on".to_string()),
+                        // `ROLLBACK` at checkout warns when no transaction is open.
+                        ("client_min_messages", "error".to_string()),
                     ]);
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
@@ -461,6 +501,30 @@ impl Datasource {
                     .after_connect(move |conn, _meta| {
                         Box::pin(async move {
                             conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
+                            // The query gate lexes strings and names as MySQL does by
+                            // default: backslash escapes on, `"` a string quote.
+                            let mode: String = sqlx::query_scalar("SELECT @@SESSION.sql_mode")
+                                .fetch_one(&mut *conn)
+                                .await?;
+                            let kept: Vec<&str> = mode
+                                .split(',')
+                                .filter(|m| {
+                                    !m.is_empty()
+                                        && !matches!(
+                                            m.to_ascii_uppercase().as_str(),
+                                            "NO_BACKSLASH_ESCAPES" | "ANSI_QUOTES" | "ANSI"
+                                        )
+                                        && m.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                                })
+                                .collect();
+                            if kept.len() != mode.split(',').filter(|m| !m.is_empty()).count() {
+                                // Mode names only ([A-Z_]), checked above.
+                                conn.execute(crate::dialect::ident::assert_sql_safe(format!(
+                                    "SET SESSION sql_mode = '{}'",
+                                    kept.join(",")
+                                )))
+                                .await?;
+                            }
                             let version: String = sqlx::query_scalar("SELECT VERSION()")
                                 .fetch_one(&mut *conn)
                                 .await?;
@@ -518,6 +582,9 @@ impl Datasource {
             engine,
             limits,
             schema: config.schema.clone(),
+            extra_schemas: config.schemas.clone(),
+            allow_write_capable_role: config.allow_write_capable_role,
+            facts: OnceCell::new(),
             pool,
             secrets,
         })
@@ -558,8 +625,10 @@ impl Datasource {
         }
     }
 
-    /// `SELECT 1` and the server version.
+    /// `SELECT 1` and the server version (after learning the datasource's facts, so a
+    /// refused role shows here).
     pub async fn ping(&self) -> Result<String> {
+        self.facts().await?;
         let sql = match self.engine {
             Engine::Postgres => "SELECT version() AS v",
             Engine::Mysql => "SELECT VERSION() AS v",
@@ -569,35 +638,180 @@ impl Datasource {
         Ok(rows.first("v").and_then(Cell::as_text).unwrap_or_default())
     }
 
-    /// Runs one query dana generated and returns at most `row_cap` rows. The text must
-    /// be a single query (or EXPLAIN of one); anything else is refused before it is sent.
-    pub async fn fetch(&self, sql: &str, binds: &[Bind]) -> Result<Rows> {
-        ensure_single_query(self.engine, sql).map_err(|message| Error::Datasource {
+    /// Confinement and role facts, learned on first use. A role that could write is an
+    /// error unless the configuration accepts it.
+    pub async fn facts(&self) -> Result<Arc<Facts>> {
+        self.facts
+            .get_or_try_init(|| async { self.learn().await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    async fn learn(&self) -> Result<Facts> {
+        let unusable = |message: String| Error::Datasource {
             name: self.name.clone(),
             message,
-            failure: Failure::Statement,
-        })?;
-        self.run(sql.to_string(), binds, self.limits.row_cap).await
+            failure: Failure::Unavailable,
+        };
+        let current = match self.engine {
+            Engine::Postgres => "SELECT current_schema()::text AS s",
+            Engine::Mysql => "SELECT DATABASE() AS s",
+            Engine::Sqlite => "SELECT 'main' AS s",
+        };
+        let current = self
+            .run(current.to_string(), &[], 1)
+            .await?
+            .first("s")
+            .and_then(Cell::as_text);
+        let schemas = if self.engine == Engine::Sqlite {
+            vec!["main".to_string()]
+        } else {
+            let primary = self
+                .schema
+                .clone()
+                .or_else(|| current.clone())
+                .ok_or_else(|| {
+                    unusable(
+                        "the connection has no current schema/database; set `schema` in dana.toml"
+                            .to_string(),
+                    )
+                })?;
+            let mut schemas = vec![primary];
+            for extra in &self.extra_schemas {
+                if !schemas.contains(extra) {
+                    schemas.push(extra.clone());
+                }
+            }
+            for schema in &schemas {
+                if guard::is_system_schema(schema) {
+                    return Err(unusable(format!(
+                        "`{schema}` in `schema`/`schemas` is a system catalog; dana never reads one: name the schema holding your tables"
+                    )));
+                }
+            }
+            schemas
+        };
+        let scope = guard::Scope::new(self.engine, schemas);
+        let write_capable = self.write_capability(&scope).await?;
+        if let Some(reason) = &write_capable {
+            if !self.allow_write_capable_role {
+                return Err(unusable(format!(
+                    "refused: the datasource's role {reason}; dana's read-only promise must not rest on dana alone. Connect with a role that can only read the schema (GRANT SELECT/USAGE), or set `allow_write_capable_role = true` under `[datasources.{}]` in dana.toml to accept it (logged and shown by list_datasources)",
+                    self.name
+                )));
+            }
+            tracing::warn!(datasource = %self.name, role = %reason, "write-capable role accepted by `allow_write_capable_role = true`");
+        }
+        Ok(Facts {
+            scope,
+            write_capable,
+        })
+    }
+
+    /// Why the connection's role could write (`None`: it cannot).
+    async fn write_capability(&self, scope: &guard::Scope) -> Result<Option<String>> {
+        let schemas = scope.schemas.join("\u{1f}");
+        match self.engine {
+            Engine::Postgres => {
+                let rows = self
+                    .run(
+                        "SELECT current_user::text AS who, r.rolsuper AS su, \
+                         COALESCE((SELECT bool_or(has_schema_privilege(n.oid, 'CREATE')) FROM pg_namespace n \
+                           WHERE n.nspname = ANY(string_to_array($1, chr(31)))), false) AS can_create, \
+                         (SELECT min(n.nspname || '.' || c.relname) FROM pg_class c \
+                           JOIN pg_namespace n ON n.oid = c.relnamespace \
+                           WHERE n.nspname = ANY(string_to_array($1, chr(31))) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+                           AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')) AS writable, \
+                         (pg_has_role('pg_write_server_files', 'MEMBER') OR pg_has_role('pg_execute_server_program', 'MEMBER')) AS files \
+                         FROM pg_roles r WHERE r.rolname = current_user"
+                            .to_string(),
+                        &[Bind::Text(schemas)],
+                        1,
+                    )
+                    .await?;
+                let who = rows
+                    .first("who")
+                    .and_then(Cell::as_text)
+                    .unwrap_or_default();
+                let yes = |c: &str| rows.first(c) == Some(&Cell::Bool(true));
+                Ok(if yes("su") {
+                    Some(format!("`{who}` is a superuser"))
+                } else if yes("files") {
+                    Some(format!("`{who}` may write server files or run programs"))
+                } else if yes("can_create") {
+                    Some(format!("`{who}` may CREATE in the schema"))
+                } else {
+                    rows.first("writable")
+                        .and_then(Cell::as_text)
+                        .map(|t| format!("`{who}` may INSERT/UPDATE/DELETE/TRUNCATE `{t}`"))
+                })
+            }
+            Engine::Mysql => {
+                let rows = self.run("SHOW GRANTS".to_string(), &[], u64::MAX).await?;
+                for row in &rows.rows {
+                    let Some(grant) = row.first().and_then(Cell::as_text) else {
+                        continue;
+                    };
+                    if let Some(reason) = mysql_write_grant(&grant, &scope.schemas) {
+                        return Ok(Some(reason));
+                    }
+                }
+                Ok(None)
+            }
+            Engine::Sqlite => Ok(None),
+        }
+    }
+
+    /// Runs one statement built by dana's templates (workspace overrides included) or
+    /// given by the agent, and returns at most `row_cap` rows. It must pass the query
+    /// gate ([`guard::verify`]): one read-only query confined to the configured schemas;
+    /// anything else is refused before it is sent.
+    pub async fn fetch(&self, sql: &str, binds: &[Bind]) -> Result<Rows> {
+        self.fetch_capped(sql, binds, self.limits.row_cap).await
     }
 
     /// Like [`Datasource::fetch`] with a smaller cap (samples, failing keys); the row cap
     /// still bounds it.
     pub async fn fetch_capped(&self, sql: &str, binds: &[Bind], cap: u64) -> Result<Rows> {
-        ensure_single_query(self.engine, sql).map_err(|message| Error::Datasource {
+        let facts = self.facts().await?;
+        guard::verify(&facts.scope, sql).map_err(|message| Error::Datasource {
             name: self.name.clone(),
             message,
             failure: Failure::Statement,
         })?;
-        self.run(sql.to_string(), binds, cap.min(self.limits.row_cap))
-            .await
+        self.session(
+            sql.to_string(),
+            binds,
+            cap.min(self.limits.row_cap),
+            Some(&facts.scope),
+        )
+        .await
     }
 
-    /// Introspection and internal statements (static text or checked by the caller).
+    /// A static catalog query of dana's own (plan statistics): not confined, since its
+    /// text is fixed at compile time and only bind values vary.
+    pub async fn fetch_catalog(&self, sql: &'static str, binds: &[Bind]) -> Result<Rows> {
+        self.facts().await?;
+        self.run(sql.to_string(), binds, self.limits.row_cap).await
+    }
+
+    /// Introspection and internal statements (static text with bind parameters).
     pub(crate) async fn run(&self, sql: String, binds: &[Bind], cap: u64) -> Result<Rows> {
+        self.session(sql, binds, cap, None).await
+    }
+
+    async fn session(
+        &self,
+        sql: String,
+        binds: &[Bind],
+        cap: u64,
+        scope: Option<&guard::Scope>,
+    ) -> Result<Rows> {
         let started = Instant::now();
-        // Client-side deadline backing the server's own timeout (SQLite has none).
+        // Client-side deadline backing the server's own timeout; when it hits, the
+        // statement is cancelled on the server (see `session::Checkout`).
         let deadline = Duration::from_millis(self.limits.statement_timeout_ms + 2_000);
-        let work = self.run_inner(sql, binds, cap);
+        let work = self.run_inner(sql, binds, cap, scope);
         let result = match tokio::time::timeout(deadline, work).await {
             Ok(result) => result,
             Err(_) => Err(self.timeout_error()),
@@ -606,11 +820,17 @@ impl Datasource {
         result
     }
 
-    async fn run_inner(&self, sql: String, binds: &[Bind], cap: u64) -> Result<Rows> {
+    async fn run_inner(
+        &self,
+        sql: String,
+        binds: &[Bind],
+        cap: u64,
+        scope: Option<&guard::Scope>,
+    ) -> Result<Rows> {
         macro_rules! fetch {
-            ($pool:expr, $decode:ident) => {{
+            ($conn:expr, $decode:ident) => {{
                 // dana-generated SQL (identifiers and literals from the dialect layer),
-                // checked by `ensure_single_query` or static introspection text.
+                // checked by the query gate, or static introspection text.
                 let mut query = sqlx::query(crate::dialect::ident::assert_sql_safe(sql));
                 for bind in binds {
                     query = match bind {
@@ -618,9 +838,18 @@ impl Datasource {
                         Bind::Int(i) => query.bind(*i),
                     };
                 }
-                let mut stream = query.fetch($pool);
+                let mut stream = query.fetch($conn);
                 let mut out = Rows::default();
-                while let Some(row) = stream.try_next().await.map_err(|e| self.db_error(e))? {
+                let mut failed = None;
+                loop {
+                    let row = match stream.try_next().await {
+                        Ok(Some(row)) => row,
+                        Ok(None) => break,
+                        Err(e) => {
+                            failed = Some(self.db_error(e));
+                            break;
+                        }
+                    };
                     if out.columns.is_empty() {
                         out.columns = row.columns().iter().map(|c| c.name().to_string()).collect();
                     }
@@ -630,21 +859,123 @@ impl Datasource {
                     }
                     let mut cells = Vec::with_capacity(row.len());
                     for i in 0..row.len() {
-                        cells.push($decode(&row, i).map_err(|m| Error::Datasource {
-                            name: self.name.clone(),
-                            message: m,
-                            failure: Failure::Statement,
-                        })?);
+                        match $decode(&row, i) {
+                            Ok(cell) => cells.push(cell),
+                            Err(m) => {
+                                failed = Some(Error::Datasource {
+                                    name: self.name.clone(),
+                                    message: m,
+                                    failure: Failure::Statement,
+                                });
+                                break;
+                            }
+                        }
+                    }
+                    if failed.is_some() {
+                        break;
                     }
                     out.rows.push(cells);
                 }
-                Ok(out)
+                drop(stream);
+                match failed {
+                    Some(e) => Err(e),
+                    None => Ok(out),
+                }
             }};
         }
+        let lost = |what: &str| Error::Datasource {
+            name: self.name.clone(),
+            message: lost(what),
+            failure: Failure::Unavailable,
+        };
+        let mut checkout = Checkout {
+            conn: None,
+            cancel: None,
+            name: self.name.clone(),
+        };
         match &self.pool {
-            Pool::Postgres(pool) => fetch!(pool, decode_pg),
-            Pool::Mysql(pool) => fetch!(pool, decode_mysql),
-            Pool::Sqlite(pool) => fetch!(pool, decode_sqlite),
+            Pool::Postgres(pool) => {
+                let preamble = session::pg_preamble(&self.limits, scope)?;
+                checkout.conn = Some(Conn::Postgres(
+                    pool.acquire().await.map_err(|e| self.db_error(e))?,
+                ));
+                let Some(Conn::Postgres(conn)) = checkout.conn.as_mut() else {
+                    return Err(lost("no connection"));
+                };
+                let ids = sqlx::raw_sql(crate::dialect::ident::assert_sql_safe(preamble))
+                    .fetch_all(&mut **conn)
+                    .await
+                    .map_err(|e| self.db_error(e))?;
+                let pid = ids
+                    .last()
+                    .and_then(|r| r.try_get::<i32, _>(0).ok())
+                    .ok_or_else(|| lost("no backend pid"))?;
+                checkout.cancel = Some(Cancel::Postgres {
+                    options: pool.connect_options(),
+                    pid,
+                });
+                let result = fetch!(&mut **conn, decode_pg);
+                let ended = (&mut **conn).execute("ROLLBACK").await;
+                checkout.cancel = None;
+                if ended.is_err() {
+                    conn.close_on_drop();
+                }
+                result
+            }
+            Pool::Mysql(pool) => {
+                checkout.conn = Some(Conn::Mysql(
+                    pool.acquire().await.map_err(|e| self.db_error(e))?,
+                ));
+                let Some(Conn::Mysql(conn)) = checkout.conn.as_mut() else {
+                    return Err(lost("no connection"));
+                };
+                let preamble = session::mysql_preamble(scope)?;
+                let ids = sqlx::raw_sql(crate::dialect::ident::assert_sql_safe(preamble))
+                    .fetch_all(&mut **conn)
+                    .await
+                    .map_err(|e| self.db_error(e))?;
+                let id = ids
+                    .last()
+                    .and_then(|r| {
+                        r.try_get::<u64, _>(0)
+                            .ok()
+                            .or_else(|| r.try_get::<i64, _>(0).ok().map(|v| v as u64))
+                    })
+                    .ok_or_else(|| lost("no connection id"))?;
+                checkout.cancel = Some(Cancel::Mysql {
+                    options: pool.connect_options(),
+                    id,
+                });
+                let result = fetch!(&mut **conn, decode_mysql);
+                let ended = (&mut **conn).execute("ROLLBACK").await;
+                checkout.cancel = None;
+                if ended.is_err() {
+                    conn.close_on_drop();
+                }
+                result
+            }
+            Pool::Sqlite(pool) => {
+                checkout.conn = Some(Conn::Sqlite(
+                    pool.acquire().await.map_err(|e| self.db_error(e))?,
+                ));
+                let Some(Conn::Sqlite(conn)) = checkout.conn.as_mut() else {
+                    return Err(lost("no connection"));
+                };
+                let stop = Arc::new(AtomicBool::new(false));
+                let until =
+                    Instant::now() + Duration::from_millis(self.limits.statement_timeout_ms);
+                conn.lock_handle()
+                    .await
+                    .map_err(|e| self.db_error(e))?
+                    .set_progress_handler(1_000, session::sqlite_progress(stop.clone(), until));
+                checkout.cancel = Some(Cancel::Sqlite(stop));
+                let result = fetch!(&mut **conn, decode_sqlite);
+                checkout.cancel = None;
+                if let Ok(mut handle) = conn.lock_handle().await {
+                    handle.remove_progress_handler();
+                }
+                result
+            }
         }
     }
 
@@ -764,7 +1095,9 @@ fn classify(e: &sqlx::Error) -> (Failure, Option<String>) {
                 .map(|m| m.number());
             // Statement timeouts: PostgreSQL 57014 (also used for cancel requests, hence
             // the message), MariaDB 1969, MySQL 3024.
+            // SQLite 9 (SQLITE_INTERRUPT): the progress handler stopped it at the timeout.
             if code == "57014" && message.contains("statement timeout")
+                || code == "9" && message.contains("interrupt")
                 || matches!(number, Some(1969 | 3024))
                 || message.contains("max_statement_time")
                 || message.contains("maximum statement execution time")
@@ -825,31 +1158,66 @@ fn lost(detail: &str) -> String {
     )
 }
 
-/// Refuses anything but one query (or one EXPLAIN of a query), parsed with the engine's
-/// dialect.
-pub fn ensure_single_query(engine: Engine, sql: &str) -> std::result::Result<(), String> {
-    use sqlparser::ast::Statement;
-    let dialect = crate::dialect::by_name(engine.dialect()).map_err(|e| e.to_string())?;
-    let parsed = crate::dialect::parse::parse(dialect, sql).map_err(|e| {
-        format!(
-            "refused: the statement does not parse as {} SQL: {e}",
-            engine.dialect()
-        )
-    })?;
-    match parsed.as_slice() {
-        [Statement::Query(_)] => Ok(()),
-        [Statement::Explain { statement, .. }] if matches!(**statement, Statement::Query(_)) => {
-            Ok(())
-        }
-        [_] => Err(
-            "refused: only a query (SELECT/WITH) or an EXPLAIN of one runs on a datasource"
-                .to_string(),
-        ),
-        _ => Err(format!(
-            "refused: exactly one statement runs at a time, got {}",
-            parsed.len()
-        )),
+/// Why a MySQL/MariaDB `SHOW GRANTS` line lets the role write to `schemas` (or anywhere:
+/// `*.*`), `None` when it does not.
+fn mysql_write_grant(grant: &str, schemas: &[String]) -> Option<String> {
+    const WRITE: &[&str] = &[
+        "ALL", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "FILE", "SUPER",
+    ];
+    let rest = grant.strip_prefix("GRANT ")?;
+    let (privileges, rest) = rest.split_once(" ON ")?;
+    let target = rest.split(" TO ").next().unwrap_or_default().trim();
+    let writes: Vec<&str> = privileges
+        .split(',')
+        .map(str::trim)
+        .filter(|p| {
+            let word = p.split([' ', '(']).next().unwrap_or_default();
+            WRITE.contains(&word.to_ascii_uppercase().as_str())
+        })
+        .collect();
+    if writes.is_empty() {
+        return None;
     }
+    let target = target
+        .strip_prefix("FUNCTION ")
+        .or_else(|| target.strip_prefix("PROCEDURE "))
+        .unwrap_or(target);
+    let database = target
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_matches('`');
+    let applies = database == "*"
+        || schemas
+            .iter()
+            .any(|s| like(&database.replace("\\_", "\u{1}").replace("\\%", "\u{2}"), s));
+    applies.then(|| format!("has `{}` on `{target}`", writes.join(", ")))
+}
+
+/// MySQL's LIKE for grant targets: `%` any run, `_` one character; `\u{1}`/`\u{2}` stand for
+/// escaped `_`/`%`.
+fn like(pattern: &str, text: &str) -> bool {
+    fn go(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('%', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
+            Some((c, rest)) => match t.split_first() {
+                Some((d, more)) => {
+                    let same = match c {
+                        '_' => true,
+                        '\u{1}' => *d == '_',
+                        '\u{2}' => *d == '%',
+                        c => c == d,
+                    };
+                    same && go(rest, more)
+                }
+                None => false,
+            },
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    go(&p, &t)
 }
 
 /// The strings of a URL that must never be shown.
@@ -916,19 +1284,23 @@ mod tests {
     }
 
     #[test]
-    fn only_single_queries_pass() {
-        assert!(ensure_single_query(Engine::Postgres, "SELECT 1").is_ok());
-        assert!(ensure_single_query(Engine::Postgres, "EXPLAIN SELECT 1").is_ok());
-        assert!(ensure_single_query(Engine::Postgres, "SELECT 1; DROP TABLE x").is_err());
-        assert!(ensure_single_query(Engine::Postgres, "COMMIT").is_err());
-        assert!(ensure_single_query(Engine::Mysql, "DELETE FROM t").is_err());
-        assert!(ensure_single_query(Engine::Sqlite, "INSERT INTO t VALUES (1)").is_err());
-        // The profile's block sample.
-        let sample = "SELECT CAST(a AS TEXT) FROM s.t t TABLESAMPLE SYSTEM (0.6000) LIMIT 10";
-        assert!(
-            ensure_single_query(Engine::Postgres, sample).is_ok(),
-            "{:?}",
-            ensure_single_query(Engine::Postgres, sample)
-        );
+    fn mysql_grants() {
+        let shop = vec!["shop".to_string()];
+        let root = "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION";
+        assert!(mysql_write_grant(root, &shop).is_some());
+        let reader = "GRANT SELECT ON `shop`.* TO `reader`@`%`";
+        assert!(mysql_write_grant(reader, &shop).is_none());
+        let usage = "GRANT USAGE ON *.* TO `reader`@`%`";
+        assert!(mysql_write_grant(usage, &shop).is_none());
+        let writer = "GRANT SELECT, INSERT ON `shop`.`orders` TO `w`@`%`";
+        assert!(mysql_write_grant(writer, &shop).is_some());
+        let elsewhere = "GRANT INSERT ON `scratch`.* TO `w`@`%`";
+        assert!(mysql_write_grant(elsewhere, &shop).is_none());
+        let wildcard = "GRANT UPDATE ON `sh%`.* TO `w`@`%`";
+        assert!(mysql_write_grant(wildcard, &shop).is_some());
+        let escaped = "GRANT UPDATE ON `sh\\_p`.* TO `w`@`%`";
+        assert!(mysql_write_grant(escaped, &shop).is_none());
+        let file = "GRANT FILE ON *.* TO `w`@`%`";
+        assert!(mysql_write_grant(file, &shop).is_some());
     }
 }

@@ -93,11 +93,11 @@ async fn main() {
     // sample), with a row cap that lets the sample have its 20,000 rows.
     std::fs::write(
         dir.path().join("dana.toml"),
-        "[datasources.bench]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n\
+        "[datasources.bench]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n\
          row_cap = 20000\nsample_rows = 20000\n\
-         [datasources.sampled]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n\
+         [datasources.sampled]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n\
          row_cap = 20000\nsample_rows = 20000\nexact_stats_max_rows = 1000000\n\
-         [datasources.exact]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n\
+         [datasources.exact]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"dana_bench\"\nstatement_timeout_ms = 600000\n\
          row_cap = 20000\nexact_distinct_max_rows = 1000000000\n",
     )
     .expect("toml");

@@ -197,18 +197,7 @@ pub async fn run<P: Progress>(
 ) -> Result<QualityRun> {
     let mut checks = collect_checks(app, params)?;
     let ds = app.live.get(&params.datasource).await?;
-    // Unqualified tables live in the datasource's configured schema.
-    if let Some(schema) = &ds.schema {
-        for check in &mut checks {
-            check.schema.get_or_insert_with(|| schema.clone());
-            if check.params.ref_table.is_some() {
-                check
-                    .params
-                    .ref_schema
-                    .get_or_insert_with(|| schema.clone());
-            }
-        }
-    }
+    live::bind_checks(&ds, &mut checks).await?;
     let sample_rows = u64::from(params.sample_rows.unwrap_or(5).clamp(1, 100));
     run_checks(app, &ds, &checks, sample_rows, progress).await
 }

@@ -405,7 +405,7 @@ async fn pii_on_seeded_postgres_table() {
     .expect("seed");
     let h = harness_in(
         tempfile::tempdir().expect("dir"),
-        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
     )
     .await;
     check(&h, "pg", "PostgreSQL").await;

@@ -312,7 +312,7 @@ async fn live_postgres_contract_validates_and_matches_the_table() {
     let dir = tempfile::tempdir().expect("dir");
     let h = harness_in(
         dir,
-        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
     )
     .await;
     let out = tempfile::tempdir().expect("dir");

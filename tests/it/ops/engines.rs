@@ -358,8 +358,9 @@ async fn explain_on_postgres_flags_large_sequential_scans_only() {
     .execute(&admin)
     .await
     .expect("seed");
+    // Statements are confined to the datasource's schema: name it.
     let h = harness_with(
-        "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\n",
+        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
         |_| {},
     )
     .await;

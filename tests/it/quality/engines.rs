@@ -320,7 +320,7 @@ async fn sqlite_defects_found_with_exact_counts() {
 async fn profile_pg_orders(schema: &str, settings: &str) -> Value {
     let h = super::harness_with(
         &format!(
-            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n{settings}"
+            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n{settings}"
         ),
         |_| {},
     )
@@ -359,7 +359,7 @@ async fn postgres_defects_found_with_exact_counts() {
         .await
         .expect("seed");
     let h = super::harness_with(
-        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
         |_| {},
     )
     .await;
@@ -476,7 +476,7 @@ async fn mariadb_defects_found_with_exact_counts() {
             .expect("seed");
     }
     let h = super::harness_with(
-        &format!("[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\n"),
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nallow_write_capable_role = true\nschema = \"{db}\"\n"),
         |_| {},
     )
     .await;
@@ -491,7 +491,7 @@ async fn mariadb_defects_found_with_exact_counts() {
     .expect("analyze");
     let h = super::harness_with(
         &format!(
-            "[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\nexact_distinct_max_rows = 5\n"
+            "[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nallow_write_capable_role = true\nschema = \"{db}\"\nexact_distinct_max_rows = 5\n"
         ),
         |_| {},
     )

@@ -107,7 +107,7 @@ async fn postgres_backend_terminated_mid_profile() {
     .await
     .expect("seed");
     let h = workspace(&format!(
-        "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nstatement_timeout_ms = 120000\n"
+        "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\nstatement_timeout_ms = 120000\n"
     ))
     .await;
     let pattern = format!("%{schema}%b_slow%");
@@ -179,7 +179,7 @@ async fn mariadb_connection_killed_mid_profile() {
             .expect("seed");
     }
     let h = workspace(&format!(
-        "[datasources.my]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\nstatement_timeout_ms = 120000\n"
+        "[datasources.my]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nallow_write_capable_role = true\nschema = \"{db}\"\nstatement_timeout_ms = 120000\n"
     ))
     .await;
     let pattern = format!("%{db}%b_slow%");
@@ -303,7 +303,7 @@ async fn postgres_lock_holds_checks_past_the_timeout() {
     .await
     .expect("seed");
     let h = workspace(&format!(
-        "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nstatement_timeout_ms = 500\n"
+        "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\nstatement_timeout_ms = 500\n"
     ))
     .await;
     let mut locker = sqlx::PgConnection::connect(&url).await.expect("locker");
@@ -344,7 +344,7 @@ async fn mariadb_lock_holds_checks_past_the_timeout() {
             .expect("seed");
     }
     let h = workspace(&format!(
-        "[datasources.my]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\nstatement_timeout_ms = 500\n"
+        "[datasources.my]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nallow_write_capable_role = true\nschema = \"{db}\"\nstatement_timeout_ms = 500\n"
     ))
     .await;
     let mut locker = sqlx::MySqlConnection::connect(&url).await.expect("locker");
@@ -459,7 +459,7 @@ async fn postgres_huge_table_under_the_row_cap() {
     .expect("seed");
     let h = super::harness_with(
         &format!(
-            "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nrow_cap = 25\n"
+            "[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\nrow_cap = 25\n"
         ),
         |_| {},
     )

@@ -10,7 +10,7 @@ use crate::common::{mysql_url, postgres_url, unique_name};
 #[tokio::test]
 async fn unknown_datasource_lists_configured_names() {
     let h = harness_with(
-        "[datasources.warehouse]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\n[datasources.lake]\npath = \"lake.db\"\n",
+        "[datasources.warehouse]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\n[datasources.lake]\npath = \"lake.db\"\n",
         |_| {},
     )
     .await;
@@ -71,7 +71,7 @@ async fn postgres_datasource_refuses_writes_and_times_out() {
     .await
     .expect("seed");
     let h = harness_with(
-        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nstatement_timeout_ms = 400\n"),
+        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\nstatement_timeout_ms = 400\n"),
         |_| {},
     )
     .await;
@@ -93,7 +93,11 @@ async fn postgres_datasource_refuses_writes_and_times_out() {
     }
     let started = std::time::Instant::now();
     let err = ds
-        .fetch("SELECT pg_sleep(5) IS NULL AS slept", &[])
+        // pg_sleep never passes the query gate: real work instead.
+        .fetch(
+            "SELECT COUNT(*) AS n FROM generate_series(1, 2000000000) g",
+            &[],
+        )
         .await
         .expect_err("timeout");
     assert!(format!("{err:#}").contains("timeout of 400 ms"), "{err:#}");
@@ -121,6 +125,10 @@ async fn mysql_datasource_refuses_writes_and_times_out() {
         format!("CREATE DATABASE {db}"),
         format!("CREATE TABLE {db}.t (id int primary key)"),
         format!("INSERT INTO {db}.t VALUES (1)"),
+        format!("CREATE TABLE {db}.nums (n int)"),
+        format!(
+            "INSERT INTO {db}.nums WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000) SELECT n FROM c"
+        ),
     ] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(stmt))
             .execute(&admin)
@@ -128,7 +136,7 @@ async fn mysql_datasource_refuses_writes_and_times_out() {
             .expect("seed");
     }
     let h = harness_with(
-        &format!("[datasources.my]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\nstatement_timeout_ms = 500\n"),
+        &format!("[datasources.my]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nallow_write_capable_role = true\nschema = \"{db}\"\nstatement_timeout_ms = 500\n"),
         |_| {},
     )
     .await;
@@ -152,8 +160,9 @@ async fn mysql_datasource_refuses_writes_and_times_out() {
         "{err:#}"
     );
     // A statement heavy enough to pass 500 ms.
-    let slow = "SELECT COUNT(*) AS n FROM information_schema.COLUMNS a, information_schema.COLUMNS b, information_schema.COLUMNS c";
-    let err = ds.fetch(slow, &[]).await.expect_err("timeout");
+    // (information_schema is never a target: a cross join of the test's own table.)
+    let slow = format!("SELECT COUNT(*) AS n FROM {db}.nums a, {db}.nums b, {db}.nums c");
+    let err = ds.fetch(&slow, &[]).await.expect_err("timeout");
     assert!(format!("{err:#}").contains("timeout of 500 ms"), "{err:#}");
     let rows = ds
         .fetch(&format!("SELECT COUNT(*) AS n FROM {db}.t"), &[])
@@ -253,7 +262,7 @@ async fn slow_check_times_out_and_the_server_keeps_serving() {
     .await
     .expect("seed");
     let h = harness_with(
-        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nstatement_timeout_ms = 300\n"),
+        &format!("[datasources.pg]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\nstatement_timeout_ms = 300\n"),
         |_| {},
     )
     .await;
