@@ -254,7 +254,7 @@ async fn dbt_test_on_postgres_agrees_with_dana() {
         "custom_checks": [{"name": "mean_amount", "sql": format!("SELECT AVG(amount) AS observed FROM {schema}.orders"), "min": 10, "max": 100}]
     });
     let h = super::harness_with(
-        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
         |_| {},
     )
     .await;

@@ -322,7 +322,7 @@ async fn postgres_pii_never_raw() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
         dir.path().join("dana.toml"),
-        format!("playbooks_dir = \"playbooks\"\n[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        format!("playbooks_dir = \"playbooks\"\n[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
     )
     .expect("toml");
     exercise(dir.path(), "postgres").await;
@@ -348,7 +348,7 @@ async fn mariadb_pii_never_raw() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
         dir.path().join("dana.toml"),
-        format!("playbooks_dir = \"playbooks\"\n[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\n"),
+        format!("playbooks_dir = \"playbooks\"\n[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nallow_write_capable_role = true\nschema = \"{db}\"\n"),
     )
     .expect("toml");
     exercise(dir.path(), "mysql").await;

@@ -217,7 +217,7 @@ async fn postgres_compares_exactly_and_reads_numeric_sums() {
         .await
         .expect("seed");
     let h = harness_with(
-        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
         |_| {},
     )
     .await;
@@ -247,7 +247,7 @@ async fn mariadb_compares_case_and_trailing_spaces_exactly() {
             .expect("seed");
     }
     let h = harness_with(
-        &format!("[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\n"),
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nallow_write_capable_role = true\nschema = \"{db}\"\n"),
         |_| {},
     )
     .await;

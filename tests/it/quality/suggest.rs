@@ -124,7 +124,7 @@ async fn postgres_suggestions_pass_on_their_data() {
         .await
         .expect("seed");
     let h = harness_with(
-        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
         |_| {},
     )
     .await;
@@ -150,7 +150,7 @@ async fn mariadb_suggestions_pass_on_their_data() {
             .expect("seed");
     }
     let h = harness_with(
-        &format!("[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nschema = \"{db}\"\n"),
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_MYSQL_URL\"\nallow_write_capable_role = true\nschema = \"{db}\"\n"),
         |_| {},
     )
     .await;
@@ -180,7 +180,7 @@ async fn postgres_key_like_columns_get_an_exact_uniqueness_test() {
     .expect("seed");
     let h = harness_with(
         &format!(
-            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\nexact_distinct_max_rows = 1000\nsample_rows = 500\n"
+            "[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\nexact_distinct_max_rows = 1000\nsample_rows = 500\n"
         ),
         |_| {},
     )
@@ -267,7 +267,7 @@ async fn postgres_one_failing_check_does_not_split_every_other() {
     .await
     .expect("seed");
     let h = harness_with(
-        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nschema = \"{schema}\"\n"),
+        &format!("[datasources.db]\nurl_env = \"DANA_TEST_POSTGRES_URL\"\nallow_write_capable_role = true\nschema = \"{schema}\"\n"),
         |_| {},
     )
     .await;
