@@ -2,3 +2,4 @@
 //! its own client (and perhaps a shell) would.
 
 mod availability;
+mod protocol;
