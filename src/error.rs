@@ -38,13 +38,15 @@ pub enum Error {
     #[error("config `{path}`: {message}")]
     Config { path: PathBuf, message: String },
 
-    /// The state store failed.
+    /// The state store failed. The text is redacted when the error is built (no password,
+    /// no URL with credentials: see [`crate::store::redact`]), and the driver's error is
+    /// not kept as a source, so no chain printer can show it either.
     #[error("state store: {0}")]
-    Store(#[from] sqlx::Error),
+    Store(String),
 
-    /// A store migration failed.
+    /// A store migration failed (redacted like [`Error::Store`]).
     #[error("state store migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
 
     /// The protocol refused the request (a gate is not approved, a phase is out of order).
     #[error("{0}")]
@@ -105,6 +107,18 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Store(crate::store::redact(&e.to_string()))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Error::Migrate(crate::store::redact(&e.to_string()))
     }
 }
 

@@ -17,6 +17,7 @@ pub mod live;
 pub mod playbook;
 pub mod protocol;
 pub mod render;
+pub mod sanitize;
 pub mod server;
 pub mod store;
 

@@ -13,7 +13,7 @@ fn main() -> std::process::ExitCode {
             // The library's messages already end with their cause (`read `x`: No such
             // file or directory`); printing the source chain again would say it twice.
             let e = anyhow::Error::new(e);
-            eprintln!("error: {e}");
+            eprintln!("error: {}", dana::sanitize::sanitize(&format!("{e}")));
             std::process::ExitCode::from(2)
         }
     }

@@ -48,11 +48,17 @@ pub(super) async fn run(workspace: &Path, args: AuditArgs) -> Result<ExitCode> {
                 Format::Json => out(&json(&serde_json::to_value(&report).unwrap_or_default()))?,
                 _ => match &report.first_bad {
                     None => out(&format!(
-                        "audit chain ok: {} rows, head {}",
-                        report.rows, report.head
+                        "audit chain ok: {} rows, {} state rows bound to it, head {}",
+                        report.rows, report.state_rows, report.head
                     ))?,
                     Some(bad) => {
-                        eprintln!("audit chain BROKEN at row {}: {}", bad.seq, bad.reason);
+                        eprintln!(
+                            "audit chain BROKEN at row {}: {} row `{}`: {}",
+                            bad.seq,
+                            bad.table,
+                            crate::sanitize::sanitize_line(&bad.id),
+                            crate::sanitize::sanitize(&bad.reason)
+                        );
                     }
                 },
             }
@@ -82,15 +88,16 @@ pub(super) async fn run(workspace: &Path, args: AuditArgs) -> Result<ExitCode> {
                         "{:>6}  {:<24}  {:<9}  {:<24}  {:<20}  {:<12}  {}\n",
                         "SEQ", "AT", "PHASE", "EVENT", "ACTOR", "HASH", "PAYLOAD"
                     );
+                    use crate::sanitize::sanitize_line as clean;
                     for r in &rows {
-                        let payload: String = r.payload.chars().take(100).collect();
+                        let payload: String = clean(&r.payload).chars().take(100).collect();
                         s.push_str(&format!(
                             "{:>6}  {:<24}  {:<9}  {:<24}  {:<20}  {:<12}  {}{}\n",
                             r.seq,
                             r.created_at,
-                            r.phase.as_deref().unwrap_or("-"),
-                            r.event,
-                            r.actor,
+                            clean(r.phase.as_deref().unwrap_or("-")),
+                            clean(&r.event),
+                            clean(&r.actor),
                             &r.hash[..12.min(r.hash.len())],
                             payload,
                             if r.payload.chars().count() > 100 {

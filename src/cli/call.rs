@@ -71,7 +71,7 @@ pub(super) async fn run(workspace: &Path, args: CallArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::sanitize::sanitize(&format!("{e}")));
             Ok(ExitCode::from(1))
         }
     }

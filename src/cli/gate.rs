@@ -151,12 +151,62 @@ async fn decide(
     gate::validate_answer(&mut answer)?;
     let (rows, evals, index) = gate::load(app, project, phase).await?;
     let eval = &evals[index];
-    let shown = gate::snapshot(&app.playbooks.phases, &rows, phase);
+    let shown = gate::snapshot(app, &rows, phase);
     let verb = match decision {
         Decision::Yes => "APPROVE",
         Decision::No => "REJECT",
         Decision::Clarify => "ask questions on",
     };
+    let reviewers = app.store().await?.reviewers().await?;
+    if !reviewers.is_empty() {
+        // A registered reviewer's passphrase is the confirmation; nothing else records a decision.
+        if a.yes {
+            return Err(Error::invalid(
+                "--yes: reviewers are registered, so a decision needs a reviewer's passphrase; --yes cannot record one",
+            ));
+        }
+        let Some(reviewer) = reviewers.iter().find(|r| r.name == answer.reviewer) else {
+            return Err(Error::not_found(
+                "reviewer",
+                &answer.reviewer,
+                reviewers.iter().map(|r| r.name.as_str()),
+            ));
+        };
+        out(&describe(app, project, eval, &rows))?;
+        let (pass, typed) = crate::protocol::reviewer::read_passphrase(&format!(
+            "To {verb} gate {} of project `{project}`, passphrase of reviewer `{}`: ",
+            eval.gate,
+            crate::sanitize::sanitize_line(&answer.reviewer)
+        ))?;
+        let key = crate::protocol::reviewer::unlock(reviewer, &pass)?;
+        let signed_at = crate::store::now();
+        let message = crate::protocol::reviewer::decision_message(
+            project,
+            phase,
+            &eval.gate,
+            match decision {
+                Decision::Yes => "approved",
+                Decision::No => "rejected",
+                Decision::Clarify => "clarify",
+            },
+            &answer.reviewer,
+            &answer.comment,
+            &shown,
+            &signed_at,
+        );
+        let how = Provenance {
+            channel: "terminal",
+            os_user: gate::os_user(),
+            interactive: typed,
+            signature: Some(gate::Signed {
+                signer: reviewer.name.clone(),
+                signature: crate::protocol::reviewer::sign(&key, &message),
+                signed_at,
+            }),
+        };
+        let after = gate::decide(app, project, phase, None, Some(&shown), answer, &how).await?;
+        return report(project, &after);
+    }
     let interactive = if a.yes {
         false
     } else {
@@ -168,7 +218,8 @@ async fn decide(
         out(&describe(app, project, eval, &rows))?;
         let prompt = format!(
             "{verb} gate {} of project `{project}` as `{}`? Type `yes` to confirm: ",
-            eval.gate, answer.reviewer
+            eval.gate,
+            crate::sanitize::sanitize_line(&answer.reviewer)
         );
         let mut stderr = std::io::stderr().lock();
         let _ = stderr.write_all(prompt.as_bytes());
@@ -188,8 +239,14 @@ async fn decide(
         channel: "terminal",
         os_user: gate::os_user(),
         interactive,
+        signature: None,
     };
     let after = gate::decide(app, project, phase, None, Some(&shown), answer, &how).await?;
+    report(project, &after)
+}
+
+/// Prints the gate's state after a decision.
+fn report(project: &str, after: &PhaseEval) -> Result<ExitCode> {
     let mut text = format!(
         "gate {} of project `{project}` is now {}",
         after.gate,
@@ -199,7 +256,7 @@ async fn decide(
         text.push_str(&format!(
             " (decision `{}` by `{}`, audit row {}, {})",
             d.decision,
-            d.reviewer,
+            crate::sanitize::sanitize_line(&d.reviewer),
             d.audit_seq,
             if d.interactive {
                 "confirmed interactively"
@@ -209,7 +266,11 @@ async fn decide(
         ));
     }
     for q in after.open_questions() {
-        text.push_str(&format!("\n  open question #{}: {}", q.id, q.question));
+        text.push_str(&format!(
+            "\n  open question #{}: {}",
+            q.id,
+            crate::sanitize::sanitize_line(&q.question)
+        ));
     }
     out(&text)?;
     Ok(ExitCode::SUCCESS)
@@ -222,6 +283,7 @@ fn describe(
     eval: &PhaseEval,
     rows: &crate::store::protocol::ProtocolRows,
 ) -> String {
+    use crate::sanitize::sanitize_line as clean;
     let book = &app.playbooks.phases;
     let title = book
         .phase(&eval.phase)
@@ -238,14 +300,31 @@ fn describe(
             "Blocked: gate {gate} of phase `{phase}` is not approved yet.\n"
         ));
     }
+    let overrides = gate::overrides(app);
+    if !overrides.is_empty() {
+        s.push_str(
+            "\nWARNING: this workspace overrides dana's built-in playbooks or templates; what a criterion checks may differ from its wording:\n",
+        );
+        for (file, sha) in &overrides {
+            s.push_str(&format!(
+                "  {}  sha256 {}\n",
+                clean(file),
+                &sha[..16.min(sha.len())]
+            ));
+        }
+        s.push_str(&format!(
+            "  (decisions record the playbooks' hash {})\n",
+            &app.playbooks.effective_sha256()[..16]
+        ));
+    }
     s.push_str("\nCriteria:\n");
     for c in &eval.criteria {
         s.push_str(&format!(
             "  [{}] {} {}\n         {}\n",
             if c.passed { "pass" } else { "FAIL" },
-            c.id,
-            c.description,
-            c.detail
+            clean(&c.id),
+            clean(&c.description),
+            clean(&c.detail)
         ));
     }
     s.push_str("\nArtifacts (latest of each kind):\n");
@@ -261,10 +340,10 @@ fn describe(
         any = true;
         s.push_str(&format!(
             "  {:<26} v{:<3} by {:<24} {}  sha256 {}\n",
-            a.kind,
+            clean(&a.kind),
             a.version,
-            a.tool,
-            a.created_at,
+            clean(&a.tool),
+            clean(&a.created_at),
             &a.content_sha256[..12.min(a.content_sha256.len())]
         ));
     }
@@ -275,8 +354,19 @@ fn describe(
         s.push_str("\nQuestions:\n");
         for q in &eval.questions {
             match &q.answer {
-                Some(ans) => s.push_str(&format!("  #{} {} -> {}\n", q.id, q.question, ans)),
-                None => s.push_str(&format!("  #{} {} (open)\n", q.id, q.question)),
+                Some(ans) => s.push_str(&format!(
+                    "  #{} {} -> {} ({})\n",
+                    q.id,
+                    clean(&q.question),
+                    clean(ans),
+                    clean(q.answered_by.as_deref().unwrap_or("-"))
+                )),
+                None => s.push_str(&format!(
+                    "  #{} {} (open, asked by {})\n",
+                    q.id,
+                    clean(&q.question),
+                    clean(&q.asked_by)
+                )),
             }
         }
     }
@@ -290,15 +380,15 @@ fn describe(
         for d in decisions {
             s.push_str(&format!(
                 "  {} {:<9} by {:<16} via {:<14} os user {:<10} {}{}\n",
-                d.created_at,
-                d.decision,
+                clean(&d.created_at),
+                clean(&d.decision),
                 if d.reviewer.is_empty() {
-                    "-"
+                    "-".to_string()
                 } else {
-                    &d.reviewer
+                    clean(&d.reviewer)
                 },
-                d.channel,
-                d.os_user,
+                clean(&d.channel),
+                clean(&d.os_user),
                 if d.interactive {
                     "interactive"
                 } else {
@@ -307,7 +397,7 @@ fn describe(
                 if d.comment.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", d.comment)
+                    format!(": {}", clean(&d.comment))
                 }
             ));
         }

@@ -9,6 +9,7 @@ mod diff;
 mod gate;
 mod profile;
 mod render;
+mod reviewer;
 mod score;
 mod serve;
 mod table;
@@ -56,6 +57,8 @@ pub enum Command {
     Gate(gate::GateArgs),
     /// Verify the hash-chained audit log, or print a project's rows.
     Audit(audit::AuditArgs),
+    /// Register reviewers whose passphrase signs every gate decision.
+    Reviewer(reviewer::ReviewerArgs),
     /// Render a phase document from a project's artifacts and decisions.
     Render(render::RenderArgs),
     /// Diff two schemas (contract, table spec or live table) and gate on breaking changes.
@@ -93,6 +96,7 @@ pub fn run() -> Result<ExitCode> {
             Command::Demo(args) => demo::run(args).await,
             Command::Gate(args) => gate::run(&cli.workspace, args).await,
             Command::Audit(args) => audit::run(&cli.workspace, args).await,
+            Command::Reviewer(args) => reviewer::run(&cli.workspace, args).await,
             Command::Render(args) => render::run(&cli.workspace, args).await,
             Command::Diff(args) => diff::run(&cli.workspace, args).await,
             Command::Profile(args) => profile::run(&cli.workspace, args).await,
@@ -116,6 +120,8 @@ fn init_tracing(filter: &str) {
 
 /// Writes command output to stdout (CLI paths only; never in `serve`).
 pub(crate) fn out(text: &str) -> Result<()> {
+    // Whatever reaches the human's terminal carries no escape sequence (see `sanitize`).
+    let text = &crate::sanitize::sanitize(text);
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())

@@ -173,6 +173,31 @@ impl Playbooks {
         Ok(books)
     }
 
+    /// Workspace override files in effect: (path, SHA-256 of its text), by playbook name.
+    pub fn overridden(&self) -> Vec<(String, String)> {
+        self.sources
+            .values()
+            .filter_map(|s| match &s.origin {
+                Origin::Override(path) => Some((
+                    path.display().to_string(),
+                    crate::store::protocol::sha256_hex(&s.text),
+                )),
+                Origin::Embedded => None,
+            })
+            .collect()
+    }
+
+    /// SHA-256 over every playbook's name and text as loaded (embedded or overridden):
+    /// recorded with each gate decision, so the chain shows what the human approved against.
+    pub fn effective_sha256(&self) -> String {
+        let parts: Vec<serde_json::Value> = self
+            .sources
+            .iter()
+            .map(|(name, s)| serde_json::json!([name, crate::store::protocol::sha256_hex(&s.text)]))
+            .collect();
+        crate::store::protocol::sha256_hex(&serde_json::Value::Array(parts).to_string())
+    }
+
     /// Names of all playbooks.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.sources.keys().map(String::as_str)

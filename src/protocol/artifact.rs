@@ -177,17 +177,23 @@ pub async fn record(
         "tool": tool,
         "content_sha256": sha,
     });
-    let (seq, _) = tx
-        .append_audit(
-            Some(project),
-            Some(phase_id),
-            "artifact_recorded",
+    let (_, stored_version, seq) = tx
+        .insert_artifact(
+            project,
+            phase_id,
+            kind,
             tool,
-            &payload,
+            &content,
+            rendered,
+            &sha,
+            crate::store::protocol::Audit {
+                project: Some(project),
+                phase: Some(phase_id),
+                event: "artifact_recorded",
+                actor: tool,
+                payload,
+            },
         )
-        .await?;
-    let (_, stored_version, _) = tx
-        .insert_artifact(project, phase_id, kind, tool, &content, rendered, &sha, seq)
         .await?;
     if stored_version != version {
         return Err(Error::invalid(format!(

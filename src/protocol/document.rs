@@ -151,7 +151,7 @@ pub async fn render(app: &App, params: &RenderPhaseDocumentParams) -> Result<Pha
                 docs_rel.join(&project.id).join(&phase.document.file)
             }
         };
-        Some(write_inside(&app.workspace.root, &rel, &markdown)?)
+        Some(write_document(&app.workspace, &rel, &markdown)?)
     } else {
         None
     };
@@ -166,9 +166,190 @@ pub async fn render(app: &App, params: &RenderPhaseDocumentParams) -> Result<Pha
     })
 }
 
-/// Writes `text` to `root/rel` atomically (temp file + rename), refusing any path that
-/// leaves the workspace (`..`, absolute paths elsewhere, symlinked folders).
-pub fn write_inside(root: &Path, rel: &Path, text: &str) -> Result<String> {
+/// The line dana puts at the end of every document it writes. A file without it is
+/// not dana's to overwrite (it may be the human's, or one of dana's own files an agent
+/// pointed the path at).
+pub const DOCUMENT_MARKER: &str =
+    "<!-- written by dana (render_phase_document); regenerate it rather than edit it -->";
+
+/// Writes a phase document: only a `.md` file, only under the configured documents
+/// folder (`docs_dir`, default `docs/dana`), never over dana's own files (`.dana/**`,
+/// `dana.toml`, the template and playbook folders, any `*.db*`), never through a symbolic
+/// link, and never over a file dana did not write (see [`DOCUMENT_MARKER`]). `rel` is
+/// relative to the workspace (an absolute path must lie inside it). Returns the path
+/// written, relative to the workspace.
+pub fn write_document(ws: &crate::config::Workspace, rel: &Path, text: &str) -> Result<String> {
+    let root = ws
+        .root
+        .canonicalize()
+        .map_err(|e| Error::io("resolve", &ws.root, e))?;
+    let docs = relative_inside(&root, &ws.docs_dir(), "docs_dir")?;
+    let protected = [
+        relative_inside(&root, &ws.templates_dir(), "templates_dir").ok(),
+        relative_inside(&root, &ws.playbooks_dir(), "playbooks_dir").ok(),
+        Some(PathBuf::from(".dana")),
+        Some(PathBuf::from("templates")),
+        Some(PathBuf::from("playbooks")),
+    ];
+    if protected
+        .iter()
+        .flatten()
+        .any(|p| docs.starts_with(p) || p.starts_with(&docs))
+    {
+        return Err(Error::invalid(format!(
+            "docs_dir: `{}` overlaps dana's own files (`.dana`, templates, playbooks); configure a documents folder of its own",
+            docs.display()
+        )));
+    }
+    let rel = normalized(&root, rel)?;
+    let shown = rel.display().to_string();
+    if rel.extension().and_then(|e| e.to_str()) != Some("md") {
+        return Err(Error::invalid(format!(
+            "path: `{shown}` is not a Markdown file; a phase document is written as `*.md`"
+        )));
+    }
+    if let Some(why) = dana_owned(&rel, &protected) {
+        return Err(Error::invalid(format!(
+            "path: `{shown}` is {why}; documents never overwrite dana's own files"
+        )));
+    }
+    if !rel.starts_with(&docs) {
+        return Err(Error::invalid(format!(
+            "path: `{shown}` is outside the documents folder `{}` (docs_dir in dana.toml); give a path under it",
+            docs.display()
+        )));
+    }
+    // Create the folders one by one from the workspace root, refusing any symbolic link on
+    // the way: nothing is created outside the workspace, even for a moment.
+    let parent_rel = rel.parent().unwrap_or(Path::new(""));
+    let mut dir = root.clone();
+    for part in parent_rel.components() {
+        dir.push(part);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(Error::invalid(format!(
+                    "path: `{shown}` goes through the symbolic link `{}`; refusing to write through it",
+                    dir.strip_prefix(&root).unwrap_or(&dir).display()
+                )));
+            }
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(Error::invalid(format!(
+                    "path: `{}` is a file, not a folder",
+                    dir.strip_prefix(&root).unwrap_or(&dir).display()
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir(&dir).map_err(|e| Error::io("create", &dir, e))?;
+            }
+            Err(e) => return Err(Error::io("inspect", &dir, e)),
+        }
+    }
+    let real_parent = dir
+        .canonicalize()
+        .map_err(|e| Error::io("resolve", &dir, e))?;
+    if !real_parent.starts_with(root.join(&docs)) {
+        return Err(Error::invalid(format!(
+            "path: `{shown}` resolves outside the documents folder"
+        )));
+    }
+    let file = real_parent.join(rel.file_name().unwrap_or_default());
+    match std::fs::symlink_metadata(&file) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Error::invalid(format!(
+                "path: `{shown}` is a symbolic link; refusing to write through it"
+            )));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::invalid(format!(
+                "path: `{shown}` is not a regular file"
+            )));
+        }
+        Ok(_) => {
+            let existing = std::fs::read(&file).map_err(|e| Error::io("read", &file, e))?;
+            let ours = String::from_utf8_lossy(&existing)
+                .lines()
+                .any(|l| l.trim_end() == DOCUMENT_MARKER);
+            if !ours {
+                return Err(Error::invalid(format!(
+                    "path: `{shown}` exists and was not written by dana; refusing to overwrite it (move it away or choose another path)"
+                )));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("inspect", &file, e)),
+    }
+    let mut body = text.trim_end().to_string();
+    body.push_str("\n\n");
+    body.push_str(DOCUMENT_MARKER);
+    body.push('\n');
+    let mut nonce = [0u8; 6];
+    getrandom::fill(&mut nonce)
+        .map_err(|e| Error::invalid(format!("no randomness available: {e}")))?;
+    let tmp = real_parent.join(format!(".dana-doc-{}.tmp", hex::encode(nonce)));
+    {
+        use std::io::Write as _;
+        // create_new: fails rather than follow anything already at that name.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| Error::io("create", &tmp, e))?;
+        f.write_all(body.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::io("write", &tmp, e)
+            })?;
+    }
+    std::fs::rename(&tmp, &file).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io("rename", &file, e)
+    })?;
+    Ok(rel.display().to_string())
+}
+
+/// `path` relative to the (canonical) workspace root, without `.`, `..` or a prefix;
+/// `what` names the setting in errors.
+fn relative_inside(root: &Path, path: &Path, what: &str) -> Result<PathBuf> {
+    let rel = match path.strip_prefix(root) {
+        Ok(r) => r.to_path_buf(),
+        // The configured folder may exist under a symlinked spelling of the root.
+        Err(_) => match path.canonicalize() {
+            Ok(real) => real
+                .strip_prefix(root)
+                .map(Path::to_path_buf)
+                .map_err(|_| {
+                    Error::invalid(format!(
+                        "{what}: `{}` is outside the workspace `{}`",
+                        path.display(),
+                        root.display()
+                    ))
+                })?,
+            Err(_) => {
+                return Err(Error::invalid(format!(
+                    "{what}: `{}` is outside the workspace `{}`",
+                    path.display(),
+                    root.display()
+                )));
+            }
+        },
+    };
+    if rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(Error::invalid(format!(
+            "{what}: `{}` leaves the workspace",
+            path.display()
+        )));
+    }
+    Ok(rel.components().collect())
+}
+
+/// A user-given path, relative to the workspace root, normalized (no `.`); refuses `..`,
+/// roots and prefixes, and absolute paths outside the workspace.
+fn normalized(root: &Path, rel: &Path) -> Result<PathBuf> {
     let shown = rel.display().to_string();
     let rel = if rel.is_absolute() {
         rel.strip_prefix(root)
@@ -180,45 +361,36 @@ pub fn write_inside(root: &Path, rel: &Path, text: &str) -> Result<String> {
     if rel
         .components()
         .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-        || rel.file_name().is_none()
     {
         return Err(Error::invalid(format!(
             "path: `{shown}` is outside the workspace or not a file path; give a path relative to the workspace without `..`"
         )));
     }
-    let target = root.join(&rel);
-    let parent = target
-        .parent()
-        .ok_or_else(|| Error::invalid(format!("path: `{shown}` has no folder")))?;
-    std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-    let real_parent = parent
-        .canonicalize()
-        .map_err(|e| Error::io("resolve", parent, e))?;
-    let real_root = root
-        .canonicalize()
-        .map_err(|e| Error::io("resolve", root, e))?;
-    if !real_parent.starts_with(&real_root) {
+    let clean: PathBuf = rel.components().collect();
+    if clean.file_name().is_none() || clean.as_os_str().is_empty() {
         return Err(Error::invalid(format!(
-            "path: `{shown}` resolves outside the workspace"
+            "path: `{shown}` is not a file path"
         )));
     }
-    let file = real_parent.join(target.file_name().unwrap_or_default());
-    if file.is_symlink() {
-        return Err(Error::invalid(format!(
-            "path: `{shown}` is a symbolic link; refusing to write through it"
-        )));
+    Ok(clean)
+}
+
+/// Why a workspace-relative path belongs to dana itself, if it does.
+fn dana_owned(rel: &Path, protected: &[Option<PathBuf>]) -> Option<&'static str> {
+    let name = rel.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if rel.components().any(|c| c.as_os_str() == ".dana") {
+        return Some("inside `.dana/`, dana's state folder");
     }
-    let tmp = real_parent.join(format!(
-        ".{}.tmp-{}",
-        file.file_name().and_then(|f| f.to_str()).unwrap_or("doc"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).map_err(|e| Error::io("write", &tmp, e))?;
-    std::fs::rename(&tmp, &file).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("rename", &file, e)
-    })?;
-    Ok(rel.display().to_string())
+    if rel == Path::new(crate::config::CONFIG_FILE) || name == crate::config::CONFIG_FILE {
+        return Some("dana's configuration");
+    }
+    if name.contains(".db") {
+        return Some("a database file");
+    }
+    if protected.iter().flatten().any(|p| rel.starts_with(p)) {
+        return Some("inside a template or playbook folder");
+    }
+    None
 }
 
 /// Pushes Markdown headings two levels down (outside code fences) so a tool's own
@@ -253,23 +425,33 @@ mod tests {
     }
 
     #[test]
-    fn paths_outside_the_workspace_are_refused() {
+    fn paths_outside_the_documents_folder_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path().canonicalize().expect("canonical");
-        for bad in ["../x.md", "/etc/passwd", "a/../../x.md", ""] {
-            let err = write_inside(&root, Path::new(bad), "x").expect_err(bad);
+        let ws = crate::config::Workspace::open(dir.path()).expect("workspace");
+        for bad in [
+            "../x.md",
+            "/etc/passwd",
+            "a/../../x.md",
+            "",
+            "docs/dana/x.txt",
+            "notes.md",
+        ] {
+            let err = write_document(&ws, Path::new(bad), "x").expect_err(bad);
             assert!(err.to_string().starts_with("path:"), "{bad}: {err}");
         }
-        let ok = write_inside(&root, Path::new("docs/dana/p/phase1.md"), "hello").expect("inside");
+        let ok = write_document(&ws, Path::new("docs/dana/p/phase1.md"), "hello").expect("inside");
         assert_eq!(ok, "docs/dana/p/phase1.md");
+        let written = std::fs::read_to_string(ws.root.join(&ok)).expect("read");
+        assert!(written.starts_with("hello\n") && written.contains(DOCUMENT_MARKER));
+        let abs = ws.root.join("docs/dana/x.md");
         assert_eq!(
-            std::fs::read_to_string(root.join(ok)).expect("read"),
-            "hello"
+            write_document(&ws, &abs, "y").expect("absolute inside"),
+            "docs/dana/x.md"
         );
-        let abs = root.join("docs/x.md");
-        assert_eq!(
-            write_inside(&root, &abs, "y").expect("absolute inside"),
-            "docs/x.md"
-        );
+        // Rewriting its own file is fine; a file without the marker is not dana's.
+        write_document(&ws, Path::new("docs/dana/x.md"), "z").expect("rewrite");
+        std::fs::write(ws.root.join("docs/dana/mine.md"), "human notes").expect("write");
+        let err = write_document(&ws, Path::new("docs/dana/mine.md"), "z").expect_err("not ours");
+        assert!(err.to_string().contains("not written by dana"), "{err}");
     }
 }

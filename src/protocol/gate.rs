@@ -16,7 +16,7 @@ use crate::App;
 use crate::error::{Error, Result};
 use crate::playbook::{Phase, PhasesBook};
 use crate::store::protocol::{
-    ClarificationRow, GateDecisionRow, GateRequestRow, NewDecision, ProtocolRows,
+    Audit, ClarificationRow, GateDecisionRow, GateRequestRow, NewDecision, ProtocolRows,
 };
 
 /// Where a phase stands.
@@ -98,6 +98,19 @@ pub struct Provenance {
     pub os_user: String,
     /// Whether a human confirmed interactively (false for `--yes`).
     pub interactive: bool,
+    /// The registered reviewer's signature, required once reviewers exist.
+    pub signature: Option<Signed>,
+}
+
+/// A decision signed by a registered reviewer (see [`super::reviewer`]).
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// Reviewer name (registered).
+    pub signer: String,
+    /// Signature (hex) over [`super::reviewer::decision_message`].
+    pub signature: String,
+    /// When it was signed (RFC 3339 UTC): the decision's time.
+    pub signed_at: String,
 }
 
 /// A recorded decision, as shown to agents and in documents.
@@ -346,9 +359,11 @@ fn open_pending<'a>(rows: &'a ProtocolRows, phase: &str) -> Option<&'a GateReque
 }
 
 /// What the reviewer sees and approves: the latest version of every artifact kind of
-/// this phase and the earlier ones, and the criteria results. An approval is refused
-/// when this changed between asking and answering.
-pub fn snapshot(book: &PhasesBook, rows: &ProtocolRows, phase: &str) -> Value {
+/// this phase and the earlier ones with the SHA-256 of each one's content, and the hash of
+/// the playbooks in effect (with the workspace overrides, if any). An approval is refused
+/// when this changed between asking and answering; it is what a reviewer signs.
+pub fn snapshot(app: &App, rows: &ProtocolRows, phase: &str) -> Value {
+    let book = &app.playbooks.phases;
     let upto: Vec<&str> = book
         .phases
         .iter()
@@ -356,17 +371,50 @@ pub fn snapshot(book: &PhasesBook, rows: &ProtocolRows, phase: &str) -> Value {
         .chain(book.phase(phase))
         .map(|p| p.id.as_str())
         .collect();
-    let mut latest: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    let mut latest: std::collections::BTreeMap<String, (i64, &str)> =
+        std::collections::BTreeMap::new();
     for a in rows
         .artifacts
         .iter()
         .filter(|a| upto.contains(&a.phase.as_str()))
     {
-        let slot = latest.entry(a.kind.clone()).or_insert(0);
-        *slot = (*slot).max(a.version);
+        let slot = latest.entry(a.kind.clone()).or_insert((0, ""));
+        if a.version > slot.0 {
+            *slot = (a.version, a.content_sha256.as_str());
+        }
     }
-    let artifacts: Vec<String> = latest.iter().map(|(k, v)| format!("{k}@v{v}")).collect();
-    json!({ "artifacts": artifacts })
+    let artifacts: Vec<String> = latest
+        .iter()
+        .map(|(k, (v, _))| format!("{k}@v{v}"))
+        .collect();
+    let content: serde_json::Map<String, Value> = latest
+        .iter()
+        .map(|(k, (_, sha))| (k.clone(), Value::from(*sha)))
+        .collect();
+    let overrides: Vec<Value> = overrides(app)
+        .into_iter()
+        .map(|(file, sha)| json!({"file": file, "sha256": sha}))
+        .collect();
+    json!({
+        "artifacts": artifacts,
+        "content_sha256": content,
+        "playbooks_sha256": app.playbooks.effective_sha256(),
+        "overrides": overrides,
+    })
+}
+
+/// Workspace playbook and template overrides in effect: (file, SHA-256). Playbook
+/// overrides can change what a gate criterion checks; the review form lists them.
+pub fn overrides(app: &App) -> Vec<(String, String)> {
+    let mut all = app.playbooks.overridden();
+    all.extend(crate::render::overridden(&app.workspace.templates_dir()));
+    let root = app.workspace.root.display().to_string();
+    for (file, _) in &mut all {
+        if let Some(rel) = file.strip_prefix(&root) {
+            *file = rel.trim_start_matches('/').to_string();
+        }
+    }
+    all
 }
 
 /// Finds a phase or fails listing the valid ones.
@@ -399,6 +447,10 @@ pub async fn load(
     let store = app.store().await?;
     store.require_project(project).await?;
     require_phase(book, phase)?;
+    {
+        let mut conn = store.pool().acquire().await?;
+        super::audit::require_verified(app, &mut conn).await?;
+    }
     let rows = store.protocol_rows(project).await?;
     let evals = evaluate(book, &rows);
     let index = book.phases.iter().position(|p| p.id == phase).unwrap_or(0);
@@ -440,12 +492,14 @@ pub async fn open_request(
     phase_id: &str,
     channel: &'static str,
     actor: &str,
+    session: Option<&str>,
 ) -> Result<std::result::Result<OpenedRequest, NotReady>> {
     let book = &app.playbooks.phases;
     let store = app.store().await?;
     store.require_project(project).await?;
     let phase = require_phase(book, phase_id)?;
     let mut tx = store.begin_locked().await?;
+    super::audit::require_verified(app, tx.conn()).await?;
     let rows = tx.rows(project).await?;
     let evals = evaluate(book, &rows);
     let eval = find(&evals, phase_id)?;
@@ -461,7 +515,7 @@ pub async fn open_request(
     if !eval.criteria_met() {
         return Ok(Err(NotReady::CriteriaUnmet(eval.clone())));
     }
-    let snap = snapshot(book, &rows, phase_id);
+    let snap = snapshot(app, &rows, phase_id);
     if channel == "pending"
         && let Some(id) = eval.pending_request
         && let Some(existing) = rows.requests.iter().find(|r| r.id == id)
@@ -490,11 +544,8 @@ pub async fn open_request(
         "snapshot": snap,
         "criteria": eval.criteria.iter().map(|c| &c.id).collect::<Vec<_>>(),
     });
-    let (seq, _) = tx
-        .append_audit(Some(project), Some(phase_id), event, actor, &payload)
-        .await?;
     let snap_text = crate::store::protocol::canonical_json(&snap);
-    let id = tx
+    let (id, _) = tx
         .insert_request(
             project,
             phase_id,
@@ -502,7 +553,14 @@ pub async fn open_request(
             channel,
             &token,
             &snap_text,
-            seq,
+            session,
+            Audit {
+                project: Some(project),
+                phase: Some(phase_id),
+                event,
+                actor,
+                payload,
+            },
         )
         .await?;
     tx.commit().await?;
@@ -580,6 +638,7 @@ pub async fn decide(
     store.require_project(project).await?;
     let phase = require_phase(book, phase_id)?;
     let mut tx = store.begin_locked().await?;
+    super::audit::require_verified(app, tx.conn()).await?;
     let rows = tx.rows(project).await?;
     let evals = evaluate(book, &rows);
     let eval = find(&evals, phase_id)?;
@@ -601,7 +660,7 @@ pub async fn decide(
             ids.join(", ")
         )));
     }
-    let current = snapshot(book, &rows, phase_id);
+    let current = snapshot(app, &rows, phase_id);
     let request_row = match request {
         Some(id) => {
             let row = rows
@@ -657,6 +716,62 @@ pub async fn decide(
         }
     }
     let stored = answer.decision.stored();
+    // Once reviewers exist, a decision is a registered reviewer's signature or nothing.
+    let reviewers = crate::store::protocol::reviewer_rows(tx.conn()).await?;
+    if !reviewers.is_empty() {
+        let Some(signed) = &how.signature else {
+            return Err(Error::Protocol(format!(
+                "reviewers are registered, so a decision on gate `{}` must be signed with a reviewer's passphrase: \
+                 the human runs `dana gate approve|reject|clarify {project} {phase_id} --reviewer NAME` at a terminal; nothing was recorded",
+                phase.gate.id
+            )));
+        };
+        let key = reviewers
+            .iter()
+            .find(|r| r.name == signed.signer && r.name == answer.reviewer)
+            .ok_or_else(|| {
+                Error::not_found(
+                    "reviewer",
+                    &answer.reviewer,
+                    reviewers.iter().map(|r| r.name.as_str()),
+                )
+            })?;
+        if shown.as_ref() != Some(&current) {
+            return Err(Error::Protocol(format!(
+                "the artifacts or playbooks of project `{project}` changed while the reviewer was deciding; nothing was recorded; review gate `{}` again",
+                phase.gate.id
+            )));
+        }
+        let message = super::reviewer::decision_message(
+            project,
+            phase_id,
+            &phase.gate.id,
+            stored,
+            &answer.reviewer,
+            &answer.comment,
+            &current,
+            &signed.signed_at,
+        );
+        if !super::reviewer::verify_signature(&key.public_key, &message, &signed.signature) {
+            return Err(Error::Protocol(format!(
+                "the signature is not reviewer `{}`'s over this decision; nothing was recorded",
+                crate::sanitize::sanitize_line(&answer.reviewer)
+            )));
+        }
+        let age = chrono::DateTime::parse_from_rfc3339(&signed.signed_at)
+            .map(|t| {
+                (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+                    .num_seconds()
+                    .abs()
+            })
+            .unwrap_or(i64::MAX);
+        if age > 600 {
+            return Err(Error::Protocol(
+                "the signature is older than 10 minutes (or not dated); sign the decision again"
+                    .to_string(),
+            ));
+        }
+    }
     let snap_text = crate::store::protocol::canonical_json(&current);
     let decision = NewDecision {
         project_id: project,
@@ -670,10 +785,15 @@ pub async fn decide(
         interactive: how.interactive,
         channel: how.channel,
         snapshot: &snap_text,
+        signer: how.signature.as_ref().map(|s| s.signer.as_str()),
+        signature: how.signature.as_ref().map(|s| s.signature.as_str()),
+        created_at: how.signature.as_ref().map(|s| s.signed_at.as_str()),
     };
     let payload = json!({
         "gate": phase.gate.id,
         "decision": stored,
+        "signed_by": how.signature.as_ref().map(|s| s.signer.as_str()),
+        "playbooks_sha256": current["playbooks_sha256"],
         "reviewer": answer.reviewer,
         "comment": answer.comment,
         "os_user": how.os_user,
@@ -684,36 +804,35 @@ pub async fn decide(
         "criteria": eval.criteria.iter().map(|c| json!({"id": c.id, "passed": c.passed})).collect::<Vec<_>>(),
     });
     let event = format!("gate_{stored}");
-    let (seq, _) = tx
-        .append_audit(
-            Some(project),
-            Some(phase_id),
-            &event,
-            &answer.reviewer,
-            &payload,
+    let (decision_id, _) = tx
+        .insert_decision(
+            &decision,
+            Audit {
+                project: Some(project),
+                phase: Some(phase_id),
+                event: &event,
+                actor: &answer.reviewer,
+                payload,
+            },
         )
         .await?;
-    let decision_id = tx.insert_decision(&decision, seq).await?;
     if answer.decision == Decision::Clarify {
         for question in &answer.questions {
             let payload =
                 json!({ "gate": phase.gate.id, "decision_id": decision_id, "question": question });
-            let (seq, _) = tx
-                .append_audit(
-                    Some(project),
-                    Some(phase_id),
-                    "clarification_asked",
-                    &answer.reviewer,
-                    &payload,
-                )
-                .await?;
             tx.insert_clarification(
                 project,
                 phase_id,
                 decision_id,
                 question,
                 &answer.reviewer,
-                seq,
+                Audit {
+                    project: Some(project),
+                    phase: Some(phase_id),
+                    event: "clarification_asked",
+                    actor: &answer.reviewer,
+                    payload,
+                },
             )
             .await?;
         }
@@ -737,6 +856,7 @@ pub async fn record_attempt(
     let store = app.store().await?;
     let phase = require_phase(book, phase_id)?;
     let mut tx = store.begin_locked().await?;
+    super::audit::require_verified(app, tx.conn()).await?;
     let rows = tx.rows(project).await?;
     if rows.decisions.iter().any(|d| d.request_id == Some(request)) {
         return Err(Error::Protocol(format!(
@@ -744,7 +864,7 @@ pub async fn record_attempt(
             phase.gate.id
         )));
     }
-    let snap = snapshot(book, &rows, phase_id);
+    let snap = snapshot(app, &rows, phase_id);
     let snap_text = crate::store::protocol::canonical_json(&snap);
     let decision = NewDecision {
         project_id: project,
@@ -758,6 +878,9 @@ pub async fn record_attempt(
         interactive: how.interactive,
         channel: how.channel,
         snapshot: &snap_text,
+        signer: None,
+        signature: None,
+        created_at: None,
     };
     let payload = json!({
         "gate": phase.gate.id,
@@ -766,16 +889,18 @@ pub async fn record_attempt(
         "channel": how.channel,
         "request_id": request,
     });
-    let (seq, _) = tx
-        .append_audit(
-            Some(project),
-            Some(phase_id),
-            &format!("gate_review_{outcome}"),
-            "client",
-            &payload,
-        )
-        .await?;
-    tx.insert_decision(&decision, seq).await?;
+    let event = format!("gate_review_{outcome}");
+    tx.insert_decision(
+        &decision,
+        Audit {
+            project: Some(project),
+            phase: Some(phase_id),
+            event: &event,
+            actor: "client",
+            payload,
+        },
+    )
+    .await?;
     let after = tx.rows(project).await?;
     tx.commit().await?;
     let evals = evaluate(book, &after);
@@ -804,6 +929,7 @@ pub async fn answer_question(
     store.require_project(project).await?;
     let phase = require_phase(book, phase_id)?;
     let mut tx = store.begin_locked().await?;
+    super::audit::require_verified(app, tx.conn()).await?;
     let rows = tx.rows(project).await?;
     let open: Vec<&ClarificationRow> = rows
         .clarifications
@@ -840,16 +966,19 @@ pub async fn answer_question(
         },
     };
     let payload = json!({ "gate": phase.gate.id, "question_id": target.id, "question": target.question, "answer": text });
-    let (seq, _) = tx
-        .append_audit(
-            Some(project),
-            Some(phase_id),
-            "clarification_answered",
-            by,
-            &payload,
-        )
-        .await?;
-    tx.answer_clarification(target.id, text, by, seq).await?;
+    tx.answer_clarification(
+        target,
+        text,
+        by,
+        Audit {
+            project: Some(project),
+            phase: Some(phase_id),
+            event: "clarification_answered",
+            actor: by,
+            payload,
+        },
+    )
+    .await?;
     let after = tx.rows(project).await?;
     tx.commit().await?;
     let evals = evaluate(book, &after);
@@ -863,6 +992,7 @@ pub async fn request_by_token(
     project: &str,
     phase_id: &str,
     token: &str,
+    session: &str,
 ) -> Result<GateRequestRow> {
     let store = app.store().await?;
     let rows = store.protocol_rows(project).await?;
@@ -879,6 +1009,12 @@ pub async fn request_by_token(
                 "requestState does not match a review of gate `{gate}` of project `{project}`; call `request_gate_review` again"
             ))
         })?;
+    if row.session.as_deref() != Some(session) {
+        return Err(Error::Protocol(format!(
+            "review request `{}` of gate `{gate}` was sent to another session; answers are accepted only on the session the review form was sent to",
+            row.id
+        )));
+    }
     if rows.decisions.iter().any(|d| d.request_id == Some(row.id)) {
         return Err(Error::Protocol(format!(
             "review request `{}` of gate `{gate}` was already answered; call `request_gate_review` again",
@@ -888,12 +1024,14 @@ pub async fn request_by_token(
     Ok(row.clone())
 }
 
-/// The OS user running this process (for the audit record).
+/// The OS user running this process (for the audit record), from the operating system
+/// (the real uid and the user database), never from `$USER`, which any caller can set.
 pub fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
+    let uid = uzers::get_current_uid();
+    match uzers::get_user_by_uid(uid) {
+        Some(user) => format!("{} (uid {uid})", user.name().to_string_lossy()),
+        None => format!("uid {uid}"),
+    }
 }
 
 /// 128 random bits, hex.

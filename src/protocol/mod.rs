@@ -10,3 +10,4 @@ pub mod criteria;
 pub mod document;
 pub mod gate;
 pub mod review;
+pub mod reviewer;

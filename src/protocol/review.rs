@@ -98,6 +98,8 @@ pub enum Channel {
         responses: Option<InputResponses>,
         /// The echoed `requestState`.
         state: Option<String>,
+        /// The session the call came on (the review is bound to it).
+        session: String,
     },
     /// Nobody can be asked from here: the gate becomes pending.
     Pending,
@@ -120,12 +122,21 @@ pub async fn review(
 ) -> Result<ReviewResult> {
     let project = params.project.trim();
     let phase = params.phase.trim();
+    // Once reviewers are registered, only a reviewer's signature decides; an MCP client
+    // cannot sign, so the gate waits for the human at a terminal.
+    let channel = match channel {
+        Channel::Elicit(_) | Channel::InputRequired { .. } if super::reviewer::any(app).await? => {
+            Channel::Pending
+        }
+        other => other,
+    };
     match channel {
         Channel::InputRequired {
             responses,
             state: Some(token),
+            session,
         } => {
-            let request = gate::request_by_token(app, project, phase, &token).await?;
+            let request = gate::request_by_token(app, project, phase, &token, &session).await?;
             let answer = responses
                 .as_ref()
                 .and_then(|r| r.get(INPUT_KEY))
@@ -139,9 +150,20 @@ pub async fn review(
                 .await
                 .map(done)
         }
-        Channel::InputRequired { state: None, .. } => {
-            match gate::open_request(app, project, phase, "input_required", "request_gate_review")
-                .await?
+        Channel::InputRequired {
+            state: None,
+            session,
+            ..
+        } => {
+            match gate::open_request(
+                app,
+                project,
+                phase,
+                "input_required",
+                "request_gate_review",
+                Some(&session),
+            )
+            .await?
             {
                 Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
                 Ok(opened) => {
@@ -158,8 +180,15 @@ pub async fn review(
             }
         }
         Channel::Elicit(peer) => {
-            match gate::open_request(app, project, phase, "elicitation", "request_gate_review")
-                .await?
+            match gate::open_request(
+                app,
+                project,
+                phase,
+                "elicitation",
+                "request_gate_review",
+                None,
+            )
+            .await?
             {
                 Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
                 Ok(opened) => {
@@ -190,7 +219,7 @@ pub async fn review(
 
 /// Makes the gate pending for a human at a terminal.
 async fn pending(app: &App, project: &str, phase: &str) -> Result<ReviewResult> {
-    match gate::open_request(app, project, phase, "pending", "request_gate_review").await? {
+    match gate::open_request(app, project, phase, "pending", "request_gate_review", None).await? {
         Err(not_ready) => Ok(done(not_ready_review(app, project, not_ready))),
         Ok(_) => {
             let (_, evals, index) = gate::load(app, project, phase).await?;
@@ -214,6 +243,7 @@ fn provenance(channel: &'static str) -> Provenance {
         os_user: gate::os_user(),
         // The client put the form in front of its user; dana cannot see more than that.
         interactive: true,
+        signature: None,
     }
 }
 
@@ -339,7 +369,9 @@ fn message(
     snapshot: &Value,
 ) -> Result<String> {
     let def = gate::require_phase(&app.playbooks.phases, phase)?;
-    app.templates.render(
+    // The form comes from the built-in template only: a workspace override (which an agent
+    // may have written) never decides what the human reads before approving.
+    let text = crate::render::Templates::new(None).render(
         "protocol/gate_review.md.j2",
         json!({
             "project": project,
@@ -347,8 +379,12 @@ fn message(
             "gate": def.gate.id,
             "criteria": criteria,
             "artifacts": snapshot["artifacts"],
+            "overrides": snapshot["overrides"],
+            "playbooks_sha256": snapshot["playbooks_sha256"],
         }),
-    )
+    )?;
+    // The client shows this to its human: no escape sequence gets through.
+    Ok(crate::sanitize::sanitize(&text))
 }
 
 fn not_ready_review(app: &App, project: &str, not_ready: NotReady) -> GateReview {

@@ -78,6 +78,22 @@ impl Templates {
     }
 }
 
+/// Workspace template overrides in `dir` (files named like an embedded template):
+/// (path, SHA-256 of the file).
+pub fn overridden(dir: &Path) -> Vec<(String, String)> {
+    EMBEDDED_TEMPLATES
+        .iter()
+        .filter_map(|(name, _)| {
+            let path = dir.join(name);
+            let text = std::fs::read(&path).ok()?;
+            Some((
+                path.display().to_string(),
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&text)),
+            ))
+        })
+        .collect()
+}
+
 /// The embedded text of a template.
 pub fn embedded(name: &str) -> Option<&'static str> {
     EMBEDDED_TEMPLATES

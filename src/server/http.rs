@@ -170,7 +170,7 @@ impl HttpServer {
         });
         let factory_server = server.clone();
         let service = StreamableHttpService::new(
-            move || Ok(factory_server.clone()),
+            move || Ok(factory_server.for_connection()),
             sessions.clone(),
             config,
         );

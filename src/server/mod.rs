@@ -40,6 +40,10 @@ pub struct DanaServer {
     listing: Arc<OnceLock<Vec<Tool>>>,
     /// Full results of capped stateless answers (`dana://results/{id}`).
     results: Arc<answer::Results>,
+    /// This connection's identity (one per stdio process, per HTTP session, per
+    /// sessionless HTTP request): a review request records it, and only a call on the same
+    /// connection may answer it.
+    connection: Arc<str>,
 }
 
 impl std::fmt::Debug for DanaServer {
@@ -48,6 +52,29 @@ impl std::fmt::Debug for DanaServer {
             .field("tools", &self.tools.len())
             .finish()
     }
+}
+
+/// Whether declared capabilities include form elicitation.
+fn elicits_forms(caps: &rmcp::model::ClientCapabilities) -> bool {
+    caps.elicitation
+        .as_ref()
+        .is_some_and(|e| e.form.is_some() || e.url.is_none())
+}
+
+/// A connection identity unique in this process and across processes.
+fn new_connection_id() -> Arc<str> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PROCESS: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let process = PROCESS.get_or_init(|| {
+        let mut bytes = [0u8; 12];
+        match getrandom::fill(&mut bytes) {
+            Ok(()) => hex::encode(bytes),
+            Err(_) => format!("{}-{}", std::process::id(), crate::store::now()),
+        }
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    Arc::from(format!("{process}-{n}"))
 }
 
 /// Every tool as `tools/list` shows it, built by [`ToolEntry::describe`] and written by the
@@ -83,7 +110,43 @@ impl DanaServer {
             listing: Arc::new(OnceLock::new()),
             // The last 32 capped results, at most 64 MiB of them.
             results: Arc::new(answer::Results::new(32, 64 << 20)),
+            connection: new_connection_id(),
         })
+    }
+
+    /// The same server for a new connection (an HTTP session or a sessionless request):
+    /// shared state, its own connection identity.
+    pub fn for_connection(&self) -> Self {
+        DanaServer {
+            connection: new_connection_id(),
+            ..self.clone()
+        }
+    }
+
+    /// The session a call came on, and whether that session declared form elicitation
+    /// when it opened. Per-request `_meta` counts only on a connection that never had a
+    /// handshake and is not HTTP (a 2026-07-28 client on stdio, where the one connection
+    /// is the session); sessionless HTTP requests have no session at all.
+    fn session_of(&self, context: &RequestContext<RoleServer>) -> (Option<String>, bool) {
+        let http = context.extensions.get::<axum::http::request::Parts>();
+        let info = context.peer.peer_info();
+        match (http, info) {
+            (Some(parts), _) if !parts.headers.contains_key("mcp-session-id") => (None, false),
+            // A handshake: what it declared. (rmcp gives a stateless HTTP request a
+            // stand-in without capabilities.)
+            (_, Some(info)) => (
+                Some(self.connection.to_string()),
+                elicits_forms(&info.capabilities),
+            ),
+            (Some(_), None) => (None, false),
+            (None, None) => (
+                Some(self.connection.to_string()),
+                context
+                    .meta
+                    .client_capabilities()
+                    .is_some_and(|c| elicits_forms(&c)),
+            ),
+        }
     }
 
     /// The shared application state.
@@ -317,6 +380,7 @@ impl ServerHandler for DanaServer {
                 None,
             ));
         }
+        let (session, session_elicitation) = self.session_of(&context);
         let ctx = ToolCtx {
             app: self.app.clone(),
             peer: Some(context.peer.clone()),
@@ -326,6 +390,8 @@ impl ServerHandler for DanaServer {
             request_state: request.request_state.clone(),
             protocol_version: context.protocol_version().map(|v| v.to_string()),
             client_capabilities: context.client_capabilities(),
+            session,
+            session_elicitation,
             // Rendered only when the client is sent the Markdown (or the result is recorded).
             render: self.app.workspace.config.answers.text == TextContent::Markdown,
         };

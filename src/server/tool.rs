@@ -42,8 +42,16 @@ pub struct ToolCtx {
     pub request_state: Option<String>,
     /// Protocol version the client speaks, when known.
     pub protocol_version: Option<String>,
-    /// What the client declared it supports (elicitation, …), when known.
+    /// What the client declared it supports (elicitation, …), when known. Per-request
+    /// `_meta` may fill this in: never use it to decide who may answer a review.
     pub client_capabilities: Option<ClientCapabilities>,
+    /// The session this call came on, when it is one a review answer may come back on:
+    /// an MCP connection (stdio, an HTTP session). `None` for sessionless requests and
+    /// `dana call`.
+    pub session: Option<String>,
+    /// Whether that session declared form elicitation when it opened (`initialize`),
+    /// not in a request's `_meta`.
+    pub session_elicitation: bool,
     /// Whether the Markdown rendering is wanted: a recorded artifact or the CLI keeps it,
     /// an MCP reply has no use for it (it was an eighth of a call's CPU over HTTP).
     pub render: bool,
@@ -61,6 +69,8 @@ impl ToolCtx {
             request_state: None,
             protocol_version: None,
             client_capabilities: None,
+            session: None,
+            session_elicitation: false,
             render: true,
         }
     }

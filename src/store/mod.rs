@@ -43,6 +43,12 @@ pub struct ProjectRow {
     pub description: String,
     /// RFC 3339 UTC.
     pub created_at: String,
+    /// The audit row vouching for this row (see `protocol::RowDigest`).
+    #[serde(skip)]
+    pub bound_seq: Option<i64>,
+    /// That audit row's hash.
+    #[serde(skip)]
+    pub bound_hash: Option<String>,
 }
 
 /// A stored rubric score.
@@ -82,6 +88,8 @@ impl Store {
 
     /// Connects to `sqlite://…` or `postgres://…` and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
+        // From here on, no error text carries this URL or its password.
+        register_secrets(url);
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -96,7 +104,7 @@ impl Store {
             // Never echo the URL: it may hold a password.
             Error::invalid(format!(
                 "{DATABASE_URL_ENV}: malformed URL ({})",
-                redact(&e)
+                redact(&e.to_string())
             ))
         })?;
         let pool = AnyPoolOptions::new()
@@ -123,7 +131,26 @@ impl Store {
             .connect_with(options)
             .await?;
         let store = Store { pool, backend };
+        // Whether this open applies the migration that binds every state row to the chain
+        // (`0003_bind_rows`): only then are the rows already there bound, once. A row found
+        // unbound later was written outside dana, and `dana audit verify` says so.
+        let upgrading = sqlx::query("SELECT 1 FROM _sqlx_migrations WHERE version = 3")
+            .fetch_optional(&store.pool)
+            .await
+            .map_or(true, |row| row.is_none());
         store.migrate().await?;
+        let mut bound = 0;
+        if upgrading {
+            let mut tx = store.begin_locked().await?;
+            bound = tx.bind_legacy().await?;
+            tx.commit().await?;
+        }
+        if bound > 0 {
+            tracing::info!(
+                rows = bound,
+                "bound rows written before the binding migration to the audit chain"
+            );
+        }
         Ok(store)
     }
 
@@ -160,21 +187,25 @@ impl Store {
         name: &str,
         description: &str,
     ) -> Result<ProjectRow> {
-        let row = ProjectRow {
+        let mut row = ProjectRow {
             id: id.to_string(),
             name: name.to_string(),
             description: description.to_string(),
             created_at: now(),
+            bound_seq: None,
+            bound_hash: None,
         };
         // Under the protocol lock: the project row and its audit row land together.
         let mut tx = self.begin_locked().await?;
-        tx.insert_project(&row).await?;
-        tx.append_audit(
-            Some(id),
-            None,
-            "project_started",
-            "start_project",
-            &serde_json::json!({"name": name, "description": description}),
+        tx.insert_project(
+            &mut row,
+            protocol::Audit {
+                project: Some(id),
+                phase: None,
+                event: "project_started",
+                actor: "start_project",
+                payload: serde_json::json!({"name": name, "description": description}),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -184,7 +215,7 @@ impl Store {
     /// The project with this id, if any.
     pub async fn project(&self, id: &str) -> Result<Option<ProjectRow>> {
         let row =
-            sqlx::query("SELECT id, name, description, created_at FROM projects WHERE id = $1")
+            sqlx::query("SELECT id, name, description, created_at, bound_seq, bound_hash FROM projects WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -205,7 +236,7 @@ impl Store {
     /// All projects, oldest first.
     pub async fn projects(&self) -> Result<Vec<ProjectRow>> {
         let rows = sqlx::query(
-            "SELECT id, name, description, created_at FROM projects ORDER BY created_at, id",
+            "SELECT id, name, description, created_at, bound_seq, bound_hash FROM projects ORDER BY created_at, id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -264,6 +295,8 @@ fn project_from_row(r: &sqlx::any::AnyRow) -> Result<ProjectRow> {
         name: r.try_get(1)?,
         description: r.try_get(2)?,
         created_at: r.try_get(3)?,
+        bound_seq: r.try_get(4)?,
+        bound_hash: r.try_get(5)?,
     })
 }
 
@@ -272,9 +305,95 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// An error's text with anything that looks like a URL credential removed.
-fn redact(e: &dyn std::fmt::Display) -> String {
-    let text = e.to_string();
-    let re = regex::Regex::new(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s@/]*@").expect("static regex");
-    re.replace_all(&text, "<redacted>@").into_owned()
+/// Secrets of the store URLs connected to in this process (the URL itself, its
+/// password raw and percent-decoded): [`redact`] removes them from any text.
+static SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Remembers a store URL's secrets so that [`redact`] can take them out of messages.
+pub fn register_secrets(url: &str) {
+    let mut found = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && let Some((_, password)) = userinfo.split_once(':')
+        {
+            found.push(url.to_string());
+            found.push(password.to_string());
+            found.push(percent_decode(password));
+        }
+    }
+    // Key-value forms (`?password=…`, `sslpassword=…`).
+    let re = regex::Regex::new(r"(?i)password=([^&\s]+)").expect("static regex");
+    for c in re.captures_iter(url) {
+        found.push(url.to_string());
+        found.push(c[1].to_string());
+        found.push(percent_decode(&c[1]));
+    }
+    // Very short values would garble every message they occur in by chance.
+    found.retain(|s| s.chars().count() >= 3);
+    if let Ok(mut secrets) = SECRETS.write() {
+        for s in found {
+            if !secrets.contains(&s) {
+                secrets.push(s);
+            }
+        }
+        // Longest first, so a URL goes before the password inside it.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// `text` without the registered store secrets, without the credentials of any URL
+/// (`scheme://user:password@` becomes `scheme://<redacted>@`) and without
+/// `password=…` values. Applied to every state-store error before it reaches any output.
+pub fn redact(text: &str) -> String {
+    let mut text = text.to_string();
+    if let Ok(secrets) = SECRETS.read() {
+        for s in secrets.iter() {
+            if text.contains(s.as_str()) {
+                text = text.replace(s.as_str(), "<redacted>");
+            }
+        }
+    }
+    let url = regex::Regex::new(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s@/]*@").expect("static regex");
+    let text = url.replace_all(&text, "<redacted>@");
+    let kv = regex::Regex::new(r"(?i)(password\s*[=:]\s*)('[^']*'|\S+)").expect("static regex");
+    kv.replace_all(&text, "${1}<redacted>").into_owned()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && s.is_char_boundary(i + 1)
+            && s.is_char_boundary(i + 3)
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_survive_redaction() {
+        register_secrets("postgres://dana:s3cr%40t-pw@db.example:5432/state?sslpassword=kv-secret");
+        let text = "error connecting to postgres://dana:s3cr%40t-pw@db.example:5432/state: \
+                    server said: bad password s3cr@t-pw; also kv-secret and password=hunter22";
+        let out = redact(text);
+        for secret in ["s3cr%40t-pw", "s3cr@t-pw", "kv-secret", "hunter22"] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        assert!(out.contains("<redacted>"), "{out}");
+    }
 }

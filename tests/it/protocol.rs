@@ -1158,6 +1158,7 @@ async fn populated(app: &App) {
             channel: "terminal",
             os_user: "test".into(),
             interactive: false,
+            signature: None,
         },
     )
     .await
@@ -1223,7 +1224,7 @@ async fn audit_tampering_is_detected_on_sqlite() {
     .await;
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("gate decision") && err.contains("Eve"),
+        err.contains("gate_decisions row `1`") && err.contains("changed"),
         "{err}"
     );
     // Artifact content rewritten.
@@ -1237,7 +1238,7 @@ async fn audit_tampering_is_detected_on_sqlite() {
     )
     .await;
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("source_profile"), "{err}");
+    assert!(err.contains("artifacts row `2`"), "{err}");
 }
 
 /// A fresh PostgreSQL database for one test; dropped by [`PgDb::drop_db`].

@@ -159,6 +159,7 @@ async fn fifty_sessions(apps: Vec<Arc<App>>) {
                     channel: "terminal",
                     os_user: "test".into(),
                     interactive: false,
+                    signature: None,
                 },
             )
             .await

@@ -65,7 +65,7 @@ impl DanaTool for RequestGateReview {
     const TEMPLATE: &'static str = "protocol/review.md.j2";
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
-        match review::review(&ctx.app, &params, review_channel(&ctx)).await? {
+        match review::review(&ctx.app, &params, review_channel(&ctx)?).await? {
             ReviewResult::Done(review) => Ok(*review),
             ReviewResult::InputRequired(question) => Err(ToolError::InputRequired(question)),
         }
@@ -73,27 +73,32 @@ impl DanaTool for RequestGateReview {
 }
 
 /// How this client can reach its human: elicitation request (≤ 2025-11-25),
-/// `InputRequiredResult` (2026-07-28), or nobody (pending).
-fn review_channel(ctx: &ToolCtx) -> Channel {
-    let form = ctx
-        .client_capabilities
-        .as_ref()
-        .and_then(|c| c.elicitation.as_ref())
-        .is_some_and(|e| e.form.is_some() || e.url.is_none());
+/// `InputRequiredResult` (2026-07-28), or nobody (pending). Only a session that declared
+/// form elicitation when it opened is asked; a sessionless request, or capabilities
+/// claimed in one request's `_meta` on a session that declared none, never are.
+fn review_channel(ctx: &ToolCtx) -> Result<Channel, ToolError> {
     let stateless = ctx
         .protocol_version
         .as_deref()
         .is_some_and(|v| v >= "2026-07-28");
-    match (&ctx.peer, stateless) {
-        (_, true) if ctx.request_state.is_some() || (form && ctx.input_responses.is_none()) => {
-            Channel::InputRequired {
-                responses: ctx.input_responses.clone(),
-                state: ctx.request_state.clone(),
-            }
+    let session = match (&ctx.session, ctx.session_elicitation) {
+        (Some(s), true) => s.clone(),
+        _ if ctx.request_state.is_some() || ctx.input_responses.is_some() => {
+            return Err(ToolError::Domain(crate::error::Error::Protocol(
+                "this request cannot answer a gate review: answers are accepted only on the session the review form was sent to, and only from a session that declared elicitation when it opened; call `request_gate_review` again from that session, or let the human use `dana gate`".to_string(),
+            )));
         }
-        (Some(peer), false) if form => Channel::Elicit(peer.clone()),
+        _ => return Ok(Channel::Pending),
+    };
+    Ok(match (&ctx.peer, stateless) {
+        (_, true) => Channel::InputRequired {
+            responses: ctx.input_responses.clone(),
+            state: ctx.request_state.clone(),
+            session,
+        },
+        (Some(peer), false) => Channel::Elicit(peer.clone()),
         _ => Channel::Pending,
-    }
+    })
 }
 
 /// `render_phase_document`.

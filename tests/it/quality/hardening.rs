@@ -48,9 +48,11 @@ async fn artifacts(h: &Harness) -> usize {
         .store()
         .await
         .expect("store")
-        .artifact_digests()
+        .all_rows()
         .await
         .expect("artifacts")
+        .protocol
+        .artifacts
         .len()
 }
 

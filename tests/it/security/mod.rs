@@ -3,3 +3,4 @@
 
 mod availability;
 mod live;
+mod protocol;
