@@ -500,6 +500,21 @@ impl Store {
         Ok(Locked { tx })
     }
 
+    /// A read-only transaction on one snapshot of the store (REPEATABLE READ on
+    /// PostgreSQL; a deferred transaction holds one WAL snapshot on SQLite): what
+    /// `dana audit verify` reads, so writers committing meanwhile cannot make state rows
+    /// and audit rows disagree.
+    pub async fn begin_snapshot(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN").await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        })
+    }
+
     /// All protocol rows of a project (no lock; a consistent snapshot per table).
     pub async fn protocol_rows(&self, project: &str) -> Result<ProtocolRows> {
         let mut conn = self.pool.acquire().await?;
