@@ -1095,8 +1095,21 @@ fn check_planned(planned: i64, got: i64) -> Result<()> {
 /// must be its content's. (A full `dana audit verify` runs where gates are decided.)
 async fn approved(conn: &mut AnyConnection, project: &str) -> Result<Vec<String>> {
     let rows = load_rows(conn, Some(project)).await?;
+    let registered = reviewer_rows(conn).await?;
+    let mut reviewers = crate::protocol::reviewer::trusted(&registered);
+    // Decisions after the first registration must be signed even if it does not hold.
+    if reviewers.is_empty() && !registered.is_empty() {
+        reviewers = registered;
+    }
     let mut phases: Vec<String> = Vec::new();
     for d in rows.decisions.iter().filter(|d| d.decision == "approved") {
+        if !crate::protocol::reviewer::decision_ok(d, &reviewers) {
+            return Err(Error::Protocol(format!(
+                "the state store does not verify (gate_decisions row `{}` is an approval no registered reviewer signed); \
+                 no gate state is computed from it. Run `dana audit verify` and restore the store from a backup",
+                d.id
+            )));
+        }
         let audit = match d.bound_seq {
             Some(seq) => sqlx::query(
                 "SELECT seq, project_id, phase, event, actor, payload, created_at, prev_hash, hash \
