@@ -544,13 +544,16 @@ impl Demo {
             };
         let workspace = shell_quote(&self.dir.display().to_string());
         let base = format!("{env}{} --workspace {workspace} gate", shell_quote(&exe));
-        let user = crate::protocol::gate::os_user();
-        // Never a placeholder that works when pasted as is: the shell fills in the login
-        // name when the environment does not say who this is.
-        let reviewer = if user == "unknown" {
-            "\"$(id -un)\"".to_string()
-        } else {
-            shell_quote(&user)
+        // Only a suggested reviewer name for the printed command (the OS user recorded
+        // with a decision comes from the user database, not from here). Never a
+        // placeholder that works when pasted as is: the shell fills in the login name
+        // when the environment does not say who this is.
+        let user = ["USER", "LOGNAME"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
+        let reviewer = match user {
+            None => "\"$(id -un)\"".to_string(),
+            Some(user) => shell_quote(&user),
         };
         let mut previews: Vec<(&str, Vec<&str>)> = Vec::new();
         for (tool, phase) in &self.previewed {

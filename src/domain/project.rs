@@ -153,13 +153,13 @@ pub async fn start(app: &App, params: &StartProjectParams) -> Result<ProjectStat
 /// the latest decision and what to do next.
 pub async fn status(app: &App, id: &str) -> Result<ProjectStatus> {
     let store = app.store().await?;
-    let project = store.require_project(id).await?;
-    let latest_score = store.latest_score(id).await?.map(|s| s.total);
     // No gate state from a store the audit chain does not vouch for.
     {
-        let mut conn = store.pool().acquire().await?;
-        crate::protocol::audit::require_verified(app, &mut conn).await?;
+        let mut snapshot = store.begin_snapshot().await?;
+        crate::protocol::audit::require_verified(app, &mut snapshot).await?;
     }
+    let project = store.require_project(id).await?;
+    let latest_score = store.latest_score(id).await?.map(|s| s.total);
     let rows = store.protocol_rows(id).await?;
     let book = &app.playbooks.phases;
     let evals = gate::evaluate(book, &rows);

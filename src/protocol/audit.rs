@@ -61,12 +61,12 @@ impl BadRow {
 /// hash recorded earlier that must still be in the chain.
 pub async fn verify(app: &App, expect_head: Option<&str>) -> Result<VerifyReport> {
     let store = app.store().await?;
-    let mut conn = store.pool().acquire().await?;
-    let mut report = verify_conn(app, &mut conn).await?;
+    let mut snapshot = store.begin_snapshot().await?;
+    let mut report = verify_conn(app, &mut snapshot).await?;
     if report.ok
         && let Some(expected) = expect_head
     {
-        let rows = store.audit_rows(None).await?;
+        let rows = crate::store::protocol::audit_all(&mut snapshot).await?;
         if !rows.iter().any(|r| r.hash == expected) {
             report.ok = false;
             report.first_bad = Some(BadRow::audit(

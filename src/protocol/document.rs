@@ -183,7 +183,13 @@ pub fn write_document(ws: &crate::config::Workspace, rel: &Path, text: &str) -> 
         .root
         .canonicalize()
         .map_err(|e| Error::io("resolve", &ws.root, e))?;
-    let docs = relative_inside(&root, &ws.docs_dir(), "docs_dir")?;
+    // The documents folder: `docs_dir` when configured, else `docs/` (the default
+    // `docs/dana/<project>/` lies inside it).
+    let docs_root = match &ws.config.docs_dir {
+        Some(_) => ws.docs_dir(),
+        None => ws.root.join("docs"),
+    };
+    let docs = relative_inside(&root, &docs_root, "docs_dir")?;
     let protected = [
         relative_inside(&root, &ws.templates_dir(), "templates_dir").ok(),
         relative_inside(&root, &ws.playbooks_dir(), "playbooks_dir").ok(),

@@ -445,12 +445,12 @@ pub async fn load(
 ) -> Result<(ProtocolRows, Vec<PhaseEval>, usize)> {
     let book = &app.playbooks.phases;
     let store = app.store().await?;
+    {
+        let mut snapshot = store.begin_snapshot().await?;
+        super::audit::require_verified(app, &mut snapshot).await?;
+    }
     store.require_project(project).await?;
     require_phase(book, phase)?;
-    {
-        let mut conn = store.pool().acquire().await?;
-        super::audit::require_verified(app, &mut conn).await?;
-    }
     let rows = store.protocol_rows(project).await?;
     let evals = evaluate(book, &rows);
     let index = book.phases.iter().position(|p| p.id == phase).unwrap_or(0);

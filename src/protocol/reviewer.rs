@@ -268,6 +268,51 @@ pub async fn add(
     Ok(row)
 }
 
+/// The reviewers whose registration holds: the first one, then each one endorsed (with a
+/// valid signature) by an earlier one that holds.
+pub fn trusted(reviewers: &[ReviewerRow]) -> Vec<ReviewerRow> {
+    let mut sorted: Vec<&ReviewerRow> = reviewers.iter().collect();
+    sorted.sort_by_key(|r| r.audit_seq);
+    let mut out: Vec<ReviewerRow> = Vec::new();
+    for r in sorted {
+        let ok = out.is_empty()
+            || r.endorsed_by.as_deref().is_some_and(|by| {
+                out.iter().any(|e| {
+                    e.name == by
+                        && r.endorsement.as_deref().is_some_and(|sig| {
+                            verify_signature(
+                                &e.public_key,
+                                &endorsement_message(&r.name, &r.public_key),
+                                sig,
+                            )
+                        })
+                })
+            });
+        if ok {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// Whether a decision is acceptable given the registered reviewers: signed by one of
+/// them registered before it, over what it records; or unsigned and not a human verdict
+/// recorded after the first reviewer.
+pub fn decision_ok(d: &GateDecisionRow, reviewers: &[ReviewerRow]) -> bool {
+    match (&d.signer, &d.signature) {
+        (Some(signer), Some(sig)) => reviewers.iter().any(|k| {
+            &k.name == signer
+                && k.audit_seq < d.audit_seq
+                && d.reviewer == k.name
+                && verify_signature(&k.public_key, &decision_message_of(d), sig)
+        }),
+        _ => {
+            let first = reviewers.iter().map(|r| r.audit_seq).min();
+            !(first.is_some_and(|f| d.audit_seq > f) && must_be_signed(&d.decision))
+        }
+    }
+}
+
 /// The first decision or reviewer whose signature does not hold: reviewers after the
 /// first need a valid endorsement by an earlier one; once the first reviewer exists,
 /// every approval, rejection and Clarify recorded after it is signed by a registered

@@ -500,6 +500,21 @@ impl Store {
         Ok(Locked { tx })
     }
 
+    /// A read-only transaction on one snapshot of the store (REPEATABLE READ on
+    /// PostgreSQL; a deferred transaction holds one WAL snapshot on SQLite): what
+    /// `dana audit verify` reads, so writers committing meanwhile cannot make state rows
+    /// and audit rows disagree.
+    pub async fn begin_snapshot(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN").await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        })
+    }
+
     /// All protocol rows of a project (no lock; a consistent snapshot per table).
     pub async fn protocol_rows(&self, project: &str) -> Result<ProtocolRows> {
         let mut conn = self.pool.acquire().await?;
@@ -1080,8 +1095,21 @@ fn check_planned(planned: i64, got: i64) -> Result<()> {
 /// must be its content's. (A full `dana audit verify` runs where gates are decided.)
 async fn approved(conn: &mut AnyConnection, project: &str) -> Result<Vec<String>> {
     let rows = load_rows(conn, Some(project)).await?;
+    let registered = reviewer_rows(conn).await?;
+    let mut reviewers = crate::protocol::reviewer::trusted(&registered);
+    // Decisions after the first registration must be signed even if it does not hold.
+    if reviewers.is_empty() && !registered.is_empty() {
+        reviewers = registered;
+    }
     let mut phases: Vec<String> = Vec::new();
     for d in rows.decisions.iter().filter(|d| d.decision == "approved") {
+        if !crate::protocol::reviewer::decision_ok(d, &reviewers) {
+            return Err(Error::Protocol(format!(
+                "the state store does not verify (gate_decisions row `{}` is an approval no registered reviewer signed); \
+                 no gate state is computed from it. Run `dana audit verify` and restore the store from a backup",
+                d.id
+            )));
+        }
         let audit = match d.bound_seq {
             Some(seq) => sqlx::query(
                 "SELECT seq, project_id, phase, event, actor, payload, created_at, prev_hash, hash \

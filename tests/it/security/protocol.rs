@@ -96,7 +96,6 @@ async fn documents_never_overwrite_danas_own_files() {
     std::fs::write(root.join("templates/notes.md"), "template notes\n").expect("t");
     std::fs::create_dir_all(root.join("playbooks")).expect("playbooks");
     std::fs::write(root.join("playbooks/readme.md"), "playbook notes\n").expect("p");
-    std::fs::write(root.join(".dana/state.db-wal"), "").ok();
     std::fs::create_dir_all(root.join("docs/dana")).expect("docs");
     std::os::unix::fs::symlink(root.join(".dana/state.db"), root.join("docs/dana/link.md"))
         .expect("symlink");
@@ -398,7 +397,11 @@ fn outcome(answer: &Option<Value>) -> String {
 async fn sessionless_requests_and_meta_claims_never_answer_a_review() {
     let (addr, stop, _dir, app) = http_app().await;
     // Sessionless 2026-07-28 POSTs claiming elicitation in `_meta`: nobody is asked.
-    let mrtr = [("mcp-protocol-version", "2026-07-28")];
+    let mrtr = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "tools/call"),
+        ("mcp-name", "request_gate_review"),
+    ];
     let call = |id: i64, extra: Value| {
         let mut params = json!({"name": "request_gate_review", "arguments": {"project": "shop", "phase": "discover"}, "_meta": mrtr_meta()});
         if let (Some(p), Some(e)) = (params.as_object_mut(), extra.as_object()) {
@@ -900,7 +903,7 @@ fn tamperings() -> Vec<(&'static str, Vec<&'static str>, &'static str)> {
         (
             "decision rebound to another audit row",
             vec![
-                "UPDATE gate_decisions SET bound_seq = (SELECT MIN(bound_seq) FROM gate_decisions), bound_hash = (SELECT bound_hash FROM gate_decisions WHERE bound_seq = (SELECT MIN(bound_seq) FROM gate_decisions)) WHERE decision = 'approved'",
+                "UPDATE gate_decisions SET bound_seq = (SELECT MAX(bound_seq) FROM gate_decisions), bound_hash = (SELECT bound_hash FROM gate_decisions WHERE bound_seq = (SELECT MAX(bound_seq) FROM gate_decisions)) WHERE decision = 'approved'",
             ],
             "gate_decisions",
         ),
