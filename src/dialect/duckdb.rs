@@ -168,8 +168,9 @@ impl SqlDialect for DuckDb {
     }
 }
 
-/// sqlparser's DuckDB dialect plus `COMMENT ON`, which DuckDB has had since 0.10 and
-/// sqlparser 0.64 enables only for other dialects. Everything else is delegated.
+/// sqlparser's DuckDB dialect plus `COMMENT ON`, which DuckDB has had since 0.10, and
+/// `INSERT INTO t AS alias` (upserts use it), which sqlparser 0.64 enables only for other
+/// dialects. Everything else is delegated.
 #[derive(Debug)]
 struct DuckDbParser(DuckDbDialect);
 
@@ -184,6 +185,9 @@ impl Dialect for DuckDbParser {
         self.0.dialect()
     }
     fn supports_comment_on(&self) -> bool {
+        true
+    }
+    fn supports_insert_table_alias(&self) -> bool {
         true
     }
     delegate! {

@@ -463,8 +463,10 @@ impl Load<'_> {
             let conflict_condition = type1
                 .iter()
                 .map(|p| {
+                    // The target is aliased `t`: a table named `excluded` would otherwise
+                    // be ambiguous with the EXCLUDED row.
                     d.null_safe_ne(
-                        &format!("{target_name}.{}", p.column),
+                        &format!("t.{}", p.column),
                         &format!("EXCLUDED.{}", p.column),
                     )
                 })

@@ -531,8 +531,8 @@ fn random_models_run_and_load_on_every_engine() {
     }
 }
 
-/// Every word a column could shadow, as a Type 1, 2 and 3 attribute of an SCD2 dimension
-/// with a key of the same word, on every engine: the invariants hold after the loads.
+/// Every word a column could shadow, as the name of an SCD2 dimension and of its Type 1,
+/// 2 and 3 attributes and key, on every engine: the invariants hold after the loads.
 #[tokio::test]
 async fn shadowing_words_never_corrupt_history() {
     let engines = Engine::all("shadow").await;
@@ -548,7 +548,7 @@ async fn shadowing_words_never_corrupt_history() {
                 description: None,
             };
             let dim = DimensionSpec {
-                name: "dim_shadow".into(),
+                name: word.to_string(),
                 scd_type: Some(2),
                 natural_key: vec![ColumnSpec {
                     name: format!("{word}_id"),
