@@ -20,19 +20,25 @@ pub struct DuckDb;
 /// Reserved words beyond the SQL standard's: every `duckdb_keywords()` word that fails
 /// unquoted as a column or table name (checked against the engine by
 /// `tests/it/modeling/keywords.rs`).
+/// Also quoted: words sqlparser's duckdb dialect reads as keywords in the statements dana
+/// generates (`cluster`, `distribute`, `exclude`, `explain`, `minus`, `sort`, `top`, `view`; checked by `tests/it/modeling/keywords.rs`).
 const RESERVED: &[&str] = &[
     "ANALYSE",
     "ANALYZE",
     "ANTI",
     "ASC",
     "ASOF",
+    "CLUSTER",
     "COLLATION",
     "COLUMNS",
     "CONCURRENTLY",
     "DEFERRABLE",
     "DESC",
     "DESCRIBE",
+    "DISTRIBUTE",
     "DO",
+    "EXCLUDE",
+    "EXPLAIN",
     "FREEZE",
     "GENERATED",
     "GLOB",
@@ -42,6 +48,7 @@ const RESERVED: &[&str] = &[
     "LAMBDA",
     "LIMIT",
     "MAP",
+    "MINUS",
     "NOTNULL",
     "OFFSET",
     "PIVOT",
@@ -53,14 +60,17 @@ const RESERVED: &[&str] = &[
     "RETURNING",
     "SEMI",
     "SHOW",
+    "SORT",
     "STRUCT",
     "SUMMARIZE",
+    "TOP",
     "TRY_CAST",
     "TUPLE",
     "UNPACK",
     "UNPIVOT",
     "VARIADIC",
     "VERBOSE",
+    "VIEW",
 ];
 
 static RULES: LazyLock<IdentRules> = LazyLock::new(|| {
@@ -158,8 +168,9 @@ impl SqlDialect for DuckDb {
     }
 }
 
-/// sqlparser's DuckDB dialect plus `COMMENT ON`, which DuckDB has had since 0.10 and
-/// sqlparser 0.64 enables only for other dialects. Everything else is delegated.
+/// sqlparser's DuckDB dialect plus `COMMENT ON`, which DuckDB has had since 0.10, and
+/// `INSERT INTO t AS alias` (upserts use it), which sqlparser 0.64 enables only for other
+/// dialects. Everything else is delegated.
 #[derive(Debug)]
 struct DuckDbParser(DuckDbDialect);
 
@@ -174,6 +185,9 @@ impl Dialect for DuckDbParser {
         self.0.dialect()
     }
     fn supports_comment_on(&self) -> bool {
+        true
+    }
+    fn supports_insert_table_alias(&self) -> bool {
         true
     }
     delegate! {

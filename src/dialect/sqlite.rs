@@ -3,6 +3,11 @@
 
 use std::sync::LazyLock;
 
+use sqlparser::ast::{DataType, Expr, Statement};
+use sqlparser::dialect::{BindPlaceholderStyle, Dialect, Precedence, SQLiteDialect};
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+
 use super::ident::{Fold, IdentRules, LengthUnit};
 use super::{
     CommentStyle, ConstraintSupport, Enforcement, IntervalUnit, LayoutRequest, SqlDialect,
@@ -107,7 +112,7 @@ impl SqlDialect for Sqlite {
         &["sqlite3"]
     }
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
-        Box::new(sqlparser::dialect::SQLiteDialect {})
+        Box::new(SqliteParser(SQLiteDialect {}))
     }
     fn ident_rules(&self) -> &'static IdentRules {
         &RULES
@@ -215,5 +220,64 @@ impl SqlDialect for Sqlite {
     }
     fn regex_match(&self, _expr: &str, _pattern: &str) -> Result<Option<String>> {
         Ok(None)
+    }
+}
+
+/// sqlparser's SQLite dialect plus `INSERT INTO t AS alias`, which SQLite has had since
+/// 3.24 (upserts use it) and sqlparser 0.64 enables only for PostgreSQL and Oracle.
+/// Everything else is delegated.
+#[derive(Debug)]
+struct SqliteParser(SQLiteDialect);
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) -> $ret { self.0.$name($($arg),*) })*
+    };
+}
+
+impl Dialect for SqliteParser {
+    fn dialect(&self) -> std::any::TypeId {
+        self.0.dialect()
+    }
+    fn supports_insert_table_alias(&self) -> bool {
+        true
+    }
+    delegate! {
+        is_delimited_identifier_start(ch: char) -> bool;
+        identifier_quote_style(identifier: &str) -> Option<char>;
+        ordered_bind_placeholder_style() -> Option<BindPlaceholderStyle>;
+        is_identifier_start(ch: char) -> bool;
+        supports_filter_during_aggregation() -> bool;
+        supports_start_transaction_modifier() -> bool;
+        is_identifier_part(ch: char) -> bool;
+        parse_statement(parser: &mut Parser) -> Option<Result<Statement, ParserError>>;
+        parse_data_type(parser: &mut Parser) -> Option<Result<DataType, ParserError>>;
+        parse_infix(parser: &mut Parser, expr: &Expr, precedence: u8) -> Option<Result<Expr, ParserError>>;
+        get_next_precedence(parser: &Parser) -> Option<Result<u8, ParserError>>;
+        prec_value(prec: Precedence) -> u8;
+        supports_in_empty_list() -> bool;
+        supports_limit_comma() -> bool;
+        supports_asc_desc_in_column_definition() -> bool;
+        supports_dollar_placeholder() -> bool;
+        supports_notnull_operator() -> bool;
+        supports_is_operator() -> bool;
+        supports_comma_separated_trim() -> bool;
+        supports_numeric_literal_underscores() -> bool;
+        supports_double_eq_assignment() -> bool;
+        supports_string_literal_column_names() -> bool;
+        supports_cast_empty_data_type_to_unspecified() -> bool;
+        supports_national_string_literal() -> bool;
+        supports_parens_around_table_factor() -> bool;
+        supports_unterminated_block_comments() -> bool;
+        is_column_alias(kw: &Keyword, parser: &mut Parser) -> bool;
+        supports_over_keyword_as_column_alias() -> bool;
+        supports_indexed_by() -> bool;
+        is_table_alias(kw: &Keyword, parser: &mut Parser) -> bool;
+        supports_comma_join_constraint() -> bool;
+        supports_aggregate_order_by_with_empty_args() -> bool;
+        supports_bitwise_shift_operators() -> bool;
+        supports_in_table_expression() -> bool;
+        is_table_factor(kw: &Keyword, parser: &mut Parser) -> bool;
+        between_low_bound_precedence() -> u8;
     }
 }

@@ -116,7 +116,8 @@ struct InsertContext<'a> {
     order: Vec<String>,
     history_join: String,
     not_null: String,
-    current_exists: String,
+    current_join: String,
+    current_missing: String,
 }
 
 #[derive(Serialize)]
@@ -417,7 +418,9 @@ impl Load<'_> {
                 .map(|(i, p)| format!("h.dana_key_{} = s.{}", i + 1, p.source))
                 .collect::<Vec<_>>()
                 .join(" AND ");
-            let current_exists = nk
+            // An anti-join rather than a correlated NOT EXISTS: inside a subquery DuckDB
+            // reads `s.x` as field `x` of a column named `s` when the table has one.
+            let current_join = nk
                 .iter()
                 .map(|p| format!("c.{} = s.{}", p.column, p.source))
                 .chain(std::iter::once(format!(
@@ -426,6 +429,7 @@ impl Load<'_> {
                 )))
                 .collect::<Vec<_>>()
                 .join(" AND ");
+            let current_missing = format!("c.{is_current} IS NULL");
             let sql = render_sql(
                 self.templates,
                 d,
@@ -440,7 +444,8 @@ impl Load<'_> {
                     order,
                     history_join,
                     not_null: not_null.clone(),
-                    current_exists,
+                    current_join,
+                    current_missing,
                 },
             )?;
             statements.push((steps_text.insert.clone(), sql));
@@ -458,8 +463,10 @@ impl Load<'_> {
             let conflict_condition = type1
                 .iter()
                 .map(|p| {
+                    // The target is aliased `t`: a table named `excluded` would otherwise
+                    // be ambiguous with the EXCLUDED row.
                     d.null_safe_ne(
-                        &format!("{target_name}.{}", p.column),
+                        &format!("t.{}", p.column),
                         &format!("EXCLUDED.{}", p.column),
                     )
                 })

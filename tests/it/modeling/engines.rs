@@ -19,7 +19,7 @@ enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
     MySql(MySqlPool),
-    DuckDb(PyRunner),
+    DuckDb(Box<PyRunner>),
 }
 
 /// The Python interpreter with the PyPI `duckdb` and `sqlglot` packages: the one named by
@@ -157,7 +157,7 @@ impl Engine {
         }
         if let Some(python) = sql_python() {
             let engine = Engine {
-                pool: Pool::DuckDb(PyRunner::start(&python)),
+                pool: Pool::DuckDb(Box::new(PyRunner::start(&python))),
                 dialect: dialect::by_name("duckdb").expect("duckdb"),
                 schema: schema.clone(),
             };

@@ -100,3 +100,66 @@ async fn every_keyword_an_engine_refuses_bare_is_quoted_by_dana() {
         engine.cleanup().await;
     }
 }
+
+/// sqlparser (the parser dana's own checks use) must read every name dana leaves bare, in
+/// every statement shape dana generates, for every dialect: a word its dialect treats as a
+/// keyword there is quoted too (quoting a name is always safe).
+#[test]
+fn every_word_dana_leaves_bare_parses_with_sqlparser() {
+    use dana::dialect::parse::check;
+    let mut words: std::collections::BTreeSet<String> = sqlparser::keywords::ALL_KEYWORDS
+        .iter()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    for d in super::all_dialects() {
+        words.extend(
+            d.ident_rules()
+                .reserved
+                .iter()
+                .map(|w| w.to_ascii_lowercase()),
+        );
+    }
+    let mut missing = Vec::new();
+    for d in super::all_dialects() {
+        for w in &words {
+            if !dana::dialect::ident::is_plain(w) {
+                continue;
+            }
+            let Ok(q) = d.quote_ident(w) else { continue };
+            if q != *w {
+                continue;
+            }
+            let mut shapes = vec![
+                format!("CREATE TABLE s.{w} (x INTEGER)"),
+                format!("CREATE TABLE s.t ({w} INTEGER, a INTEGER, PRIMARY KEY ({w}))"),
+                format!("CREATE TABLE s.t (a INTEGER, {w} INTEGER)"),
+                format!("INSERT INTO s.t ({w}) SELECT s.{w} FROM s.x AS s"),
+                format!(
+                    "INSERT INTO s.t (a, {w}) SELECT -1, '-' FROM (SELECT 1 AS seed) AS seed WHERE NOT EXISTS (SELECT 1 FROM s.t AS u WHERE u.{w} = -1)"
+                ),
+                format!("UPDATE s.t AS t SET {w} = 1, a = t.{w} WHERE t.{w} = 2"),
+                format!(
+                    "SELECT x.{w} AS dana_key_1, ROW_NUMBER() OVER (PARTITION BY x.{w} ORDER BY x.{w} DESC) AS v FROM s.t AS x"
+                ),
+                format!("CREATE INDEX IF NOT EXISTS ix ON s.t ({w})"),
+            ];
+            if d.supports_merge() {
+                shapes.push(format!(
+                    "MERGE INTO s.t AS t USING s.x AS s ON t.a = s.a WHEN MATCHED THEN UPDATE SET {w} = s.{w} WHEN NOT MATCHED THEN INSERT (a, {w}) VALUES (s.a, s.{w})"
+                ));
+            }
+            if d.upsert_style() == dana::dialect::UpsertStyle::OnConflict {
+                shapes.push(format!(
+                    "INSERT INTO s.t (a, {w}) SELECT s.a, s.{w} FROM s.x AS s WHERE s.a IS NOT NULL ON CONFLICT (a, {w}) DO UPDATE SET {w} = EXCLUDED.{w}"
+                ));
+            }
+            if shapes.iter().any(|sql| check(d, sql).is_err()) {
+                missing.push(format!("{}:{w}", d.name()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "sqlparser reads these bare names as keywords; add them to the dialect's list: {missing:?}"
+    );
+}

@@ -3,6 +3,7 @@
 //! hostile names.
 
 mod design;
+mod edges;
 pub mod engines;
 mod golden;
 mod hostile;

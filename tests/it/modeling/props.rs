@@ -353,11 +353,33 @@ fn names_the_problem(message: &str, model: &ModelSpec) -> bool {
         || names.iter().any(|n| message.contains(&format!("`{n}`")))
 }
 
+/// Dialects no engine here runs: sqlparser and sqlglot must both accept their SQL.
+const PARSE_ONLY: &[&str] = &["snowflake", "bigquery", "redshift", "databricks"];
+
 /// sqlglot's dialect name for a dana dialect.
 fn sqlglot_name(dialect: &str) -> &str {
     match dialect {
         "postgres" => "postgres",
         other => other,
+    }
+}
+
+/// Accepted and refused models per dialect, for the summary.
+static TALLY: std::sync::Mutex<Vec<(String, usize, usize)>> = std::sync::Mutex::new(Vec::new());
+
+fn tally(dialect: &str, accepted: bool) {
+    let mut t = TALLY.lock().unwrap_or_else(|e| e.into_inner());
+    let i = match t.iter().position(|(d, _, _)| d == dialect) {
+        Some(i) => i,
+        None => {
+            t.push((dialect.to_string(), 0, 0));
+            t.len() - 1
+        }
+    };
+    if accepted {
+        t[i].1 += 1;
+    } else {
+        t[i].2 += 1;
     }
 }
 
@@ -367,6 +389,7 @@ async fn run_case(
     glot: Option<&PyRunner>,
 ) -> Result<(), String> {
     let (books, templates) = env();
+    let mut runs = Vec::new();
     for d in all_dialects() {
         let engine = engines.iter().find(|e| e.dialect.name() == d.name());
         let schema = engine
@@ -384,12 +407,14 @@ async fn run_case(
             Ok(out) => out,
             Err(e) => {
                 let message = e.to_string();
+                tally(d.name(), false);
                 if names_the_problem(&message, model) {
                     continue;
                 }
                 return Err(format!("{}: refusal names nothing: {message}", d.name()));
             }
         };
+        tally(d.name(), true);
         let mut sql: Vec<String> = out.statements.iter().map(|s| s.sql.clone()).collect();
         for dim in &model.dimensions {
             let load = dana::domain::modeling::generate_scd_merge(
@@ -417,7 +442,12 @@ async fn run_case(
         }
         for s in &sql {
             check(d, s).map_err(|e| format!("sqlparser: {e}"))?;
-            if let Some(glot) = glot {
+            // sqlglot checks the dialects no engine here runs; for the others the engine
+            // itself is the judge (sqlglot's tokenizer keeps some words reserved in every
+            // dialect, e.g. `rlike` in PostgreSQL, where it is an ordinary name).
+            if let Some(glot) = glot
+                && PARSE_ONLY.contains(&d.name())
+            {
                 match glot.parse(sqlglot_name(d.name()), s).await {
                     Ok(1) => {}
                     Ok(n) => return Err(format!("sqlglot {}: {n} statements in\n{s}", d.name())),
@@ -425,17 +455,33 @@ async fn run_case(
                 }
             }
         }
-        let Some(engine) = engine else { continue };
-        engine.renew().await;
-        for s in &out.statements {
-            engine
-                .try_exec(&s.sql)
-                .await
-                .map_err(|e| format!("{} rejected accepted DDL:\n{}\n{e}", d.name(), s.sql))?;
+        if let Some(engine) = engine {
+            runs.push(execute(engine, model, out.statements));
         }
-        for (i, dim) in model.dimensions.iter().enumerate() {
-            scd_check::check(engine, dim, &format!("d{i}"), i % 2 == 0).await?;
-        }
+    }
+    // The engines are independent: run them side by side.
+    for result in futures::future::join_all(runs).await {
+        result?;
+    }
+    Ok(())
+}
+
+/// Runs accepted DDL in a fresh schema, then the SCD checks of every dimension.
+async fn execute(
+    engine: &Engine,
+    model: &ModelSpec,
+    statements: Vec<dana::domain::modeling::DdlStatement>,
+) -> Result<(), String> {
+    let d = engine.dialect;
+    engine.renew().await;
+    for s in &statements {
+        engine
+            .try_exec(&s.sql)
+            .await
+            .map_err(|e| format!("{} rejected accepted DDL:\n{}\n{e}", d.name(), s.sql))?;
+    }
+    for (i, dim) in model.dimensions.iter().enumerate() {
+        scd_check::check(engine, dim, &format!("d{i}"), i % 2 == 0).await?;
     }
     Ok(())
 }
@@ -455,6 +501,7 @@ fn random_models_run_and_load_on_every_engine() {
     let mut runner = TestRunner::new(Config {
         cases,
         max_shrink_iters: 200,
+        failure_persistence: None,
         ..Config::default()
     });
     let strategy = (
@@ -475,13 +522,17 @@ fn random_models_run_and_load_on_every_engine() {
     for engine in engines {
         runtime.block_on(engine.cleanup());
     }
+    // Printed with --nocapture: how many models each dialect accepted and refused.
+    for (dialect, accepted, refused) in TALLY.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        eprintln!("{dialect}: {accepted} accepted, {refused} refused");
+    }
     if let Err(e) = result {
         panic!("{e}");
     }
 }
 
-/// Every word a column could shadow, as a Type 1, 2 and 3 attribute of an SCD2 dimension
-/// with a key of the same word, on every engine: the invariants hold after the loads.
+/// Every word a column could shadow, as the name of an SCD2 dimension and of its Type 1,
+/// 2 and 3 attributes and key, on every engine: the invariants hold after the loads.
 #[tokio::test]
 async fn shadowing_words_never_corrupt_history() {
     let engines = Engine::all("shadow").await;
@@ -497,7 +548,7 @@ async fn shadowing_words_never_corrupt_history() {
                 description: None,
             };
             let dim = DimensionSpec {
-                name: "dim_shadow".into(),
+                name: word.to_string(),
                 scd_type: Some(2),
                 natural_key: vec![ColumnSpec {
                     name: format!("{word}_id"),
@@ -506,7 +557,8 @@ async fn shadowing_words_never_corrupt_history() {
                     description: None,
                 }],
                 attributes: vec![
-                    attr("", 2, LogicalType::Boolean),
+                    attr("", 2, LogicalType::Json),
+                    attr("_b", 2, LogicalType::Boolean),
                     attr("_1", 1, LogicalType::TimestampTz),
                     attr("_3", 3, LogicalType::Boolean),
                 ],

@@ -71,7 +71,7 @@ pub fn key_literal(engine: &Engine, t: LogicalType, key: usize) -> String {
         LogicalType::Decimal(..) => key.to_string(),
         LogicalType::Float => format!("{key}.5"),
         LogicalType::Uuid => format!("'00000000-0000-0000-0000-00000000000{key}'"),
-        LogicalType::Boolean => d.boolean_literal(key % 2 == 0).to_string(),
+        LogicalType::Boolean => d.boolean_literal(key.is_multiple_of(2)).to_string(),
         _ => d.string_literal(&key.to_string()).expect("literal"),
     }
 }
@@ -175,7 +175,17 @@ pub async fn check(
         let defs: Vec<String> = cols
             .iter()
             .zip(&types)
-            .map(|(c, t)| format!("{c} {}", d.physical_type(t).sql))
+            .map(|(c, t)| {
+                // The staging table is the user's: on MySQL, long strings as TEXT keep
+                // its row under 65,535 bytes.
+                let sql = match t {
+                    LogicalType::String(n) if d.name() == "mysql" && n.is_none_or(|n| n > 255) => {
+                        "TEXT".to_string()
+                    }
+                    _ => d.physical_type(t).sql,
+                };
+                format!("{c} {sql}")
+            })
             .collect();
         engine
             .try_exec(&format!(
@@ -261,11 +271,11 @@ pub async fn check(
             .join(" AND ")
     };
     let staged_key = format!(
-        "(EXISTS (SELECT 1 FROM {} AS a WHERE {}) OR EXISTS (SELECT 1 FROM {} AS b WHERE {}))",
+        "(EXISTS (SELECT 1 FROM {} AS dana_a WHERE {}) OR EXISTS (SELECT 1 FROM {} AS dana_b WHERE {}))",
         engine.table(&stg_a),
-        key_match("t", "a"),
+        key_match("dana_t", "dana_a"),
         engine.table(&stg_b),
-        key_match("t", "b")
+        key_match("dana_t", "dana_b")
     );
     let ne = |a: &str, b: &str| d.null_safe_ne(a, b);
     let any_ne = |left: &str, right: &str, which: &dyn Fn(&Attr) -> bool| -> String {
@@ -305,7 +315,7 @@ pub async fn check(
     let n = |expr: &str| engine.text(expr);
     let checks = || async {
         let rows = count(format!(
-            "SELECT {} FROM {target} AS t WHERE {staged_key}",
+            "SELECT {} FROM {target} AS dana_t WHERE {staged_key}",
             n("COUNT(*)")
         ))
         .await;
@@ -314,10 +324,10 @@ pub async fn check(
         if let (true, Some(cur), Some(from), Some(to)) = (scd2, &is_current, &valid_from, &valid_to)
         {
             let bad = count(format!(
-                "SELECT {} FROM {} AS b WHERE (SELECT COUNT(*) FROM {target} AS t WHERE {} AND t.{cur} = {truth}) <> 1",
+                "SELECT {} FROM {} AS dana_b WHERE (SELECT COUNT(*) FROM {target} AS dana_t WHERE {} AND dana_t.{cur} = {truth}) <> 1",
                 n("COUNT(*)"),
                 engine.table(&stg_b),
-                key_match("t", "b")
+                key_match("dana_t", "dana_b")
             ))
             .await;
             expect(
@@ -326,9 +336,9 @@ pub async fn check(
                 0,
             )?;
             let bad = count(format!(
-                "SELECT {} FROM {target} AS t WHERE {staged_key} AND t.{cur} = {falsity} AND NOT EXISTS (SELECT 1 FROM {target} AS m WHERE {} AND m.{from} = t.{to})",
+                "SELECT {} FROM {target} AS dana_t WHERE {staged_key} AND dana_t.{cur} = {falsity} AND NOT EXISTS (SELECT 1 FROM {target} AS dana_m WHERE {} AND dana_m.{from} = dana_t.{to})",
                 n("COUNT(*)"),
-                key_match("m", "t")
+                key_match("dana_m", "dana_t")
             ))
             .await;
             expect(
@@ -337,7 +347,7 @@ pub async fn check(
                 0,
             )?;
             let bad = count(format!(
-                "SELECT {} FROM {target} AS t WHERE {staged_key} AND (t.{from} > t.{to} OR (t.{cur} = {truth} AND t.{to} <> {}))",
+                "SELECT {} FROM {target} AS dana_t WHERE {staged_key} AND (dana_t.{from} > dana_t.{to} OR (dana_t.{cur} = {truth} AND dana_t.{to} <> {}))",
                 n("COUNT(*)"),
                 d.max_timestamp_literal()
             ))
@@ -348,11 +358,11 @@ pub async fn check(
                 0,
             )?;
             let bad = count(format!(
-                "SELECT {} FROM {target} AS t JOIN {} AS a ON {} WHERE t.{cur} = {falsity} AND {}",
+                "SELECT {} FROM {target} AS dana_t JOIN {} AS dana_a ON {} WHERE dana_t.{cur} = {falsity} AND {}",
                 n("COUNT(*)"),
                 engine.table(&stg_a),
-                key_match("t", "a"),
-                any_ne("t", "a", &|a| a.scd == 2)
+                key_match("dana_t", "dana_a"),
+                any_ne("dana_t", "dana_a", &|a| a.scd == 2)
             ))
             .await;
             expect(
@@ -362,24 +372,24 @@ pub async fn check(
             )?;
         }
         let current = match &is_current {
-            Some(cur) if scd2 => format!("t.{cur} = {truth}"),
+            Some(cur) if scd2 => format!("dana_t.{cur} = {truth}"),
             _ => "1 = 1".into(),
         };
         let bad = count(format!(
-            "SELECT {} FROM {target} AS t JOIN {} AS b ON {} WHERE {current} AND {}",
+            "SELECT {} FROM {target} AS dana_t JOIN {} AS dana_b ON {} WHERE {current} AND {}",
             n("COUNT(*)"),
             engine.table(&stg_b),
-            key_match("t", "b"),
-            any_ne("t", "b", &|_| true)
+            key_match("dana_t", "dana_b"),
+            any_ne("dana_t", "dana_b", &|_| true)
         ))
         .await;
         expect("current rows without the last load's values", bad, 0)?;
         let bad = count(format!(
-            "SELECT {} FROM {target} AS t JOIN {} AS b ON {} WHERE {}",
+            "SELECT {} FROM {target} AS dana_t JOIN {} AS dana_b ON {} WHERE {}",
             n("COUNT(*)"),
             engine.table(&stg_b),
-            key_match("t", "b"),
-            any_ne("t", "b", &|a| a.scd == 1)
+            key_match("dana_t", "dana_b"),
+            any_ne("dana_t", "dana_b", &|a| a.scd == 1)
         ))
         .await;
         expect(
@@ -389,15 +399,18 @@ pub async fn check(
         )?;
         for a in &attrs {
             let Some(prev) = &a.previous else { continue };
-            let changed = ne(&format!("a.{}", a.source), &format!("b.{}", a.source));
+            let changed = ne(
+                &format!("dana_a.{}", a.source),
+                &format!("dana_b.{}", a.source),
+            );
             let bad = count(format!(
-                "SELECT {} FROM {target} AS t JOIN {} AS a ON {} JOIN {} AS b ON {} WHERE {current} AND (({changed} AND {}) OR (NOT ({changed}) AND t.{prev} IS NOT NULL))",
+                "SELECT {} FROM {target} AS dana_t JOIN {} AS dana_a ON {} JOIN {} AS dana_b ON {} WHERE {current} AND (({changed} AND {}) OR (NOT ({changed}) AND dana_t.{prev} IS NOT NULL))",
                 n("COUNT(*)"),
                 engine.table(&stg_a),
-                key_match("t", "a"),
+                key_match("dana_t", "dana_a"),
                 engine.table(&stg_b),
-                key_match("t", "b"),
-                ne(&format!("t.{prev}"), &format!("a.{}", a.source)),
+                key_match("dana_t", "dana_b"),
+                ne(&format!("dana_t.{prev}"), &format!("dana_a.{}", a.source)),
             ))
             .await;
             expect(
@@ -410,10 +423,14 @@ pub async fn check(
     };
     checks().await?;
     let fingerprint = format!(
-        "SELECT {}{} FROM {target} AS t WHERE {staged_key} ORDER BY t.{sk}",
-        n(&format!("t.{sk}")),
+        "SELECT {}{} FROM {target} AS dana_t WHERE {staged_key} ORDER BY dana_t.{sk}",
+        n(&format!("dana_t.{sk}")),
         match (&valid_from, &valid_to) {
-            (Some(f), Some(t)) => format!(", {}, {}", n(&format!("t.{f}")), n(&format!("t.{t}"))),
+            (Some(f), Some(t)) => format!(
+                ", {}, {}",
+                n(&format!("dana_t.{f}")),
+                n(&format!("dana_t.{t}"))
+            ),
             _ => String::new(),
         }
     );

@@ -12,6 +12,7 @@ Needs the PyPI packages `duckdb` and `sqlglot` (installed by .ci/run).
 """
 
 import json
+import logging
 import sys
 
 import duckdb
@@ -30,6 +31,7 @@ def text(value):
 
 
 def main():
+    logging.disable(logging.WARNING)  # sqlglot's fallback warnings; reported as errors
     con = duckdb.connect(":memory:")
     for line in sys.stdin:
         line = line.strip()
@@ -46,7 +48,12 @@ def main():
                     request["sql"], read=request["parse"], error_level=ErrorLevel.RAISE
                 )
                 statements = [p for p in parsed if p is not None]
-                answer = {"ok": True, "statements": len(statements)}
+                opaque = [p for p in statements if isinstance(p, sqlglot.exp.Command)]
+                if opaque:
+                    # sqlglot gave up on the syntax and kept the text as an opaque command.
+                    answer = {"error": f"sqlglot could not parse: {opaque[0].sql()[:80]}"}
+                else:
+                    answer = {"ok": True, "statements": len(statements)}
             elif request.get("fetch"):
                 rows = con.execute(request["sql"]).fetchall()
                 answer = {"rows": [[text(v) for v in row] for row in rows]}
