@@ -59,6 +59,7 @@ pub(super) async fn run(workspace: &Path, args: ProfileArgs) -> Result<ExitCode>
         datasource: args.datasource,
         tables: (!args.tables.is_empty()).then_some(args.tables),
         project: None,
+        baseline: None,
     };
     let result = profile::profile(&app, &params, &StderrBar).await?;
     let answer = answer::structured(&result).map_err(|e| Error::invalid(e.to_string()))?;

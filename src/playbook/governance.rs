@@ -116,6 +116,8 @@ pub enum ValueCheck {
     StreetAddress,
     /// Two or more capitalized words.
     PersonName,
+    /// An IBAN (ISO 13616: country, check digits passing mod 97, BBAN).
+    Iban,
     /// No value check: names only.
     None,
 }
@@ -140,6 +142,10 @@ pub struct PiiDetector {
     pub values_alone: bool,
     /// Whether to report the pattern embedded in free text.
     pub embedded: bool,
+    /// Whether a name match needs sampled values that look the part (ambiguous names
+    /// such as `who` or `contact`): no classification from the name alone.
+    #[serde(default)]
+    pub name_needs_values: bool,
     /// `name_patterns` and `name_exclude` compiled on first use and kept: the playbooks
     /// live as long as the server, and compiling them was most of a classification.
     #[serde(skip)]

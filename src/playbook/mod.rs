@@ -33,7 +33,7 @@ pub use naming::{ColumnRule, GeneratedNames, LayerRule, NamingBook, UnknownMembe
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};
 pub use quality::{
-    Anomaly, Bounds, CheckKind, ProfileSettings, QualityBook, QualityDimension,
+    Anomaly, Bounds, CheckKind, DriftSettings, ProfileSettings, QualityBook, QualityDimension,
     Severity as QualitySeverity, Shape, SuggestSettings,
 };
 pub use rubric::{Band, Condition, Criterion, Dimension, Fact, FactType, RubricBook};

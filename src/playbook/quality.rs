@@ -17,6 +17,9 @@ pub struct QualityBook {
     pub severities: Vec<Severity>,
     /// Check kinds.
     pub kinds: Vec<CheckKind>,
+    /// Severity of a failed row-counting check from the share of rows it affects.
+    #[serde(default)]
+    pub severity_by_share: Vec<ShareRule>,
     /// Profiling and suggestion thresholds.
     pub profile: ProfileSettings,
     /// Anomalies a profile flags.
@@ -52,6 +55,16 @@ pub struct Severity {
 }
 
 /// How a check kind is computed.
+/// One rule of `severity_by_share`: above this share of rows (percent), this severity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRule {
+    /// Share of the table's rows, in percent, the failure must exceed.
+    pub above_pct: f64,
+    /// Severity it gets.
+    pub severity: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
@@ -113,6 +126,9 @@ pub struct ProfileSettings {
     pub key_suffixes: Vec<String>,
     /// Suggestion thresholds.
     pub suggest: SuggestSettings,
+    /// Changes between two profiles of a datasource that are flagged PROF-DRIFT.
+    #[serde(default)]
+    pub drift: DriftSettings,
 }
 
 /// Thresholds for checks suggested from a profile.
@@ -135,6 +151,32 @@ pub struct SuggestSettings {
     /// SLA covers the observed age with a margin.
     #[serde(default = "default_stale_after_hours")]
     pub stale_after_hours: u32,
+}
+
+/// Drift thresholds (profile to profile).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftSettings {
+    /// Row count changed by more than this share of the baseline's, in percent.
+    pub row_count_pct: f64,
+    /// Null rate changed by more than this many percentage points.
+    pub null_rate_points: f64,
+    /// Distinct count changed by more than this share of the baseline's, in percent.
+    pub distinct_pct: f64,
+    /// Numeric min/max moved outside the baseline range by more than this share of its
+    /// span, in percent.
+    pub range_pct: f64,
+}
+
+impl Default for DriftSettings {
+    fn default() -> Self {
+        DriftSettings {
+            row_count_pct: 20.0,
+            null_rate_points: 5.0,
+            distinct_pct: 25.0,
+            range_pct: 10.0,
+        }
+    }
 }
 
 fn default_range_tolerance_pct() -> f64 {
@@ -161,6 +203,14 @@ impl QualityBook {
     /// The kind with this id.
     pub fn kind(&self, id: &str) -> Option<&CheckKind> {
         self.kinds.iter().find(|k| k.id == id)
+    }
+
+    /// The severity of a failure affecting `pct` percent of rows (`None`: no rule).
+    pub fn severity_for_share(&self, pct: f64) -> Option<&str> {
+        self.severity_by_share
+            .iter()
+            .find(|r| pct > r.above_pct)
+            .map(|r| r.severity.as_str())
     }
 
     /// The dimension with this id.
@@ -197,6 +247,14 @@ impl QualityBook {
             }
             if !kind.id.starts_with("DQ-") {
                 issues.push(anchor, format!("kind `{}`: ids start with `DQ-`", kind.id));
+            }
+        }
+        for rule in &self.severity_by_share {
+            if !severity_ok(&rule.severity) {
+                issues.push(
+                    Some("severity_by_share".to_string()),
+                    format!("severity_by_share: unknown severity `{}`", rule.severity),
+                );
             }
         }
         for anomaly in &self.anomalies {

@@ -188,7 +188,8 @@ fn type_allows(check: ValueCheck, family: TypeFamily) -> bool {
         | ValueCheck::UkNino
         | ValueCheck::Ipv6
         | ValueCheck::StreetAddress
-        | ValueCheck::PersonName => text,
+        | ValueCheck::PersonName
+        | ValueCheck::Iban => text,
         ValueCheck::Phone | ValueCheck::CardLuhn => {
             text || matches!(family, F::Integer | F::Decimal)
         }
@@ -286,6 +287,10 @@ pub fn classify(
             let confidence = if checked {
                 if name_hit && ratio >= settings.min_value_ratio {
                     Some((settings.name_and_value_confidence, "name_and_values"))
+                } else if name_hit && d.name_needs_values {
+                    // An ambiguous name (`who`, `contact`) only counts with values that
+                    // look the part; values that do not are no contradiction.
+                    None
                 } else if name_hit && ratio < settings.contradict_ratio {
                     warnings.push(ClassificationWarning {
                         column: column.name.clone(),
@@ -306,7 +311,7 @@ pub fn classify(
                 } else {
                     None
                 }
-            } else if name_hit {
+            } else if name_hit && !d.name_needs_values {
                 Some((settings.name_only_confidence, "name"))
             } else {
                 None
@@ -635,7 +640,10 @@ pub fn value_matches(check: ValueCheck, value: &str, today: chrono::NaiveDate) -
                 && Ipv4Addr::from_str(v).is_err()
                 && !v.contains(". ")
                 && v.matches('.').count() != 1
+                && !isbn(v)
+                && !iban(v)
         }
+        ValueCheck::Iban => iban(v),
         ValueCheck::UsSsn => SSN
             .captures(v)
             .is_some_and(|c| ssn_parts_valid(&c[1], &c[2], &c[3])),
@@ -649,6 +657,88 @@ pub fn value_matches(check: ValueCheck, value: &str, today: chrono::NaiveDate) -
         ValueCheck::StreetAddress => STREET.is_match(v),
         ValueCheck::PersonName => PERSON.is_match(v) && v.chars().any(char::is_uppercase),
         ValueCheck::None => false,
+    }
+}
+
+/// An IBAN (ISO 13616): two letters, two check digits, up to 30 letters and digits
+/// (spaces allowed between groups of four), whose rearranged number is 1 modulo 97.
+pub fn iban(value: &str) -> bool {
+    let compact: String = value.chars().filter(|c| *c != ' ').collect();
+    let bytes = compact.as_bytes();
+    if !(15..=34).contains(&bytes.len())
+        || !bytes[..2].iter().all(u8::is_ascii_uppercase)
+        || !bytes[2..4].iter().all(u8::is_ascii_digit)
+        || !bytes[4..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return false;
+    }
+    let mut rem: u32 = 0;
+    for &b in bytes[4..].iter().chain(&bytes[..4]) {
+        let n = if b.is_ascii_digit() {
+            u32::from(b - b'0')
+        } else {
+            u32::from(b - b'A') + 10
+        };
+        rem = if n >= 10 {
+            (rem * 100 + n) % 97
+        } else {
+            (rem * 10 + n) % 97
+        };
+    }
+    rem == 1
+}
+
+/// An ISBN-13 (978/979 prefix, EAN check digit) or a hyphenated ISBN-10 (four groups,
+/// mod-11 check digit, `X` for 10): never a phone number.
+pub fn isbn(value: &str) -> bool {
+    let v = value.trim();
+    let v = v
+        .strip_prefix("ISBN")
+        .map(|r| r.trim_start_matches([':', ' ']))
+        .unwrap_or(v);
+    let chars: Vec<char> = v.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | 'X' | 'x'))
+    {
+        return false;
+    }
+    let digit = |c: char| c.to_digit(10);
+    match chars.len() {
+        13 => {
+            let Some(d) = chars
+                .iter()
+                .map(|c| digit(*c))
+                .collect::<Option<Vec<u32>>>()
+            else {
+                return false;
+            };
+            let prefix = d[0] == 9 && d[1] == 7 && (d[2] == 8 || d[2] == 9);
+            let sum: u32 = d
+                .iter()
+                .enumerate()
+                .map(|(i, x)| if i % 2 == 0 { *x } else { 3 * x })
+                .sum();
+            prefix && sum.is_multiple_of(10)
+        }
+        10 => {
+            let groups = v.split(['-', ' ']).filter(|g| !g.is_empty()).count();
+            let mut sum = 0;
+            for (i, c) in chars.iter().enumerate() {
+                let x = match (i, c) {
+                    (9, 'X' | 'x') => 10,
+                    (_, c) => match digit(*c) {
+                        Some(x) => x,
+                        None => return false,
+                    },
+                };
+                sum += (10 - i as u32) * x;
+            }
+            groups == 4 && sum.is_multiple_of(11)
+        }
+        _ => false,
     }
 }
 

@@ -38,6 +38,12 @@ pub struct CheckParams {
     /// Partition value (volume).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_value: Option<String>,
+    /// Window in days before the run on `partition_column` (volume).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_days: Option<u32>,
+    /// The other table's partition column (reconciliation per partition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_partition_column: Option<String>,
     /// Referenced or other table (relationships, reconciliation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_table: Option<String>,
@@ -318,6 +324,12 @@ pub fn from_spec(
             check.description = format!("`{}` matches `{pattern}`", col.name);
             push(check, &mut out);
         }
+        if col.no_future {
+            let mut check =
+                QualityCheck::new(kind(book, "DQ-NO-FUTURE")?, spec, one.clone(), origin);
+            check.description = format!("no `{}` lies in the future", col.name);
+            push(check, &mut out);
+        }
         if let Some(share) = col.max_share_pct {
             if !(0.0..=100.0).contains(&share) {
                 return Err(Error::invalid(format!(
@@ -360,9 +372,20 @@ pub fn from_spec(
                 "table.volume: give `min_rows`, `max_rows` or both",
             ));
         }
-        if v.partition_column.is_some() != v.partition_value.is_some() {
+        if v.partition_value.is_some() && v.window_days.is_some() {
             return Err(Error::invalid(
-                "table.volume: `partition_column` and `partition_value` go together",
+                "table.volume: give `partition_value` or `window_days`, not both",
+            ));
+        }
+        if v.window_days == Some(0) {
+            return Err(Error::invalid(
+                "table.volume.window_days: must be 1 or more",
+            ));
+        }
+        if v.partition_column.is_some() != (v.partition_value.is_some() || v.window_days.is_some())
+        {
+            return Err(Error::invalid(
+                "table.volume: `partition_column` goes with `partition_value` or `window_days`",
             ));
         }
         let mut columns = Vec::new();
@@ -373,11 +396,17 @@ pub fn from_spec(
         let mut check = QualityCheck::new(kind(book, "DQ-VOLUME")?, spec, columns, origin);
         check.params.partition_column = v.partition_column.clone();
         check.params.partition_value = v.partition_value.clone();
+        check.params.window_days = v.window_days;
         check.threshold = Threshold {
             min: v.min_rows.map(|n| n as f64),
             max: v.max_rows.map(|n| n as f64),
         };
         check.description = match (&v.partition_column, &v.partition_value) {
+            (Some(c), None) => format!(
+                "rows whose `{c}` falls in the {} days before the run are {}",
+                v.window_days.unwrap_or_default(),
+                check.threshold.describe()
+            ),
             (Some(c), Some(val)) => format!(
                 "rows where `{c}` = `{val}` are {}",
                 check.threshold.describe()
@@ -432,8 +461,23 @@ pub fn from_spec(
             }
             (Measure::Count, _) => Vec::new(),
         };
+        if let Some(p) = &r.partition_column {
+            known(&format!("{field}.partition_column"), p)?;
+        } else if r.other_partition_column.is_some() {
+            return Err(Error::invalid(format!(
+                "{field}.other_partition_column: give `partition_column` too"
+            )));
+        }
         let mut check = QualityCheck::new(kind(book, "DQ-RECONCILE")?, spec, columns, origin);
         check.id.push_str(&format!("={}", r.other_table));
+        if let Some(p) = &r.partition_column {
+            check.id.push_str(&format!("@{p}"));
+        }
+        check.params.partition_column = r.partition_column.clone();
+        check.params.other_partition_column = r
+            .other_partition_column
+            .clone()
+            .or_else(|| r.partition_column.clone());
         check.params.measure = Some(r.measure);
         check.params.ref_table = Some(r.other_table.clone());
         check.params.ref_schema = r.other_schema.clone().or_else(|| spec.schema.clone());
@@ -450,14 +494,18 @@ pub fn from_spec(
             max: Some(r.tolerance_pct),
         };
         check.description = format!(
-            "{} of `{}` is within {}% of `{}`",
+            "{} of `{}` is within {}% of `{}`{}",
             match r.measure {
                 Measure::Count => "the row count".to_string(),
                 Measure::Sum => format!("the sum of `{}`", r.column.as_deref().unwrap_or_default()),
             },
             spec.name,
             r.tolerance_pct,
-            r.other_table
+            r.other_table,
+            match &r.partition_column {
+                Some(p) => format!(", for every `{p}`"),
+                None => String::new(),
+            }
         );
         check.sample_columns.clear();
         push(check, &mut out);
@@ -685,11 +733,30 @@ pub fn render(
                 json!(dialect.timestamp_ago(minutes, IntervalUnit::Minute)),
             );
         }
+        "no_future" => {
+            need_col()?;
+            ctx.insert(
+                "now".into(),
+                json!(dialect.timestamp_ago(0, IntervalUnit::Minute)),
+            );
+        }
         "volume" => {
             match (
                 &check.params.partition_column,
                 &check.params.partition_value,
             ) {
+                (Some(c), None) if check.params.window_days.is_some() => {
+                    let days = check.params.window_days.unwrap_or(1).max(1);
+                    ctx.insert("pcol".into(), json!(q(c)?));
+                    ctx.insert(
+                        "since".into(),
+                        json!(dialect.timestamp_ago(days, IntervalUnit::Day)),
+                    );
+                    ctx.insert(
+                        "now".into(),
+                        json!(dialect.timestamp_ago(0, IntervalUnit::Minute)),
+                    );
+                }
                 (Some(c), Some(v)) => {
                     ctx.insert("pcol".into(), json!(q(c)?));
                     ctx.insert("pval".into(), json!(dialect.string_literal(v)?));
@@ -757,6 +824,21 @@ pub fn render(
             };
             ctx.insert("this_expr".into(), json!(this_expr));
             ctx.insert("other_expr".into(), json!(other_expr));
+            match (
+                &check.params.partition_column,
+                &check.params.other_partition_column,
+            ) {
+                (Some(p), other) => {
+                    ctx.insert("pcol".into(), json!(q(p)?));
+                    ctx.insert(
+                        "other_pcol".into(),
+                        json!(q(other.as_deref().unwrap_or(p))?),
+                    );
+                }
+                _ => {
+                    ctx.insert("pcol".into(), serde_json::Value::Null);
+                }
+            }
         }
         other => {
             return Err(Error::invalid(format!(

@@ -3,6 +3,7 @@
 //! The types here are public and reused by contracts and PII classification.
 
 pub mod checks;
+pub mod drift;
 pub mod outputs;
 pub mod profile;
 pub mod run;

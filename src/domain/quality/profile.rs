@@ -47,9 +47,14 @@ pub struct ProfileDatasourceParams {
     /// Tables to profile (default: every table of the datasource's schema).
     #[serde(default)]
     pub tables: Option<Vec<String>>,
-    /// Project id: record the result in this project.
+    /// Project id: record the result in this project. The project's latest profile of
+    /// the same datasource is the baseline drift is measured against.
     #[serde(default)]
     pub project: Option<String>,
+    /// Earlier profile_datasource result to measure drift against (default: the project's latest).
+    #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub baseline: Option<Box<DatasourceProfile>>,
 }
 
 /// A value and how often it occurs.
@@ -154,6 +159,12 @@ pub struct TableProfile {
     pub columns: Vec<ColumnProfile>,
     /// Anomalies.
     pub anomalies: Vec<Finding>,
+    /// Changes since the baseline profile (each also a PROF-DRIFT anomaly).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub drift: Vec<super::drift::Drift>,
+    /// When the baseline was profiled, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub baseline_profiled_at: Option<String>,
     /// Milliseconds spent on this table.
     pub duration_ms: u64,
 }
@@ -209,6 +220,16 @@ pub async fn profile<P: Progress>(
         tables.push(table);
     }
     progress.report(total, total, "done".to_string()).await;
+    let baseline = match (&params.baseline, &params.project) {
+        (Some(b), _) => Some((**b).clone()),
+        (None, Some(project)) => super::drift::previous(app, project, &ds.name).await?,
+        (None, None) => None,
+    };
+    if let Some(baseline) = &baseline {
+        for table in &mut tables {
+            super::drift::compare(&app.playbooks.quality, baseline, table);
+        }
+    }
     Ok(DatasourceProfile {
         datasource: ds.name.clone(),
         engine: ds.engine.dialect().to_string(),
@@ -628,6 +649,8 @@ pub async fn profile_table(app: &App, ds: &Datasource, spec: TableSpec) -> Resul
         notes,
         columns,
         anomalies,
+        drift: Vec::new(),
+        baseline_profiled_at: None,
         duration_ms: started.elapsed().as_millis() as u64,
     })
 }
@@ -967,6 +990,14 @@ pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<Quality
         {
             col.accepted_values = Some(values.clone());
         }
+        // Timestamps that never ran ahead of the clock must not start to.
+        if enough
+            && p.family == TypeFamily::Temporal
+            && p.null_count < profile.row_count
+            && p.future_count.unwrap_or(0) == 0
+        {
+            col.no_future = true;
+        }
         if enough && p.family == TypeFamily::Numeric && !key && !p.pii {
             let (min, max) = observed_range(settings.range_tolerance_pct, p);
             col.min = min;
@@ -985,8 +1016,15 @@ pub fn suggest(book: &QualityBook, profile: &TableProfile) -> Result<Vec<Quality
         });
     }
     if enough {
+        // Row count drifted since the baseline: the floor follows the drift threshold
+        // below today's count, so a further drop of that size fails.
+        let floor_pct = if profile.drift.iter().any(|d| d.metric == "row_count") {
+            (100.0_f64 - book.profile.drift.row_count_pct).clamp(0.0, 100.0)
+        } else {
+            f64::from(settings.volume_floor_pct)
+        };
         spec.volume = Some(VolumeSpec {
-            min_rows: Some(profile.row_count * u64::from(settings.volume_floor_pct) / 100),
+            min_rows: Some((profile.row_count as f64 * floor_pct / 100.0).floor() as u64),
             ..VolumeSpec::default()
         });
     }

@@ -102,6 +102,10 @@ pub struct CheckResult {
     pub duration_ms: u64,
     /// `scan` (shared table scan) or `own` (its own statement).
     pub statement: String,
+    /// Share of the table's rows the failure affects, in percent (row-counting checks
+    /// that failed); the severity then follows the playbook's `severity_by_share`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub affected_pct: Option<f64>,
     /// Extra figures (reconciliation: both sides).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -271,6 +275,8 @@ pub async fn run_checks<P: Progress>(
             .collect();
         let table_sql =
             dialect.qualified_name(&crate::dialect::TableName::new(key.0.as_deref(), &key.1))?;
+        // Rows of the table, from the shared scan (for the share of rows a failure affects).
+        let mut table_rows: Option<f64> = None;
         let mut queue: Vec<(Vec<&Planned<'_>>, bool)> = scan
             .chunks(SCAN_CHUNK)
             .rev()
@@ -313,6 +319,9 @@ pub async fn run_checks<P: Progress>(
             };
             match outcome {
                 Ok(rows) => {
+                    if table_rows.is_none() {
+                        table_rows = rows.first("dana_rows").and_then(Cell::as_f64);
+                    }
                     for (i, p) in group.iter().enumerate() {
                         let observed = rows.first(&format!("dana_c{i}")).and_then(Cell::as_f64);
                         results[p.index] = Some(judge(p.check, observed, ms, statement, None));
@@ -397,6 +406,59 @@ pub async fn run_checks<P: Progress>(
                     Some(error_message(&e)),
                 ),
             });
+        }
+        // Severity from the share of rows a failed row-counting check affects.
+        let counts_rows = |p: &Planned<'_>| {
+            book.kind(&p.check.kind).is_some_and(|k| {
+                k.shape == Shape::Predicate
+                    || matches!(
+                        k.name.as_str(),
+                        "unique" | "unique_combination" | "relationships"
+                    )
+            })
+        };
+        let needs_rows = planned.iter().any(|p| {
+            counts_rows(p)
+                && results[p.index]
+                    .as_ref()
+                    .is_some_and(|r| r.status == Status::Fail)
+        });
+        if needs_rows && table_rows.is_none() {
+            let sql = app
+                .templates
+                .render(
+                    "checks/scan.sql.j2",
+                    json!({"table": table_sql, "exprs": []}),
+                )?
+                .trim()
+                .to_string();
+            statements += 1;
+            if let Ok(rows) = keep_going(ds.fetch(&sql, &[]).await, || {
+                format!("the row count of `{}`", key.1)
+            })? {
+                table_rows = rows.first("dana_rows").and_then(Cell::as_f64);
+            }
+        }
+        if let Some(rows) = table_rows.filter(|r| *r > 0.0) {
+            for p in planned.iter().filter(|p| counts_rows(p)) {
+                let Some(result) = results[p.index].as_mut() else {
+                    continue;
+                };
+                let (Status::Fail, Some(observed)) = (result.status, result.observed) else {
+                    continue;
+                };
+                let pct = (observed * 100.0 / rows).min(100.0);
+                result.affected_pct = Some((pct * 1000.0).round() / 1000.0);
+                let kind = book.kind(&p.check.kind);
+                let own = kind.is_some_and(|k| k.severity != p.check.severity);
+                let critical = p.check.severity == "P0";
+                if !own
+                    && !critical
+                    && let Some(severity) = book.severity_for_share(pct)
+                {
+                    result.severity = severity.to_string();
+                }
+            }
         }
         // Samples of failing keys.
         for p in &planned {
@@ -617,6 +679,7 @@ fn result_of(
         threshold: check.threshold,
         duration_ms,
         statement: statement.to_string(),
+        affected_pct: None,
         detail,
         failing_sample: None,
         error,

@@ -73,6 +73,9 @@ pub struct ColumnSpec {
     /// No single value may hold more than this share of rows, in percent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_share_pct: Option<f64>,
+    /// Timestamps must not lie in the future (a no-future check, against the run's clock).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_future: bool,
     /// Personal data: masked in failing-row samples.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pii: bool,
@@ -116,9 +119,14 @@ pub struct VolumeSpec {
     /// Count only rows whose `partition_column` equals `partition_value` (a run date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_column: Option<String>,
-    /// The partition value (compared as text).
+    /// The partition value (compared as text). Prefer `window_days`: a literal date
+    /// goes stale the day after it is written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_value: Option<String>,
+    /// Count only rows whose `partition_column` (a date or timestamp) falls in the last
+    /// `window_days` days before the run (a window relative to the run date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_days: Option<u32>,
 }
 
 /// A custom check: one read-only SELECT returning one row with a numeric column
@@ -176,6 +184,13 @@ pub struct ReconciliationSpec {
     pub other_column: Option<String>,
     /// Largest allowed difference, in percent of the other table's figure.
     pub tolerance_pct: f64,
+    /// Compare partition by partition (a date or key column of this table): the observed
+    /// value is the worst partition's difference, a partition missing on either side 100%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_column: Option<String>,
+    /// The other table's partition column (default: `partition_column`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_partition_column: Option<String>,
 }
 
 /// Broad family of a column type, from its declared name.

@@ -6,6 +6,8 @@ mod generate;
 mod hardening;
 mod live;
 mod pii;
+mod sample;
+mod seeds;
 mod semantics;
 mod suggest;
 
