@@ -16,7 +16,7 @@ use crate::render::Templates;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignDimensionalModelParams {
-    /// The Kimball model: facts (grain, measures, degenerate dimensions, foreign_keys), dimensions (natural_key, attributes with scd_type, hierarchies), optional bus_matrix.
+    /// The Kimball model.
     pub model: ModelSpec,
     /// Project id: record the result in this project.
     #[serde(default)]

@@ -49,7 +49,7 @@ impl Progress for NoProgress {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateQualityChecksParams {
-    /// Table spec: columns with expectations (nullable, unique, accepted_values, min/max, pattern, max_share_pct, pii), keys, freshness, volume, reconciliations.
+    /// Table spec: column expectations, keys, freshness, volume, reconciliations, custom SQL checks.
     #[serde(default)]
     pub table: Option<TableSpec>,
     /// One entry of profile_datasource's `tables`, passed as is: checks are suggested from the observed data.

@@ -47,11 +47,10 @@ pub struct ProfileDatasourceParams {
     /// Tables to profile (default: every table of the datasource's schema).
     #[serde(default)]
     pub tables: Option<Vec<String>>,
-    /// Project id: record the result in this project. The project's latest profile of
-    /// the same datasource is the baseline drift is measured against.
+    /// Project id: record the result here; its latest profile is the drift baseline.
     #[serde(default)]
     pub project: Option<String>,
-    /// Earlier profile_datasource result to measure drift against (default: the project's latest).
+    /// Earlier profile to measure drift against.
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub baseline: Option<Box<DatasourceProfile>>,

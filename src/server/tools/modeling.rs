@@ -35,7 +35,7 @@ impl DanaTool for GenerateDdl {
     const NAME: &'static str = "generate_ddl";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Generate DDL";
-    const DESCRIPTION: &'static str = "CREATE statements for a dimensional model in one dialect, dimensions before facts: keys, SCD columns, constraints (enforced or declared as the engine allows), partitioning/clustering, comments, unknown-member rows. Returns the script, each statement, and notes on what the dialect cannot express.";
+    const DESCRIPTION: &'static str = "CREATE statements for a dimensional model in one dialect, dimensions first: keys, SCD columns, constraints, indexes, partitioning/clustering, comments, unknown-member rows. Returns each statement and notes on what the dialect cannot express.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateDdlParams;
     type Output = DdlOutput;

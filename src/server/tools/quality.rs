@@ -50,7 +50,7 @@ impl DanaTool for ProfileDatasource {
     const NAME: &'static str = "profile_datasource";
     const TOOLSET: &'static str = "discovery";
     const TITLE: &'static str = "Profile a datasource";
-    const DESCRIPTION: &'static str = "Introspect a named datasource and profile each table in one scan: row count, nulls, distinct counts (exact or estimated), min/max, mean, lengths, top values, freshness; flags anomalies (PROF-*). Progress per table; cancellable. Feed a table's profile to generate_quality_checks.";
+    const DESCRIPTION: &'static str = "Profile each table of a named datasource in one scan: rows, nulls, distinct counts, min/max, mean, lengths, top values (PII masked), freshness, drift; anomalies (PROF-*). Progress per table; cancellable. Feed a profile to generate_quality_checks.";
     const HINTS: Hints = Hints {
         read_only: false,
         ..LIVE_READ

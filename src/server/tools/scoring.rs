@@ -10,7 +10,7 @@ impl DanaTool for ScoreInfrastructure {
     const NAME: &'static str = "score_infrastructure";
     const TOOLSET: &'static str = "scoring";
     const TITLE: &'static str = "Score infrastructure (0-100)";
-    const DESCRIPTION: &'static str = "Score data infrastructure 0-100 on the weighted rubric (reliability 20, data_quality 20, performance 15, monitoring 15, documentation 10, testing 10, cost_efficiency 10) from `points` or `evidence` per dimension (facts: resource dana://playbooks/rubric). Returns points with rationale, band, and improvements by points gained; with `project`, the change since the last score.";
+    const DESCRIPTION: &'static str = "Score data infrastructure 0-100 on the weighted rubric (reliability 20, data_quality 20, performance 15, monitoring 15, documentation 10, testing 10, cost_efficiency 10) from `points` or `evidence` per dimension (facts: dana://playbooks/rubric). Returns points with rationale, band, improvements by points gained; with `project`, the change since the last score.";
     const HINTS: Hints = Hints {
         read_only: false,
         destructive: false,
