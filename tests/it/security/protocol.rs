@@ -1073,10 +1073,16 @@ async fn an_artifact_edited_while_its_review_is_open_cannot_be_approved() {
 // ---------------------------------------------------------------- item 9: upgrade
 
 /// A store as dana v1 wrote it (migrations 0001 and 0002, rows and chain in the v1
-/// format), built from the v1 migrations kept in `tests/it/fixtures/v1_migrations/`.
+/// format), built from the store's own first two migrations (shipped migrations never
+/// change, so these are exactly what v1 ran).
 async fn v1_store(path: &Path) {
     use dana::store::protocol::{AuditRow, GENESIS_HASH, canonical_json};
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/v1_migrations");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/migrations/sqlite");
+    let fixtures = path.with_extension("v1_migrations");
+    std::fs::create_dir_all(&fixtures).expect("v1 migrations dir");
+    for name in ["0001_projects_scores.sql", "0002_protocol.sql"] {
+        std::fs::copy(shipped.join(name), fixtures.join(name)).expect("v1 migration");
+    }
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("v1 store");
     sqlx::migrate::Migrator::new(fixtures)
