@@ -519,6 +519,13 @@ pub trait SqlDialect: Send + Sync + Debug {
     fn regex_match(&self, expr: &str, pattern: &str) -> Result<Option<String>> {
         Ok(Some(format!("{expr} ~ {}", self.string_literal(pattern)?)))
     }
+    /// Whether `COUNT(DISTINCT ...)` belongs in a table's shared check scan. PostgreSQL
+    /// runs no aggregate with a DISTINCT in parallel, so one such column would make the
+    /// whole scan serial: there a uniqueness check is its own `GROUP BY` (parallel hash
+    /// aggregate) that also returns the repeated keys.
+    fn distinct_in_shared_scan(&self) -> bool {
+        true
+    }
     /// Row cap at the end of a SELECT.
     fn limit_clause(&self, rows: u64) -> String {
         format!("LIMIT {rows}")

@@ -51,6 +51,9 @@ static RULES: LazyLock<IdentRules> = LazyLock::new(|| {
 });
 
 impl SqlDialect for Postgres {
+    fn distinct_in_shared_scan(&self) -> bool {
+        false
+    }
     fn name(&self) -> &'static str {
         "postgres"
     }

@@ -163,6 +163,10 @@ pub struct CheckSql {
     pub standalone: String,
     /// Statement returning failing keys, when the kind has them.
     pub sample: Option<String>,
+    /// One statement for an own-statement check that returns the failing keys with the
+    /// observed number as the last column of every row (no row: 0), so a failing check
+    /// costs one statement, not two. Replaces `standalone` and `sample` in a run.
+    pub combined: Option<String>,
 }
 
 impl QualityCheck {
@@ -867,7 +871,7 @@ pub fn render(
         .filter(|c| !check.pii_columns.contains(c))
         .map(|c| q(c))
         .collect::<Result<_>>()?;
-    let sample_of = |predicate: &str| -> Result<Option<String>> {
+    let sample_of = |predicate: &str, observed: bool| -> Result<Option<String>> {
         if sample_keys.is_empty() {
             return Ok(None);
         }
@@ -875,7 +879,7 @@ pub fn render(
             templates
                 .render(
                     "checks/sample.sql.j2",
-                    json!({"keys": sample_keys, "table": table, "predicate": predicate, "limit": limit, "dialect": dialect.name()}),
+                    json!({"keys": sample_keys, "table": table, "predicate": predicate, "limit": limit, "dialect": dialect.name(), "observed": observed}),
                 )?
                 .trim()
                 .to_string(),
@@ -893,9 +897,24 @@ pub fn render(
             CheckSql {
                 shape: kind.shape,
                 standalone: standalone_of(&expression)?,
-                sample: sample_of(&predicate)?,
+                sample: sample_of(&predicate, false)?,
                 predicate: Some(predicate),
                 expression: Some(expression),
+                combined: None,
+            }
+        }
+        Shape::Expression if kind.name == "unique" && !dialect.distinct_in_shared_scan() => {
+            CheckSql {
+                shape: Shape::Query,
+                standalone: part(&ctx, "query")?,
+                sample: None,
+                predicate: None,
+                expression: None,
+                combined: if pii_key {
+                    None
+                } else {
+                    Some(part(&ctx, "combined")?)
+                },
             }
         }
         Shape::Expression => {
@@ -911,18 +930,24 @@ pub fn render(
                 sample,
                 predicate: None,
                 expression: Some(expression),
+                combined: None,
             }
         }
         Shape::Query => {
             let standalone = part(&ctx, "query")?;
-            let (predicate, sample) = match kind.name.as_str() {
+            let (predicate, sample, combined) = match kind.name.as_str() {
                 "relationships" => {
                     let predicate = part(&ctx, "predicate")?;
-                    let sample = sample_of(&predicate)?;
-                    (Some(predicate), sample)
+                    let sample = sample_of(&predicate, false)?;
+                    let combined = sample_of(&predicate, true)?;
+                    (Some(predicate), sample, combined)
                 }
-                "unique_combination" if !pii_key => (None, Some(part(&ctx, "sample")?)),
-                _ => (None, None),
+                "unique_combination" if !pii_key => (
+                    None,
+                    Some(part(&ctx, "sample")?),
+                    Some(part(&ctx, "combined")?),
+                ),
+                _ => (None, None, None),
             };
             CheckSql {
                 shape: kind.shape,
@@ -930,6 +955,7 @@ pub fn render(
                 sample,
                 predicate,
                 expression: None,
+                combined,
             }
         }
     };

@@ -357,6 +357,45 @@ pub async fn run_checks<P: Progress>(
                 return Err(Error::invalid("cancelled by the client"));
             }
             let Ok(sql) = &p.sql else { continue };
+            if let Some(combined) = &sql.combined {
+                // Count and failing keys in one statement: the observed number is the last
+                // column of every row (read by position: a key column may carry any name),
+                // and no row means nothing failed.
+                let t0 = Instant::now();
+                let outcome = ds.fetch_capped(combined, &[], sample_limit).await;
+                statements += 1;
+                let ms = t0.elapsed().as_millis() as u64;
+                let outcome =
+                    keep_going(outcome, || format!("check `{}` on `{}`", p.check.id, key.1))?;
+                results[p.index] = Some(match outcome {
+                    Ok(mut rows) => {
+                        let observed = match rows.rows.first() {
+                            None => Some(0.0),
+                            Some(row) => row.last().and_then(Cell::as_f64),
+                        };
+                        let mut result = judge(p.check, observed, ms, "own", None);
+                        if result.status == Status::Fail && !rows.rows.is_empty() {
+                            rows.columns.pop();
+                            for row in &mut rows.rows {
+                                row.pop();
+                            }
+                            result.failing_sample =
+                                Some(mask(app, p.check, rows.columns, rows.rows, sample_limit)?);
+                        }
+                        result
+                    }
+                    Err(e) => result_of(
+                        p.check,
+                        Status::Error,
+                        None,
+                        ms,
+                        "own",
+                        None,
+                        Some(error_message(&e)),
+                    ),
+                });
+                continue;
+            }
             let t0 = Instant::now();
             let outcome = ds.fetch(&sql.standalone, &[]).await;
             statements += 1;
@@ -463,6 +502,9 @@ pub async fn run_checks<P: Progress>(
         // Samples of failing keys.
         for p in &planned {
             let Ok(sql) = &p.sql else { continue };
+            if sql.combined.is_some() {
+                continue;
+            }
             let Some(sample_sql) = &sql.sample else {
                 continue;
             };
@@ -472,6 +514,20 @@ pub async fn run_checks<P: Progress>(
             if result.status != Status::Fail {
                 continue;
             }
+            // A predicate check knows how many rows fail: asking for no more lets the
+            // engine stop at the last one instead of scanning to the end of the table.
+            let fewer = result
+                .observed
+                .filter(|o| *o >= 1.0 && (*o as u64) < sample_limit)
+                .filter(|_| sql.shape == Shape::Predicate)
+                .map(|o| o as u64);
+            let tighter = match fewer {
+                Some(rows) => checks::render(&app.templates, book, dialect, p.check, rows)?
+                    .ok()
+                    .and_then(|s| s.sample),
+                None => None,
+            };
+            let sample_sql = tighter.as_ref().unwrap_or(sample_sql);
             if progress.cancelled() {
                 return Err(Error::invalid("cancelled by the client"));
             }
@@ -598,9 +654,15 @@ fn mask(
     let today = chrono::Utc::now().date_naive();
     let mut columns: Vec<String> = Vec::new();
     let mut out_rows: Vec<Vec<Cell>> = rows.iter().map(|_| Vec::new()).collect();
-    for key in &keys {
+    // Sample statements select the key columns first, in order: read them by position
+    // (a key may share its name with one of dana's own aliases), by name otherwise.
+    for (k, key) in keys.iter().enumerate() {
         columns.push((*key).clone());
-        let fetched = fetched_columns.iter().position(|c| c == *key);
+        let fetched = if fetched_columns.get(k) == Some(*key) {
+            Some(k)
+        } else {
+            fetched_columns.iter().position(|c| c == *key)
+        };
         let values: Vec<String> = fetched
             .map(|i| {
                 rows.iter()
@@ -627,8 +689,11 @@ fn mask(
             out.push(cell);
         }
     }
-    // Extra figures the sample query returns (repeat counts).
-    if let Some(i) = fetched_columns.iter().position(|c| c == "dana_rows") {
+    // The repeat count of uniqueness samples: the one column after the keys.
+    if fetched_columns.len() == keys.len() + 1
+        && fetched_columns.last().map(String::as_str) == Some("dana_rows")
+    {
+        let i = keys.len();
         columns.push("rows".to_string());
         for (row, out) in rows.iter().zip(out_rows.iter_mut()) {
             out.push(row.get(i).cloned().unwrap_or(Cell::Null));

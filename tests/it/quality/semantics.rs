@@ -23,7 +23,26 @@ fn seed(prefix: &str, country_type: &str, label_type: &str) -> Vec<String> {
              (5, 'us', 'C3', 'usa ', 'abc '), (6, NULL, 'A1', 'fra', 'abc'), \
              (7, 'eu', 'D4', 'fra', 'abc')"
         ),
+        // Key columns named like the aliases of dana's own statements: the count that
+        // comes back with the failing keys is read by position, never by name.
+        format!(
+            "CREATE TABLE {prefix}taken (dana_observed INTEGER, dana_rows INTEGER, observed INTEGER)"
+        ),
+        format!(
+            "INSERT INTO {prefix}taken VALUES (1, 1, 1), (1, 1, 1), (2, 5, 5), (9, 5, 5), (NULL, 7, 7)"
+        ),
     ]
+}
+
+/// `taken`: `dana_observed` repeats 1 once and has the orphan 9; (dana_rows, observed)
+/// repeats (1, 1) and (5, 5).
+fn taken_spec() -> Value {
+    json!({
+        "name": "taken",
+        "unique_keys": [["dana_rows", "observed"]],
+        "columns": [{"name": "dana_observed", "unique": true}, {"name": "dana_rows"}, {"name": "observed"}],
+        "foreign_keys": [{"columns": ["dana_observed"], "ref_table": "codes", "ref_columns": ["id"]}]
+    })
 }
 
 fn spec(table: &str) -> Value {
@@ -117,6 +136,48 @@ async fn exercise(h: &Harness, engine: &str, table: &str) {
         "{engine}"
     );
     assert_eq!(ids("DQ-PATTERN:codes.label"), ["3", "4"], "{engine}");
+
+    // Count and failing keys from one statement, whatever the key columns are called.
+    let taken = h
+        .ok(
+            "run_quality_checks",
+            json!({"datasource": "db", "tables": [taken_spec()]}),
+        )
+        .await;
+    let keys_of = |id: &str| -> (f64, Vec<String>) {
+        let r = result(&taken, id);
+        assert_eq!(r["status"], json!("fail"), "{engine}: {id}: {r:#}");
+        let mut keys: Vec<String> = r["failing_sample"]["rows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{engine}: {id}: no failing keys: {r:#}"))
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .expect("row")
+                    .iter()
+                    .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        keys.sort();
+        (r["observed"].as_f64().unwrap_or(-1.0), keys)
+    };
+    assert_eq!(
+        keys_of("DQ-UNIQUE:taken.dana_observed"),
+        (1.0, vec!["1/2".to_string()]),
+        "{engine}"
+    );
+    assert_eq!(
+        keys_of("DQ-UNIQUE-COMBINATION:taken.dana_rows+observed"),
+        (2.0, vec!["1/1/2".to_string(), "5/5/2".to_string()]),
+        "{engine}"
+    );
+    assert_eq!(
+        keys_of("DQ-REFERENTIAL:taken.dana_observed->codes"),
+        (1.0, vec!["9".to_string()]),
+        "{engine}"
+    );
     assert_eq!(run["summary"]["unsupported"], json!(0), "{engine}");
     // Custom checks: one row only, one read-only SELECT only.
     for (sql, expect) in [
