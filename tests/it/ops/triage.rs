@@ -74,12 +74,12 @@ fn every_real_message_lands_on_its_branch() {
             ));
         }
     }
-    println!("{:<20} {:>8} {:>8}", "system", "messages", "landed");
+    eprintln!("{:<20} {:>8} {:>8}", "system", "messages", "landed");
     for (system, (n, ok)) in &table {
-        println!("{system:<20} {n:>8} {ok:>8}");
+        eprintln!("{system:<20} {n:>8} {ok:>8}");
     }
     let landed: usize = table.values().map(|r| r.1).sum();
-    println!("{:<20} {:>8} {:>8}", "total", all.len(), landed);
+    eprintln!("{:<20} {:>8} {:>8}", "total", all.len(), landed);
     assert!(
         failures.is_empty(),
         "{} of {} fixtures on the wrong branch:\n{}",
