@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -11,7 +10,7 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::playbook::Playbooks;
 use crate::playbook::conditions::{self, Facts};
-use crate::playbook::operations::{OperationsBook, TriageBranch};
+use crate::playbook::operations::OperationsBook;
 use crate::render::Templates;
 
 use super::architecture::SourceKind;
@@ -244,14 +243,16 @@ pub struct TriageFailureParams {
 /// The triage result.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Triage {
-    /// Branch id of the triage tree (`TRI-UNKNOWN` when nothing matched).
+    /// Branch id of the triage tree (`TRI-UNKNOWN` when no code or phrase matched).
     pub branch: String,
     /// Branch title.
     pub title: String,
-    /// The text that matched, with the pattern.
+    /// The strongest signal that matched, with the pattern.
     pub matched: Option<String>,
-    /// Other branches that also matched, in tree order.
+    /// Other branches with a code or phrase match, best first.
     pub also_matched: Vec<String>,
+    /// Branches ranked by score, with the evidence (also for an unclassified message).
+    pub candidates: Vec<TriageCandidate>,
     /// Fix class and what it means.
     pub fix_class: String,
     /// Steps to confirm the cause.
@@ -271,6 +272,26 @@ pub struct Triage {
     pub project: Option<String>,
 }
 
+/// A branch the message points at, with what pointed there.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct TriageCandidate {
+    /// Branch id.
+    pub branch: String,
+    /// Branch title.
+    pub title: String,
+    /// Sum of the signals: code 3, phrase 2, word 1.
+    pub score: u32,
+    /// Whether a code or phrase matched (a branch is only chosen on those).
+    pub decisive: bool,
+    /// The signals that matched, e.g. "code `57014`", "word `timeout`".
+    pub evidence: Vec<String>,
+}
+
+/// Candidates listed in the answer.
+const MAX_CANDIDATES: usize = 4;
+/// Characters of matched text quoted in evidence.
+const MAX_QUOTE: usize = 80;
+
 /// Classifies an error message into a branch of the triage tree.
 pub fn triage(ops: &OperationsBook, p: &TriageFailureParams) -> Result<Triage> {
     if p.error.trim().is_empty() {
@@ -281,12 +302,7 @@ pub fn triage(ops: &OperationsBook, p: &TriageFailureParams) -> Result<Triage> {
     if let Some(pipe) = &p.pipeline {
         pipe.check("pipeline")?;
     }
-    let mut hits: Vec<(&TriageBranch, String)> = Vec::new();
-    for branch in &ops.triage.branches {
-        if let Some(m) = first_match(branch, &p.error)? {
-            hits.push((branch, m));
-        }
-    }
+    let ranked = rank(ops, &p.error)?;
     let class_action = |id: &str| {
         ops.triage
             .fix_classes
@@ -310,30 +326,63 @@ pub fn triage(ops: &OperationsBook, p: &TriageFailureParams) -> Result<Triage> {
             None => sev,
         }
     });
-    let base = match hits.first() {
-        Some((b, m)) => Triage {
-            branch: b.id.clone(),
-            title: b.title.clone(),
-            matched: Some(m.clone()),
-            also_matched: hits.iter().skip(1).map(|(b, _)| b.id.clone()).collect(),
-            fix_class: class_action(&b.fix_class),
-            diagnose: b.diagnose.clone(),
-            impact: Vec::new(),
-            fix: b.fix.clone(),
-            rerun: None,
-            post_fix: Vec::new(),
-            severity: None,
-            project: None,
-        },
+    let candidates: Vec<TriageCandidate> = ranked
+        .iter()
+        .take(MAX_CANDIDATES)
+        .map(|r| r.candidate(ops))
+        .collect();
+    let base = match ranked.first().filter(|r| r.decisive()) {
+        Some(best) => {
+            let b = &ops.triage.branches[best.branch];
+            Triage {
+                branch: b.id.clone(),
+                title: b.title.clone(),
+                matched: best.strongest.clone(),
+                also_matched: ranked
+                    .iter()
+                    .skip(1)
+                    .filter(|r| r.decisive())
+                    .map(|r| ops.triage.branches[r.branch].id.clone())
+                    .collect(),
+                candidates,
+                fix_class: class_action(&b.fix_class),
+                diagnose: b.diagnose.clone(),
+                impact: Vec::new(),
+                fix: b.fix.clone(),
+                rerun: None,
+                post_fix: Vec::new(),
+                severity: None,
+                project: None,
+            }
+        }
         None => {
             let f = &ops.triage.fallback;
+            let mut diagnose = Vec::new();
+            match ranked.first() {
+                Some(closest) => {
+                    let b = &ops.triage.branches[closest.branch];
+                    diagnose.push(format!(
+                        "No engine code or known phrase matched; the words point closest at {} (`{}`, score {}: {}). Start there: {}",
+                        b.title,
+                        b.id,
+                        closest.score,
+                        closest.evidence.join(", "),
+                        b.diagnose.first().map(String::as_str).unwrap_or("read its steps")
+                    ));
+                }
+                None => diagnose.push(
+                    "No engine code, known phrase or telling word matched: paste the first error line with its code (SQLSTATE, error number, exit code or exception class)".to_string(),
+                ),
+            }
+            diagnose.extend(f.diagnose.iter().cloned());
             Triage {
                 branch: f.id.clone(),
                 title: f.title.clone(),
                 matched: None,
                 also_matched: Vec::new(),
+                candidates,
                 fix_class: "unknown: classify after diagnosis".to_string(),
-                diagnose: f.diagnose.clone(),
+                diagnose,
                 impact: Vec::new(),
                 fix: f.fix.clone(),
                 rerun: None,
@@ -353,25 +402,91 @@ pub fn triage(ops: &OperationsBook, p: &TriageFailureParams) -> Result<Triage> {
     })
 }
 
-fn first_match(branch: &TriageBranch, text: &str) -> Result<Option<String>> {
-    let compiled = branch.compiled.get_or_init(|| {
-        branch
-            .patterns
-            .iter()
-            .map(|pattern| {
-                Regex::new(pattern).map_err(|e| format!("`{}` pattern `{pattern}`: {e}", branch.id))
-            })
-            .collect()
-    });
-    let regexes = compiled
-        .as_ref()
-        .map_err(|e| Error::invalid(format!("operations playbook: {e}")))?;
-    for (re, pattern) in regexes.iter().zip(&branch.patterns) {
-        if let Some(m) = re.find(text) {
-            return Ok(Some(format!("`{}` (pattern `{pattern}`)", m.as_str())));
+/// One branch's score on a message.
+struct Ranked {
+    branch: usize,
+    score: u32,
+    /// Points from codes and phrases only.
+    strong: u32,
+    evidence: Vec<String>,
+    /// The heaviest code or phrase that matched, as "`text` (pattern `p`)".
+    strongest: Option<String>,
+}
+
+impl Ranked {
+    fn decisive(&self) -> bool {
+        self.strong > 0
+    }
+
+    fn candidate(&self, ops: &OperationsBook) -> TriageCandidate {
+        let b = &ops.triage.branches[self.branch];
+        TriageCandidate {
+            branch: b.id.clone(),
+            title: b.title.clone(),
+            score: self.score,
+            decisive: self.decisive(),
+            evidence: self.evidence.clone(),
         }
     }
-    Ok(None)
+}
+
+/// Scores every branch on `text`, best first: branches decided by a code or phrase
+/// before those with words only, then by score, then in tree order.
+fn rank(ops: &OperationsBook, text: &str) -> Result<Vec<Ranked>> {
+    let compiled = ops
+        .triage
+        .signals()
+        .as_ref()
+        .map_err(|e| Error::invalid(format!("operations playbook: {e}")))?;
+    let mut by_branch: Vec<Option<Ranked>> = (0..ops.triage.branches.len()).map(|_| None).collect();
+    let mut strongest_kind: Vec<Option<crate::playbook::operations::SignalKind>> =
+        vec![None; ops.triage.branches.len()];
+    for i in compiled.set.matches(text).iter() {
+        let signal = &compiled.signals[i];
+        let Some(found) = signal.regex.find(text) else {
+            continue;
+        };
+        let quoted = quote(found.as_str());
+        let entry = by_branch[signal.branch].get_or_insert_with(|| Ranked {
+            branch: signal.branch,
+            score: 0,
+            strong: 0,
+            evidence: Vec::new(),
+            strongest: None,
+        });
+        let weight = signal.kind.weight();
+        entry.score += weight;
+        entry
+            .evidence
+            .push(format!("{} `{quoted}`", signal.kind.label()));
+        if signal.kind > crate::playbook::operations::SignalKind::Hint {
+            entry.strong += weight;
+            if strongest_kind[signal.branch].is_none_or(|k| signal.kind > k) {
+                strongest_kind[signal.branch] = Some(signal.kind);
+                entry.strongest = Some(format!("`{quoted}` (pattern `{}`)", signal.source));
+            }
+        }
+    }
+    let mut ranked: Vec<Ranked> = by_branch.into_iter().flatten().collect();
+    ranked.sort_by(|a, b| {
+        b.decisive()
+            .cmp(&a.decisive())
+            .then(b.strong.cmp(&a.strong))
+            .then(b.score.cmp(&a.score))
+            .then(a.branch.cmp(&b.branch))
+    });
+    Ok(ranked)
+}
+
+/// The matched text on one line, cut to `MAX_QUOTE` characters.
+fn quote(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX_QUOTE {
+        let cut: String = one_line.chars().take(MAX_QUOTE).collect();
+        format!("{cut}…")
+    } else {
+        one_line
+    }
 }
 
 // Runbook kinds.

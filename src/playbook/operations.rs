@@ -135,7 +135,7 @@ pub struct LogField {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Triage {
-    /// Branches, tried in order.
+    /// Branches; on equal scores the earlier one wins.
     pub branches: Vec<TriageBranch>,
     /// When nothing matches.
     pub fallback: TriageFallback,
@@ -145,6 +145,10 @@ pub struct Triage {
     pub fix_classes: Vec<FixClass>,
     /// Steps after the fix.
     pub post_fix: Vec<String>,
+    /// Every branch's signals compiled on first use and kept: the playbooks live as long
+    /// as the server, and compiling them was nearly all of a triage call.
+    #[serde(skip)]
+    pub compiled: std::sync::OnceLock<CompiledTriage>,
 }
 
 /// A triage branch.
@@ -155,22 +159,128 @@ pub struct TriageBranch {
     pub id: String,
     /// Title.
     pub title: String,
-    /// Regular expressions over the error text.
-    pub patterns: Vec<String>,
+    /// Regular expressions for what an engine prints as an identifier of the failure:
+    /// error codes, SQLSTATEs, exit codes, signals, exception classes (weight 3).
+    #[serde(default)]
+    pub codes: Vec<String>,
+    /// Regular expressions for distinctive wording engines print (weight 2).
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    /// Words that point at the branch without deciding it (weight 1): they rank the
+    /// closest branches of an unclassified message.
+    #[serde(default)]
+    pub hints: Vec<String>,
     /// Fix class id.
     pub fix_class: String,
     /// Diagnosis steps.
     pub diagnose: Vec<String>,
     /// Fix steps.
     pub fix: Vec<String>,
-    /// `patterns` compiled on first use and kept: the playbooks live as long as the
-    /// server, and compiling 48 patterns was nearly all of a triage call.
-    #[serde(skip)]
-    pub compiled: std::sync::OnceLock<CompiledPatterns>,
 }
 
-/// A branch's patterns, compiled (or the first one that does not compile).
-pub type CompiledPatterns = std::result::Result<Vec<regex::Regex>, String>;
+/// How much a signal of each kind adds to its branch's score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SignalKind {
+    /// A `hints` word.
+    Hint = 1,
+    /// A `phrases` regex.
+    Phrase = 2,
+    /// A `codes` regex.
+    Code = 3,
+}
+
+impl SignalKind {
+    /// Points added to the branch's score.
+    pub fn weight(self) -> u32 {
+        self as u32
+    }
+
+    /// Name used in evidence.
+    pub fn label(self) -> &'static str {
+        match self {
+            SignalKind::Hint => "word",
+            SignalKind::Phrase => "phrase",
+            SignalKind::Code => "code",
+        }
+    }
+}
+
+/// One compiled signal.
+#[derive(Debug, Clone)]
+pub struct Signal {
+    /// Index of the branch in `Triage::branches`.
+    pub branch: usize,
+    /// Its kind (and weight).
+    pub kind: SignalKind,
+    /// The regex as written in the playbook (hints: the word).
+    pub source: String,
+    /// The compiled regex, to extract what matched.
+    pub regex: regex::Regex,
+}
+
+/// The tree's signals compiled into one set (or the first one that does not compile).
+pub type CompiledTriage = std::result::Result<TriageSignals, String>;
+
+/// Every signal of every branch, with a `RegexSet` that finds the matching ones in a
+/// single pass over the text.
+#[derive(Debug, Clone)]
+pub struct TriageSignals {
+    /// All signals, in branch order.
+    pub signals: Vec<Signal>,
+    /// The same regexes as one set.
+    pub set: regex::RegexSet,
+}
+
+impl Triage {
+    /// The compiled signals (compiled on the first call).
+    pub fn signals(&self) -> &CompiledTriage {
+        self.compiled.get_or_init(|| {
+            let mut signals = Vec::new();
+            for (i, b) in self.branches.iter().enumerate() {
+                let kinds = [
+                    (SignalKind::Code, &b.codes),
+                    (SignalKind::Phrase, &b.phrases),
+                ];
+                for (kind, list) in kinds {
+                    for pattern in list {
+                        signals.push((i, kind, pattern.clone(), pattern.clone()));
+                    }
+                }
+                for word in &b.hints {
+                    signals.push((
+                        i,
+                        SignalKind::Hint,
+                        word.clone(),
+                        format!("(?i)\\b{}\\b", regex::escape(word)),
+                    ));
+                }
+            }
+            let compiled = signals
+                .into_iter()
+                .map(|(branch, kind, source, pattern)| {
+                    regex::Regex::new(&pattern)
+                        .map(|regex| Signal {
+                            branch,
+                            kind,
+                            source,
+                            regex,
+                        })
+                        .map_err(|e| {
+                            format!("`{}` pattern `{pattern}`: {e}", self.branches[branch].id)
+                        })
+                })
+                .collect::<std::result::Result<Vec<_>, String>>()?;
+            let set = regex::RegexSetBuilder::new(compiled.iter().map(|s| s.regex.as_str()))
+                .size_limit(64 << 20)
+                .build()
+                .map_err(|e| format!("triage patterns as one set: {e}"))?;
+            Ok(TriageSignals {
+                signals: compiled,
+                set,
+            })
+        })
+    }
+}
 
 /// The fallback branch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -390,7 +500,13 @@ impl OperationsBook {
                     format!("`{}`: unknown fix_class `{}`", b.id, b.fix_class),
                 );
             }
-            for p in &b.patterns {
+            if b.codes.is_empty() && b.phrases.is_empty() {
+                issues.push(
+                    b.id.clone(),
+                    format!("`{}`: needs at least one code or phrase", b.id),
+                );
+            }
+            for p in b.codes.iter().chain(&b.phrases) {
                 // Syntax only: compiling every automaton here was 78 % of startup.
                 if let Err(e) = regex_syntax::Parser::new().parse(p) {
                     issues.push(

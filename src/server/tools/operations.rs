@@ -56,7 +56,7 @@ impl DanaTool for TriageFailure {
     const NAME: &'static str = "triage_failure";
     const TOOLSET: &'static str = "govern";
     const TITLE: &'static str = "Triage a pipeline failure";
-    const DESCRIPTION: &'static str = "Classify a pipeline error message into the triage tree (connection, permission, schema, duplicate key, quality, memory, timeout) with diagnosis, impact and fix steps; severity and safe re-run for a given pipeline.";
+    const DESCRIPTION: &'static str = "Classify an error message or log by the codes, signals and phrases engines print into the triage tree: ranked branches with evidence, diagnosis, impact and fix steps; severity and safe re-run for a given pipeline.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = TriageFailureParams;
     type Output = Triage;

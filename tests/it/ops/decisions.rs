@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use dana::domain::architecture::{self, AssessArchitectureParams, pick_layer};
 use dana::domain::costs::{self, ReviewCostsParams};
-use dana::domain::operations::{self, PipelineRef, PlanTestsParams, TriageFailureParams};
+use dana::domain::operations::{self, PipelineRef, PlanTestsParams};
 use dana::domain::pipeline::{self, DesignPipelineParams};
 use dana::playbook::conditions::Facts;
 use serde_json::{Value, json};
@@ -634,89 +634,6 @@ fn idempotency_rules_and_traps_each_fire_and_a_clean_design_passes() {
     let err =
         pipeline::design(&book, &pipeline_params(json!({"schedule": "hourly"}))).expect_err("cron");
     assert!(err.to_string().contains("schedule: `hourly`"), "{err}");
-}
-
-#[test]
-fn triage_tree_reaches_every_branch() {
-    let ops = books().operations;
-    let cases = [
-        (
-            "psycopg2.OperationalError: connection to server at \"10.0.0.5\", port 5432 failed: Connection timed out",
-            "TRI-CONNECTION",
-        ),
-        (
-            "ERROR: permission denied for table orders",
-            "TRI-PERMISSION",
-        ),
-        (
-            "ERROR: column \"discount_code\" does not exist",
-            "TRI-SCHEMA",
-        ),
-        (
-            "duplicate key value violates unique constraint \"fct_orders_pkey\"",
-            "TRI-DUPLICATE-KEY",
-        ),
-        (
-            "Data quality check failed: not_null on customer_id (52 rows)",
-            "TRI-QUALITY",
-        ),
-        ("java.lang.OutOfMemoryError: Java heap space", "TRI-MEMORY"),
-        (
-            "ERROR: canceling statement due to statement timeout",
-            "TRI-SLA-TIMEOUT",
-        ),
-        ("Segmentation fault in worker 3", "TRI-UNKNOWN"),
-    ];
-    let mut reached = BTreeSet::new();
-    for (error, expected) in cases {
-        let p: TriageFailureParams =
-            serde_json::from_value(json!({"error": error})).expect("params");
-        let out = operations::triage(&ops, &p).expect("triage");
-        assert_eq!(out.branch, expected, "{error}");
-        assert!(!out.diagnose.is_empty() && !out.fix.is_empty());
-        reached.insert(expected.to_string());
-    }
-    let all: BTreeSet<String> = ops
-        .triage
-        .branches
-        .iter()
-        .map(|b| b.id.clone())
-        .chain([ops.triage.fallback.id.clone()])
-        .collect();
-    assert_eq!(reached, all);
-    // Severity routing: tier 1 revenue pipeline escalates to P0; tier 3 is P2.
-    let tier = |t: u8, critical: bool| {
-        let p: TriageFailureParams = serde_json::from_value(json!({"error": "connection refused",
-            "pipeline": {"name": "payments", "tier": t, "revenue_or_compliance": critical, "load_strategy": "merge"}})).expect("params");
-        operations::triage(&ops, &p).expect("triage")
-    };
-    let critical = tier(1, true);
-    assert!(
-        critical
-            .severity
-            .as_deref()
-            .is_some_and(|s| s.starts_with("P0")),
-        "{:?}",
-        critical.severity
-    );
-    assert!(
-        critical
-            .rerun
-            .as_deref()
-            .is_some_and(|r| r.contains("merge"))
-    );
-    assert!(
-        tier(1, false)
-            .severity
-            .as_deref()
-            .is_some_and(|s| s.starts_with("P1"))
-    );
-    assert!(
-        tier(3, true)
-            .severity
-            .as_deref()
-            .is_some_and(|s| s.starts_with("P2"))
-    );
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! Architecture, pipelines, optimization, costs and operations: decision tables, SQL
-//! review fixtures, engine runs of generated SQL and EXPLAIN, golden files, tool surface.
+//! review fixtures, engine runs of generated SQL and EXPLAIN, golden files, tool surface,
+//! failure triage on real engine messages.
 
 mod decisions;
 mod engines;
 mod golden;
 mod sql_review;
 mod surface;
+mod triage;
 
 use dana::playbook::Playbooks;
 
