@@ -43,6 +43,8 @@ pub struct ScdSteps {
     pub insert: String,
     /// Type 1 upsert.
     pub upsert: String,
+    /// Type 4 history insert.
+    pub history_insert: String,
 }
 
 /// Grain statement rules.

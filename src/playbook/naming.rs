@@ -93,6 +93,27 @@ pub struct GeneratedNames {
     pub valid_to: String,
     /// SCD2 current-row flag.
     pub is_current: String,
+    /// Prefix of SCD Type 6 current-value columns.
+    #[serde(default = "default_current_prefix")]
+    pub current_prefix: String,
+    /// Suffix of the SCD Type 4 history table of a dimension.
+    #[serde(default = "default_history_suffix")]
+    pub history_suffix: String,
+    /// Version number of a Type 4 history row (1 for a member's first row).
+    #[serde(default = "default_version")]
+    pub version: String,
+}
+
+fn default_current_prefix() -> String {
+    "current_".into()
+}
+
+fn default_history_suffix() -> String {
+    "_history".into()
+}
+
+fn default_version() -> String {
+    "version_number".into()
 }
 
 /// Values of unknown-member rows.

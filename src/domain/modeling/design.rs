@@ -345,7 +345,7 @@ pub fn naming_findings(model: &Model, naming: &NamingBook) -> Vec<Finding> {
     for table in &model.tables {
         let layer = match table.kind {
             TableKind::Fact => "fact",
-            TableKind::Dimension => "dimension",
+            TableKind::Dimension | TableKind::History => "dimension",
         };
         if let Some(rule) = naming.layers.iter().find(|l| l.layer == layer)
             && !table.name.starts_with(&rule.prefix)

@@ -40,6 +40,9 @@ pub enum TableKind {
     Fact,
     /// A dimension table.
     Dimension,
+    /// The SCD Type 4 history of a dimension (one row per change of its Type 4
+    /// attributes); generated from the dimension, never written by hand.
+    History,
 }
 
 /// One table of the model.
@@ -101,6 +104,10 @@ pub enum ColumnRole {
     ValidTo,
     /// SCD2 current-row flag.
     IsCurrent,
+    /// SCD Type 6 current value of an attribute, the same on every version of a member.
+    CurrentValue,
+    /// Version number of a Type 4 history row.
+    Version,
     /// Reference to a dimension's surrogate key.
     ForeignKey,
     /// Identifier kept on a fact.
@@ -122,6 +129,8 @@ impl ColumnRole {
             ColumnRole::ValidFrom => "valid_from",
             ColumnRole::ValidTo => "valid_to",
             ColumnRole::IsCurrent => "is_current",
+            ColumnRole::CurrentValue => "current_value",
+            ColumnRole::Version => "version",
             ColumnRole::ForeignKey => "foreign_key",
             ColumnRole::DegenerateDimension => "degenerate_dimension",
             ColumnRole::Measure => "measure",
@@ -138,6 +147,8 @@ impl ColumnRole {
                 | ColumnRole::ValidFrom
                 | ColumnRole::ValidTo
                 | ColumnRole::IsCurrent
+                | ColumnRole::CurrentValue
+                | ColumnRole::Version
                 | ColumnRole::ForeignKey
         )
     }
@@ -170,7 +181,7 @@ pub struct Column {
     /// Staging column it loads from (attributes and natural keys).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The attribute a previous-value column tracks.
+    /// The attribute a previous-value or current-value column tracks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracks: Option<String>,
     /// The dimension a foreign key references.
@@ -217,6 +228,17 @@ pub struct ForeignKey {
     pub referenced_columns: Vec<String>,
 }
 
+impl TableKind {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableKind::Fact => "fact",
+            TableKind::Dimension => "dimension",
+            TableKind::History => "history",
+        }
+    }
+}
+
 impl Table {
     /// The column with this name.
     pub fn column(&self, name: &str) -> Option<&Column> {
@@ -261,6 +283,8 @@ impl Model {
             match table.kind {
                 TableKind::Dimension => spec.dimensions.push(table.to_dimension_spec()),
                 TableKind::Fact => spec.facts.push(table.to_fact_spec()),
+                // Generated again from its dimension's Type 4 attributes.
+                TableKind::History => {}
             }
         }
         spec
@@ -410,9 +434,9 @@ pub fn default_surrogate_key(dimension: &str, naming: &NamingBook) -> String {
 /// the engines).
 const DERIVED_NAME_BYTES: usize = 63;
 
-/// `previous_<attribute>`, shortened with a hash of the full name when it would be longer
-/// than any engine accepts.
-fn previous_name(prefix: &str, attribute: &str) -> String {
+/// `<prefix><attribute>` (`previous_tier`, `current_tier`), shortened with a hash of the
+/// full name when it would be longer than any engine accepts.
+fn derived_name(prefix: &str, attribute: &str) -> String {
     let full = format!("{prefix}{attribute}");
     if full.len() <= DERIVED_NAME_BYTES {
         return full;
@@ -471,9 +495,9 @@ fn check_name(field: &str, name: &str) -> Result<()> {
 
 fn check_scd(field: &str, scd: Option<u8>) -> Result<()> {
     match scd {
-        None | Some(1..=3) => Ok(()),
+        None | Some(1..=4 | 6) => Ok(()),
         Some(other) => Err(Error::invalid(format!(
-            "{field}: scd_type `{other}` is not supported; allowed: 1 (overwrite), 2 (history), 3 (previous value)"
+            "{field}: scd_type `{other}` is not supported; allowed: 1 (overwrite), 2 (history), 3 (previous value), 4 (history table), 6 (2 plus current_ columns)"
         ))),
     }
 }
@@ -487,7 +511,7 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
     let mut tables = Vec::new();
     let mut keys: HashMap<&str, String> = HashMap::new();
     for (i, dim) in spec.dimensions.iter().enumerate() {
-        let table = normalize_dimension(dim, i, naming, &mut findings)?;
+        let (table, history) = normalize_dimension(dim, i, naming, &mut findings)?;
         if let Some(key) = table.surrogate_key() {
             keys.entry(dim.name.as_str())
                 .or_insert_with(|| key.name.clone());
@@ -501,6 +525,17 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
             ));
         }
         tables.push(table);
+        if let Some(history) = history {
+            if !seen.insert(history.name.to_lowercase()) {
+                findings.push(RawFinding::new(
+                    "MOD-DUPLICATE-TABLE",
+                    &history.name,
+                    None,
+                    Some(format!("the Type 4 history of `{}`", dim.name)),
+                ));
+            }
+            tables.push(history);
+        }
     }
     for (i, fact) in spec.facts.iter().enumerate() {
         let table = normalize_fact(fact, i, &keys, &mut findings)?;
@@ -538,12 +573,17 @@ fn plain(spec: &ColumnSpec, role: ColumnRole, force_not_null: bool) -> Column {
     .described(spec.description.as_ref())
 }
 
+/// Whether attributes of this SCD type are versioned (new row per change).
+pub fn is_versioned(scd: u8) -> bool {
+    matches!(scd, 2 | 6)
+}
+
 fn normalize_dimension(
     dim: &DimensionSpec,
     index: usize,
     naming: &NamingBook,
     findings: &mut Vec<RawFinding>,
-) -> Result<Table> {
+) -> Result<(Table, Option<Table>)> {
     let field = format!("dimensions[{index}]");
     check_name(&format!("{field}.name"), &dim.name)?;
     check_scd(&format!("{field}.scd_type"), dim.scd_type)?;
@@ -570,11 +610,14 @@ fn normalize_dimension(
             None,
         ));
     }
+    let mut keys = Vec::new();
     for (j, nk) in dim.natural_key.iter().enumerate() {
         check_name(&format!("{field}.natural_key[{j}].name"), &nk.name)?;
-        columns.push(plain(nk, ColumnRole::NaturalKey, true));
+        keys.push(plain(nk, ColumnRole::NaturalKey, true));
     }
+    columns.extend(keys.iter().cloned());
     let mut max_scd = 1;
+    let mut history_attributes = Vec::new();
     for (j, attr) in dim.attributes.iter().enumerate() {
         check_name(&format!("{field}.attributes[{j}].name"), &attr.name)?;
         check_scd(&format!("{field}.attributes[{j}].scd_type"), attr.scd_type)?;
@@ -589,35 +632,53 @@ fn normalize_dimension(
         .described(attr.description.as_ref());
         column.scd_type = Some(scd);
         column.source = attr.source.clone();
-        columns.push(column);
-        if scd == 3 {
-            let mut previous = Column::new(
-                &previous_name(&generated.previous_prefix, &attr.name),
+        columns.push(column.clone());
+        let tracking = |prefix: &str, role: ColumnRole, nullable: bool, what: &str| {
+            let mut c = Column::new(
+                &derived_name(prefix, &attr.name),
                 attr.logical_type,
-                true,
-                ColumnRole::PreviousValue,
+                nullable,
+                role,
             );
-            previous.tracks = Some(attr.name.clone());
-            previous.description = Some(format!("Previous value of {}", attr.name));
-            columns.push(previous);
+            c.tracks = Some(attr.name.clone());
+            c.description = Some(format!("{what} of {}", attr.name));
+            c
+        };
+        match scd {
+            3 => columns.push(tracking(
+                &generated.previous_prefix,
+                ColumnRole::PreviousValue,
+                true,
+                "Previous value",
+            )),
+            6 => columns.push(tracking(
+                &generated.current_prefix,
+                ColumnRole::CurrentValue,
+                attr.nullable,
+                "Current value (on every version)",
+            )),
+            4 => history_attributes.push(column),
+            _ => {}
         }
     }
     let has_type2 = dim
         .attributes
         .iter()
-        .any(|a| a.scd_type.unwrap_or(default_scd) == 2);
-    if default_scd == 2 && !has_type2 {
+        .any(|a| is_versioned(a.scd_type.unwrap_or(default_scd)));
+    if is_versioned(default_scd) && !has_type2 {
         findings.push(RawFinding::new("MOD-SCD2-UNTRACKED", &dim.name, None, None));
     }
+    let valid_from = Column::new(
+        &generated.valid_from,
+        LogicalType::TimestampTz,
+        false,
+        ColumnRole::ValidFrom,
+    );
     if has_type2 {
         columns.push(
-            Column::new(
-                &generated.valid_from,
-                LogicalType::TimestampTz,
-                false,
-                ColumnRole::ValidFrom,
-            )
-            .described(Some(&"When this version became current".to_string())),
+            valid_from
+                .clone()
+                .described(Some(&"When this version became current".to_string())),
         );
         columns.push(
             Column::new(
@@ -669,12 +730,54 @@ fn normalize_dimension(
             None,
         ));
     }
-    Ok(Table {
+    // Type 4: the changes of the Type 4 attributes, one row per member and change,
+    // numbered per member (the number, not the time, keys the row: two loads within
+    // one tick of the engine's clock stay distinct).
+    let history = (!history_attributes.is_empty()).then(|| {
+        let mut columns = keys.clone();
+        columns.extend(history_attributes);
+        columns.push(valid_from.clone().described(Some(
+            &"When the change was loaded or took effect".to_string(),
+        )));
+        columns.push(
+            Column::new(
+                &generated.version,
+                LogicalType::Integer,
+                false,
+                ColumnRole::Version,
+            )
+            .described(Some(&"Change number of the member, from 1".to_string())),
+        );
+        let mut primary_key = natural_key.clone();
+        primary_key.push(generated.version.clone());
+        Table {
+            name: derived_name(&dim.name, &generated.history_suffix),
+            kind: TableKind::History,
+            description: Some(format!("History of the Type 4 attributes of {}", dim.name)),
+            grain: None,
+            scd_type: Some(4),
+            columns,
+            primary_key,
+            natural_key: natural_key.clone(),
+            unique_keys: Vec::new(),
+            foreign_keys: Vec::new(),
+            hierarchies: Vec::new(),
+            unknown_member: false,
+            physical: PhysicalHints::default(),
+        }
+    });
+    let table = Table {
         name: dim.name.clone(),
         kind: TableKind::Dimension,
         description: dim.description.clone(),
         grain: None,
-        scd_type: Some(if has_type2 { 2 } else { max_scd }),
+        // Versioned dimensions are Type 2 (or 6 with current_ columns) whatever else
+        // they mix in; others take their highest type (1, 3 or 4).
+        scd_type: Some(match (has_type2, max_scd) {
+            (true, 6) => 6,
+            (true, _) => 2,
+            (false, scd) => scd,
+        }),
         columns,
         primary_key: vec![key_name],
         natural_key,
@@ -683,7 +786,8 @@ fn normalize_dimension(
         hierarchies: dim.hierarchies.clone(),
         unknown_member: dim.unknown_member,
         physical,
-    })
+    };
+    Ok((table, history))
 }
 
 fn normalize_fact(

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ddl::render_sql;
 use super::design::buildable_model;
-use super::model::{ColumnRole, Table};
+use super::model::{ColumnRole, Table, TableKind, is_versioned};
 use super::spec::{DimensionSpec, ModelSpec};
 use crate::dialect::{SqlDialect, TableName};
 use crate::error::{Error, Result};
@@ -121,6 +121,20 @@ struct InsertContext<'a> {
 }
 
 #[derive(Serialize)]
+struct HistoryContext<'a> {
+    target: &'a str,
+    staging: &'a str,
+    columns: Vec<String>,
+    values: Vec<String>,
+    latest: Vec<String>,
+    partition: Vec<String>,
+    version: String,
+    latest_join: String,
+    not_null: &'a str,
+    changed: String,
+}
+
+#[derive(Serialize)]
 struct UpsertContext<'a> {
     target: &'a str,
     target_name: String,
@@ -153,6 +167,10 @@ pub fn generate_scd_merge(
     let Some(table) = model.tables.first() else {
         return Err(Error::invalid("dimension: nothing to load"));
     };
+    let history = model.tables.iter().find(|t| t.kind == TableKind::History);
+    let history_target = history
+        .map(|h| dialect.qualified_name(&TableName::new(params.schema.as_deref(), &h.name)))
+        .transpose()?;
     if params.staging_table.trim().is_empty() {
         return Err(Error::invalid("staging_table: name is empty"));
     }
@@ -175,6 +193,7 @@ pub fn generate_scd_merge(
         .transpose()?;
     Load {
         table,
+        history: history.zip(history_target),
         dialect,
         books,
         templates,
@@ -188,6 +207,8 @@ pub fn generate_scd_merge(
 
 struct Load<'a> {
     table: &'a Table,
+    /// The Type 4 history table and its qualified name.
+    history: Option<(&'a Table, String)>,
     dialect: &'a dyn SqlDialect,
     books: &'a Playbooks,
     templates: &'a Templates,
@@ -213,6 +234,25 @@ impl Load<'_> {
                 Ok(Pair {
                     column: self.dialect.quote_ident(&c.name)?,
                     source: self.dialect.quote_ident(c.source_name())?,
+                })
+            })
+            .collect()
+    }
+
+    /// Type 6 current-value columns, each with the staging column of its attribute.
+    fn current_pairs(&self) -> Result<Vec<Pair>> {
+        self.table
+            .columns_with(ColumnRole::CurrentValue)
+            .map(|c| {
+                let tracked = c
+                    .tracks
+                    .as_deref()
+                    .and_then(|t| self.table.column(t))
+                    .map(|a| a.source_name())
+                    .unwrap_or_default();
+                Ok(Pair {
+                    column: self.dialect.quote_ident(&c.name)?,
+                    source: self.dialect.quote_ident(tracked)?,
                 })
             })
             .collect()
@@ -260,11 +300,88 @@ impl Load<'_> {
         )
     }
 
+    /// Type 4: a history row for every staged member whose Type 4 values differ from
+    /// its latest history row (or that has none), numbered after that row. Re-running
+    /// it finds the latest row equal to staging and inserts nothing.
+    fn history_insert(
+        &self,
+        history: &Table,
+        target: &str,
+        nk: &[Pair],
+        not_null: &str,
+    ) -> Result<String> {
+        let d = self.dialect;
+        let version = history
+            .columns_with(ColumnRole::Version)
+            .next()
+            .map(|c| d.quote_ident(&c.name))
+            .transpose()?
+            .unwrap_or_default();
+        let mut columns = Vec::new();
+        let mut values = Vec::new();
+        let mut latest: Vec<String> = nk
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("x.{} AS dana_key_{}", p.column, i + 1))
+            .collect();
+        latest.push(format!("x.{version} AS dana_last_version"));
+        let mut changed = Vec::new();
+        for c in &history.columns {
+            let quoted = d.quote_ident(&c.name)?;
+            let value = match c.role {
+                ColumnRole::NaturalKey => format!("s.{}", d.quote_ident(c.source_name())?),
+                ColumnRole::Attribute => {
+                    let source = format!("s.{}", d.quote_ident(c.source_name())?);
+                    let alias = format!("dana_value_{}", changed.len() + 1);
+                    latest.push(format!("x.{quoted} AS {alias}"));
+                    changed.push(d.null_safe_ne(&format!("h.{alias}"), &source));
+                    source
+                }
+                ColumnRole::ValidFrom => match &self.effective {
+                    Some(eff) => format!("s.{eff}"),
+                    None => d.load_timestamp().to_string(),
+                },
+                ColumnRole::Version => "COALESCE(h.dana_last_version, 0) + 1".to_string(),
+                _ => continue,
+            };
+            columns.push(quoted);
+            values.push(value);
+        }
+        let latest_join = nk
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("h.dana_key_{} = s.{}", i + 1, p.source))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        render_sql(
+            self.templates,
+            d,
+            "scd4_history_insert.sql.j2",
+            HistoryContext {
+                target,
+                staging: &self.staging,
+                columns,
+                values,
+                latest,
+                partition: nk.iter().map(|p| format!("x.{}", p.column)).collect(),
+                version: format!("x.{version}"),
+                latest_join,
+                not_null,
+                changed: format!("h.dana_key_1 IS NULL OR {}", changed.join(" OR ")),
+            },
+        )
+    }
+
     fn build(&self) -> Result<ScdMergeOutput> {
         let d = self.dialect;
         let nk = self.pairs(|role, _| role == ColumnRole::NaturalKey)?;
-        let type1 = self.pairs(|role, scd| role == ColumnRole::Attribute && scd == Some(1))?;
-        let type2 = self.pairs(|role, scd| role == ColumnRole::Attribute && scd == Some(2))?;
+        // Type 4 attributes are overwritten in the dimension (their changes go to the
+        // history table); Type 6 current_ columns are overwritten on every version.
+        let mut type1 = self
+            .pairs(|role, scd| role == ColumnRole::Attribute && matches!(scd, Some(1) | Some(4)))?;
+        type1.extend(self.current_pairs()?);
+        let type2 =
+            self.pairs(|role, scd| role == ColumnRole::Attribute && scd.is_some_and(is_versioned))?;
         let type3 = self.pairs(|role, scd| role == ColumnRole::Attribute && scd == Some(3))?;
         let previous: Vec<(String, String)> = self
             .table
@@ -363,6 +480,15 @@ impl Load<'_> {
                     ColumnRole::SurrogateKey => continue,
                     ColumnRole::NaturalKey | ColumnRole::Attribute => {
                         format!("s.{}", d.quote_ident(c.source_name())?)
+                    }
+                    ColumnRole::CurrentValue => {
+                        let tracked = c
+                            .tracks
+                            .as_deref()
+                            .and_then(|t| self.table.column(t))
+                            .map(|a| a.source_name())
+                            .unwrap_or_default();
+                        format!("s.{}", d.quote_ident(tracked)?)
                     }
                     ColumnRole::PreviousValue => {
                         let i = previous
@@ -486,7 +612,7 @@ impl Load<'_> {
                     values,
                     natural_key: nk.iter().map(|p| p.column.clone()).collect(),
                     key_eq: &key_eq,
-                    not_null,
+                    not_null: not_null.clone(),
                     updates: type1
                         .iter()
                         .map(|p| (p.column.clone(), p.source.clone()))
@@ -498,6 +624,13 @@ impl Load<'_> {
             statements.push((steps_text.upsert.clone(), sql));
             ScdStrategy::Type1
         };
+
+        if let Some((history, target)) = &self.history {
+            statements.push((
+                steps_text.history_insert.clone(),
+                self.history_insert(history, target, &nk, &not_null)?,
+            ));
+        }
 
         let statements: Vec<ScdStatement> = statements
             .into_iter()

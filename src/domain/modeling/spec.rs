@@ -172,7 +172,7 @@ pub struct DimensionSpec {
     /// What the dimension describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Default SCD type of attributes: 1 overwrite, 2 history, 3 previous value (default 1).
+    /// Default SCD type of attributes: 1 overwrite, 2 history, 3 previous value, 4 history table, 6 history plus current_ column (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scd_type: Option<u8>,
     /// Business key columns from the source.
@@ -204,7 +204,7 @@ pub struct AttributeSpec {
     /// Logical type.
     #[serde(rename = "type")]
     pub logical_type: LogicalType,
-    /// SCD type 1, 2 or 3 (default: the dimension's).
+    /// SCD type 1, 2, 3, 4 or 6 (default: the dimension's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scd_type: Option<u8>,
     /// Staging column it loads from (default: same name).
@@ -325,8 +325,9 @@ pub fn dimension_or_normalized<'de, D: serde::Deserializer<'de>>(
         let table: super::model::Table = decode_with_path(value)?;
         if table.kind != super::model::TableKind::Dimension {
             return Err(serde::de::Error::custom(format!(
-                "table `{}` is a fact, not a dimension",
-                table.name
+                "table `{}` is a {}, not a dimension (pass the dimension it belongs to)",
+                table.name,
+                table.kind.as_str()
             )));
         }
         Ok(table.to_dimension_spec())
