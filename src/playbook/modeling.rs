@@ -27,6 +27,8 @@ pub struct ScdText {
     pub steps: ScdSteps,
     /// What the load assumes.
     pub assumptions: Vec<String>,
+    /// What a Data Vault load assumes.
+    pub vault_assumptions: Vec<String>,
 }
 
 /// Descriptions of the SCD load steps.
@@ -45,6 +47,12 @@ pub struct ScdSteps {
     pub upsert: String,
     /// Type 4 history insert.
     pub history_insert: String,
+    /// Data Vault hub insert.
+    pub hub_insert: String,
+    /// Data Vault link insert.
+    pub link_insert: String,
+    /// Data Vault satellite insert.
+    pub satellite_insert: String,
 }
 
 /// Grain statement rules.
@@ -113,6 +121,8 @@ pub const REQUIRED_CHECKS: &[&str] = &[
     "MOD-BUS-MISMATCH",
     "MOD-NO-UNKNOWN-MEMBER",
     "MOD-TABLE-NO-COLUMNS",
+    "MOD-VAULT-SHAPE",
+    "MOD-VAULT-PARENT",
 ];
 
 impl ModelingBook {

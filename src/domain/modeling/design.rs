@@ -16,9 +16,9 @@ use crate::render::Templates;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignDimensionalModelParams {
-    /// The Kimball model.
+    /// The model.
     pub model: ModelSpec,
-    /// Project id: record the result in this project.
+    /// Project id to record the result in.
     #[serde(default)]
     pub project: Option<String>,
 }
@@ -346,6 +346,7 @@ pub fn naming_findings(model: &Model, naming: &NamingBook) -> Vec<Finding> {
         let layer = match table.kind {
             TableKind::Fact => "fact",
             TableKind::Dimension | TableKind::History => "dimension",
+            other => other.as_str(),
         };
         if let Some(rule) = naming.layers.iter().find(|l| l.layer == layer)
             && !table.name.starts_with(&rule.prefix)
@@ -497,8 +498,8 @@ pub fn erd(model: &Model, templates: &Templates) -> Result<String> {
                 .iter()
                 .map(|c| {
                     let key = match c.role {
-                        ColumnRole::SurrogateKey => "PK",
-                        ColumnRole::ForeignKey => "FK",
+                        ColumnRole::SurrogateKey | ColumnRole::HashKey => "PK",
+                        ColumnRole::ForeignKey | ColumnRole::ParentKey => "FK",
                         ColumnRole::NaturalKey => "UK",
                         _ => "",
                     };

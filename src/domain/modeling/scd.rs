@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::ddl::render_sql;
 use super::design::buildable_model;
-use super::model::{ColumnRole, Table, TableKind, is_versioned};
+use super::model::{ColumnRole, Table, TableKind, derived_name, is_versioned};
 use super::spec::{DimensionSpec, ModelSpec};
+use super::vault::VaultLoad;
 use crate::dialect::{SqlDialect, TableName};
 use crate::error::{Error, Result};
 use crate::playbook::Playbooks;
@@ -31,6 +32,11 @@ pub struct GenerateScdMergeParams {
     pub dimension: DimensionSpec,
     /// Staging table with the latest source rows, at most one per natural key.
     pub staging_table: String,
+    /// Vault link/satellite: its hubs (and link).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "super::spec::dimensions_ref_schema")]
+    #[serde(deserialize_with = "super::spec::dimensions_or_normalized")]
+    pub parents: Vec<DimensionSpec>,
     /// Target dialect (aliases accepted; default from dana.toml).
     #[serde(default)]
     pub dialect: Option<String>,
@@ -40,10 +46,10 @@ pub struct GenerateScdMergeParams {
     /// Schema of the staging table (default: `schema`).
     #[serde(default)]
     pub staging_schema: Option<String>,
-    /// Staging timestamp column saying when each change took effect; default: the load time.
+    /// Staging column: when each change took effect (default: load time).
     #[serde(default)]
     pub effective_from_column: Option<String>,
-    /// Project id: record the result in this project.
+    /// Project id to record the result in.
     #[serde(default)]
     pub project: Option<String>,
 }
@@ -56,6 +62,8 @@ pub enum ScdStrategy {
     Type2,
     // Overwrite in place: upsert.
     Type1,
+    // Data Vault hub, link or satellite: insert only.
+    InsertOnly,
 }
 
 /// One statement of the load.
@@ -156,18 +164,24 @@ pub fn generate_scd_merge(
     books: &Playbooks,
     templates: &Templates,
 ) -> Result<ScdMergeOutput> {
+    let mut dimensions = params.parents.clone();
+    dimensions.push(params.dimension.clone());
     let spec = ModelSpec {
         name: params.dimension.name.clone(),
         schema: params.schema.clone(),
-        dimensions: vec![params.dimension.clone()],
+        dimensions,
         ..ModelSpec::default()
     };
     let model =
         buildable_model(&spec, books).map_err(|e| Error::invalid(format!("dimension: {e}")))?;
-    let Some(table) = model.tables.first() else {
+    let Some(table) = model.table(&params.dimension.name) else {
         return Err(Error::invalid("dimension: nothing to load"));
     };
-    let history = model.tables.iter().find(|t| t.kind == TableKind::History);
+    let history_name = derived_name(&table.name, &books.naming.generated.history_suffix);
+    let history = model
+        .tables
+        .iter()
+        .find(|t| t.kind == TableKind::History && t.name == history_name);
     let history_target = history
         .map(|h| dialect.qualified_name(&TableName::new(params.schema.as_deref(), &h.name)))
         .transpose()?;
@@ -191,6 +205,25 @@ pub fn generate_scd_merge(
                 .map_err(|e| Error::invalid(format!("effective_from_column: {e}")))
         })
         .transpose()?;
+    if table.kind.vault().is_some() {
+        let record_source = match staging_schema {
+            Some(schema) => format!("{schema}.{}", params.staging_table),
+            None => params.staging_table.clone(),
+        };
+        return VaultLoad {
+            model: &model,
+            table,
+            dialect,
+            books,
+            templates,
+            target,
+            staging,
+            effective,
+            raw_effective: params.effective_from_column.clone(),
+            record_source,
+        }
+        .build();
+    }
     Load {
         table,
         history: history.zip(history_target),

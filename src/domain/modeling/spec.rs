@@ -193,6 +193,25 @@ pub struct DimensionSpec {
     /// Physical hints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical: Option<PhysicalHints>,
+    /// A Data Vault table instead of a dimension: hub (natural_key = business key), link
+    /// or satellite (attributes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<VaultKind>,
+    /// Data Vault: the hubs a link joins, or the one hub or link a satellite describes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parents: Vec<String>,
+}
+
+/// A Data Vault 2.0 table kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultKind {
+    // Business keys, one row per key ever seen.
+    Hub,
+    // A relationship between hubs, one row per combination ever seen.
+    Link,
+    // Descriptive attributes of a hub or link, one row per change.
+    Satellite,
 }
 
 /// A dimension attribute.
@@ -274,7 +293,7 @@ pub struct BusRow {
 pub fn model_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": "object",
-        "description": "The Kimball model: the same shape as design_dimensional_model's input (name, schema, facts, dimensions, bus_matrix), or the normalized `model` it returned, as-is"
+        "description": "The model: the shape of design_dimensional_model's input, or the normalized `model` it returned, as-is"
     })
 }
 
@@ -284,6 +303,29 @@ pub fn dimension_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Sche
         "type": "object",
         "description": "One dimension, same shape as a model's `dimensions[]` (name, natural_key, attributes with scd_type and source, surrogate_key, unknown_member), or a dimension of design_dimensional_model's `model.tables[]` as-is"
     })
+}
+
+/// A compact schema for the parents of a Data Vault load (dimension-shaped tables).
+pub fn dimensions_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "items": { "type": "object" }
+    })
+}
+
+/// Several dimensions, each as [`dimension_or_normalized`] reads it.
+pub fn dimensions_or_normalized<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<DimensionSpec>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(deserializer)?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            dimension_or_normalized(v)
+                .map_err(|e: serde_json::Error| serde::de::Error::custom(format!("[{i}]: {e}")))
+        })
+        .collect()
 }
 
 /// Reads a value with its path in errors (`facts[0].measures[1].type: …`).
@@ -323,7 +365,10 @@ pub fn dimension_or_normalized<'de, D: serde::Deserializer<'de>>(
     let value = serde_json::Value::deserialize(deserializer)?;
     if value.get("columns").is_some() {
         let table: super::model::Table = decode_with_path(value)?;
-        if table.kind != super::model::TableKind::Dimension {
+        if matches!(
+            table.kind,
+            super::model::TableKind::Fact | super::model::TableKind::History
+        ) {
             return Err(serde::de::Error::custom(format!(
                 "table `{}` is a {}, not a dimension (pass the dimension it belongs to)",
                 table.name,

@@ -11,6 +11,7 @@ mod keywords;
 mod parse;
 mod props;
 mod scd_check;
+mod vault;
 
 use dana::dialect::{self, SqlDialect};
 use dana::domain::modeling::{
@@ -73,6 +74,7 @@ pub fn scd(
     let params = GenerateScdMergeParams {
         dimension: dimension.clone(),
         staging_table: staging.to_string(),
+        parents: Vec::new(),
         dialect: None,
         schema: schema.map(str::to_string),
         staging_schema: None,

@@ -439,6 +439,7 @@ async fn run_case(
                 &dana::domain::modeling::GenerateScdMergeParams {
                     dimension: dim.clone(),
                     staging_table: "stg_random".into(),
+                    parents: Vec::new(),
                     dialect: None,
                     schema: Some("warehouse".into()),
                     staging_schema: None,

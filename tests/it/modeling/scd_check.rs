@@ -118,6 +118,7 @@ pub async fn check(
             &GenerateScdMergeParams {
                 dimension: dim.clone(),
                 staging_table: staging.to_string(),
+                parents: Vec::new(),
                 dialect: None,
                 schema: Some(engine.schema.clone()),
                 staging_schema: None,
