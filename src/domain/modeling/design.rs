@@ -99,6 +99,7 @@ impl JsonSchema for DesignOutput {
 pub fn design(spec: &ModelSpec, books: &Playbooks, templates: &Templates) -> Result<DesignOutput> {
     let (model, mut raw) = normalize(spec, &books.naming)?;
     check_model(&model, books, &mut raw);
+    super::methodology::check(&model, books, &mut raw);
     let mut findings = Vec::with_capacity(raw.len());
     for r in &raw {
         findings.push(to_finding(books, r)?);

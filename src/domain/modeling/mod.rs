@@ -7,6 +7,7 @@
 
 pub mod ddl;
 pub mod design;
+pub mod methodology;
 pub mod model;
 pub mod scd;
 pub mod spec;
@@ -27,7 +28,8 @@ pub use scd::{
 };
 pub use spec::{
     Additivity, Aggregation, AttributeSpec, BusRow, ColumnSpec, DimensionSpec, FactSpec,
-    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelSpec, PhysicalHints, VaultKind,
+    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelNeeds, ModelSpec, PhysicalHints, Serves,
+    VaultKind,
 };
 
 use crate::App;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::spec::{
     Additivity, Aggregation, AttributeSpec, BusRow, ColumnSpec, DimensionSpec, FactSpec,
-    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelSpec, PhysicalHints, VaultKind,
+    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelNeeds, ModelSpec, PhysicalHints, VaultKind,
 };
 use crate::dialect::LogicalType;
 use crate::error::{Error, Result};
@@ -30,6 +30,9 @@ pub struct Model {
     /// The bus matrix as given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bus_matrix: Vec<BusRow>,
+    /// What the model is for, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<ModelNeeds>,
 }
 
 /// Fact or dimension.
@@ -316,6 +319,7 @@ impl Model {
             name: self.name.clone(),
             schema: self.schema.clone(),
             bus_matrix: self.bus_matrix.clone(),
+            needs: self.needs.clone(),
             ..ModelSpec::default()
         };
         for table in &self.tables {
@@ -618,6 +622,7 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
             schema: spec.schema.clone(),
             tables,
             bus_matrix: spec.bus_matrix.clone(),
+            needs: spec.needs.clone(),
         },
         findings,
     ))

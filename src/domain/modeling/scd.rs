@@ -30,7 +30,7 @@ pub struct GenerateScdMergeParams {
     #[schemars(schema_with = "super::spec::dimension_ref_schema")]
     #[serde(deserialize_with = "super::spec::dimension_or_normalized")]
     pub dimension: DimensionSpec,
-    /// Staging table with the latest source rows, at most one per natural key.
+    /// Staging table: latest source rows, one per key.
     pub staging_table: String,
     /// Vault link/satellite: its hubs (and link).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -43,7 +43,7 @@ pub struct GenerateScdMergeParams {
     /// Schema of the dimension table.
     #[serde(default)]
     pub schema: Option<String>,
-    /// Schema of the staging table (default: `schema`).
+    /// Staging table's schema (default: `schema`).
     #[serde(default)]
     pub staging_schema: Option<String>,
     /// Staging column: when each change took effect (default: load time).

@@ -24,6 +24,50 @@ pub struct ModelSpec {
     /// Business processes and the dimensions each uses (conformed-dimension check).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bus_matrix: Vec<BusRow>,
+    /// What the model is for: decides the modeling approach (asked when missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<ModelNeeds>,
+}
+
+/// What a model is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelNeeds {
+    /// Main use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serves: Option<Serves>,
+    /// Source systems feeding the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<u32>,
+    /// Every row traceable to its source and load, history never overwritten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<bool>,
+}
+
+/// The main use of a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Serves {
+    // Reporting and BI.
+    Bi,
+    // The enterprise's integrated record.
+    Enterprise,
+    // A few fast dashboards.
+    Dashboards,
+    // Product and event analytics.
+    Events,
+}
+
+impl Serves {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Serves::Bi => "bi",
+            Serves::Enterprise => "enterprise",
+            Serves::Dashboards => "dashboards",
+            Serves::Events => "events",
+        }
+    }
 }
 
 /// A fact table.

@@ -8,6 +8,7 @@ pub mod engines;
 mod golden;
 mod hostile;
 mod keywords;
+mod methodology;
 mod parse;
 mod props;
 mod scd_check;

@@ -350,6 +350,7 @@ fn build(dims: Vec<DimParts>, facts: Vec<FactParts>) -> ModelSpec {
         dimensions,
         facts,
         bus_matrix: Vec::new(),
+        needs: None,
     }
 }
 
