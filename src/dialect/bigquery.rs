@@ -231,4 +231,10 @@ impl SqlDialect for BigQuery {
             self.string_literal(pattern)?
         )))
     }
+    fn hash_input(&self, expr: &str) -> String {
+        format!("COALESCE(CAST({expr} AS STRING), '')")
+    }
+    fn md5_hex(&self, text: &str) -> Option<String> {
+        Some(format!("TO_HEX(MD5({text}))"))
+    }
 }

@@ -179,4 +179,7 @@ impl SqlDialect for Databricks {
             self.string_literal(pattern)?
         )))
     }
+    fn hash_input(&self, expr: &str) -> String {
+        format!("COALESCE(CAST({expr} AS STRING), '')")
+    }
 }

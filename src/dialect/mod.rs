@@ -534,6 +534,22 @@ pub trait SqlDialect: Send + Sync + Debug {
     fn cast_to_text(&self, expr: &str) -> String {
         format!("CAST({expr} AS TEXT)")
     }
+
+    // --- Data Vault hashing ---
+
+    /// `expr` as unbounded text for a hash key or hashdiff, NULL read as ''.
+    fn hash_input(&self, expr: &str) -> String {
+        format!("COALESCE(CAST({expr} AS VARCHAR), '')")
+    }
+    /// Text expressions joined end to end.
+    fn concat(&self, parts: &[String]) -> String {
+        parts.join(" || ")
+    }
+    /// The lowercase hex MD5 of a text expression, or `None` when the engine has no hash
+    /// function (the text itself then serves as the key).
+    fn md5_hex(&self, text: &str) -> Option<String> {
+        Some(format!("MD5({text})"))
+    }
 }
 
 /// Adds a note for each requested hint the dialect does not support.

@@ -329,6 +329,13 @@ impl SqlDialect for MySql {
     fn cast_to_text(&self, expr: &str) -> String {
         format!("CAST({expr} AS CHAR)")
     }
+    fn hash_input(&self, expr: &str) -> String {
+        format!("COALESCE(CAST({expr} AS CHAR), '')")
+    }
+    // `||` is OR unless PIPES_AS_CONCAT is set.
+    fn concat(&self, parts: &[String]) -> String {
+        format!("CONCAT({})", parts.join(", "))
+    }
 }
 
 /// Longest VARCHAR in utf8mb4 characters (65,535 bytes / 4, less the length bytes).

@@ -261,6 +261,10 @@ impl SqlDialect for Redshift {
             unit.keyword().to_ascii_lowercase()
         )
     }
+    // A bare VARCHAR is VARCHAR(256): long keys would be cut before hashing.
+    fn hash_input(&self, expr: &str) -> String {
+        format!("COALESCE(CAST({expr} AS VARCHAR(65535)), '')")
+    }
 }
 
 /// sqlparser's Redshift dialect plus what it lacks in 0.64 and Redshift has:

@@ -221,6 +221,13 @@ impl SqlDialect for Sqlite {
     fn regex_match(&self, _expr: &str, _pattern: &str) -> Result<Option<String>> {
         Ok(None)
     }
+    fn hash_input(&self, expr: &str) -> String {
+        format!("COALESCE(CAST({expr} AS TEXT), '')")
+    }
+    // No hash function in SQLite's core.
+    fn md5_hex(&self, _text: &str) -> Option<String> {
+        None
+    }
 }
 
 /// sqlparser's SQLite dialect plus `INSERT INTO t AS alias`, which SQLite has had since

@@ -28,7 +28,10 @@ pub use governance::{
     Affects, CatalogField, ChangeKind, ChangeRule, GovernanceBook, Level, OnBreaking, PiiDetector,
     Policy, ValueCheck, Verdict, change_kind_name,
 };
-pub use modeling::{GrainRules, ModelCheck, ModelingBook, ScdSteps, ScdText, Severity};
+pub use modeling::{
+    Approach, GrainRules, MethodQuestions, MethodRule, MethodWhen, MethodologyBook, ModelCheck,
+    ModelingBook, SERVES, ScdSteps, ScdText, Severity, TenantRules,
+};
 pub use naming::{ColumnRule, GeneratedNames, LayerRule, NamingBook, UnknownMemberValues};
 pub use phases::{Artifact, Check, Document, Gate, GateCriterion, Phase, PhasesBook, Step};
 pub use prompts::{PromptArg, PromptDef, PromptsBook};

@@ -17,6 +17,83 @@ pub struct ModelingBook {
     pub checks: Vec<ModelCheck>,
     /// SCD load step descriptions and assumptions.
     pub scd: ScdText,
+    /// The modeling-approach decision.
+    pub methodology: MethodologyBook,
+    /// Multi-tenant detection.
+    pub tenant: TenantRules,
+}
+
+/// The modeling-approach decision table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodologyBook {
+    /// The approaches.
+    pub approaches: Vec<Approach>,
+    /// Decision rules, first match wins.
+    pub rules: Vec<MethodRule>,
+    /// The question asked for each missing input.
+    pub questions: MethodQuestions,
+}
+
+/// A modeling approach.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approach {
+    /// Stable id (`kimball`).
+    pub id: String,
+    /// Name.
+    pub title: String,
+    /// What it fits.
+    pub best_for: String,
+}
+
+/// One rule of the decision table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodRule {
+    /// Conditions, all of which must hold.
+    pub when: MethodWhen,
+    /// Approach chosen.
+    pub choose: String,
+    /// Next best approach.
+    pub runner_up: String,
+    /// Why, in a sentence.
+    pub because: String,
+}
+
+/// Conditions of a rule; absent ones hold always.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodWhen {
+    /// What the model serves (`bi`, `enterprise`, `dashboards`, `events`).
+    #[serde(default)]
+    pub serves: Option<String>,
+    /// Whether rows must be auditable.
+    #[serde(default)]
+    pub audit: Option<bool>,
+    /// Fewest source systems.
+    #[serde(default)]
+    pub min_sources: Option<u32>,
+}
+
+/// Questions for missing inputs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodQuestions {
+    /// When `serves` is missing.
+    pub serves: String,
+    /// When `sources` is missing.
+    pub sources: String,
+    /// When `audit` is missing.
+    pub audit: String,
+}
+
+/// Multi-tenant detection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantRules {
+    /// Column names that mark a tenant id.
+    pub columns: Vec<String>,
 }
 
 /// Text of SCD loads.
@@ -27,6 +104,8 @@ pub struct ScdText {
     pub steps: ScdSteps,
     /// What the load assumes.
     pub assumptions: Vec<String>,
+    /// What a Data Vault load assumes.
+    pub vault_assumptions: Vec<String>,
 }
 
 /// Descriptions of the SCD load steps.
@@ -43,6 +122,14 @@ pub struct ScdSteps {
     pub insert: String,
     /// Type 1 upsert.
     pub upsert: String,
+    /// Type 4 history insert.
+    pub history_insert: String,
+    /// Data Vault hub insert.
+    pub hub_insert: String,
+    /// Data Vault link insert.
+    pub link_insert: String,
+    /// Data Vault satellite insert.
+    pub satellite_insert: String,
 }
 
 /// Grain statement rules.
@@ -111,7 +198,19 @@ pub const REQUIRED_CHECKS: &[&str] = &[
     "MOD-BUS-MISMATCH",
     "MOD-NO-UNKNOWN-MEMBER",
     "MOD-TABLE-NO-COLUMNS",
+    "MOD-VAULT-SHAPE",
+    "MOD-VAULT-PARENT",
+    "MOD-METHOD-CHOICE",
+    "MOD-METHOD-QUESTION",
+    "MOD-METHOD-SHAPE",
+    "MOD-TENANT-COLUMN",
+    "MOD-TENANT-KEY",
+    "MOD-TENANT-LAYOUT",
+    "MOD-TIMESTAMP-NO-TZ",
 ];
+
+/// Values `needs.serves` takes.
+pub const SERVES: &[&str] = &["bi", "enterprise", "dashboards", "events"];
 
 impl ModelingBook {
     /// The check with this id.
@@ -125,6 +224,34 @@ impl ModelingBook {
         for id in REQUIRED_CHECKS {
             if self.check(id).is_none() {
                 issues.push(None, format!("checks: `{id}` is required (dana emits it)"));
+            }
+        }
+        let approaches: Vec<&str> = self
+            .methodology
+            .approaches
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        issues.unique_ids("approach", approaches.iter().copied());
+        for (i, rule) in self.methodology.rules.iter().enumerate() {
+            for id in [&rule.choose, &rule.runner_up] {
+                if !approaches.contains(&id.as_str()) {
+                    issues.push(
+                        None,
+                        format!("methodology.rules[{i}]: approach `{id}` is not listed"),
+                    );
+                }
+            }
+            if let Some(serves) = &rule.when.serves
+                && !SERVES.contains(&serves.as_str())
+            {
+                issues.push(
+                    None,
+                    format!(
+                        "methodology.rules[{i}].when.serves: `{serves}`; allowed: {}",
+                        SERVES.join(", ")
+                    ),
+                );
             }
         }
         if self.grain.phrases.is_empty() {

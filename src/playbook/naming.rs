@@ -93,6 +93,65 @@ pub struct GeneratedNames {
     pub valid_to: String,
     /// SCD2 current-row flag.
     pub is_current: String,
+    /// Prefix of SCD Type 6 current-value columns.
+    #[serde(default = "default_current_prefix")]
+    pub current_prefix: String,
+    /// Suffix of the SCD Type 4 history table of a dimension.
+    #[serde(default = "default_history_suffix")]
+    pub history_suffix: String,
+    /// Version number of a Type 4 history row (1 for a member's first row).
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// Data Vault: table-name prefixes stripped to name a hash key (`hub_customer` → `customer_hk`).
+    #[serde(default = "default_vault_prefixes")]
+    pub vault_prefixes: Vec<String>,
+    /// Data Vault: suffix of hash keys.
+    #[serde(default = "default_hash_key_suffix")]
+    pub hash_key_suffix: String,
+    /// Data Vault: when a row was loaded.
+    #[serde(default = "default_load_date")]
+    pub load_date: String,
+    /// Data Vault: where a row came from.
+    #[serde(default = "default_record_source")]
+    pub record_source: String,
+    /// Data Vault: hash of a satellite row's attributes.
+    #[serde(default = "default_hashdiff")]
+    pub hashdiff: String,
+}
+
+fn default_vault_prefixes() -> Vec<String> {
+    ["hub_", "lnk_", "link_", "sat_"]
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+fn default_hash_key_suffix() -> String {
+    "_hk".into()
+}
+
+fn default_load_date() -> String {
+    "load_date".into()
+}
+
+fn default_record_source() -> String {
+    "record_source".into()
+}
+
+fn default_hashdiff() -> String {
+    "hashdiff".into()
+}
+
+fn default_current_prefix() -> String {
+    "current_".into()
+}
+
+fn default_history_suffix() -> String {
+    "_history".into()
+}
+
+fn default_version() -> String {
+    "version_number".into()
 }
 
 /// Values of unknown-member rows.

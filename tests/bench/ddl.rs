@@ -104,6 +104,7 @@ fn model() -> ModelSpec {
         dimensions,
         facts,
         bus_matrix: Vec::new(),
+        needs: None,
     }
 }
 

@@ -35,10 +35,10 @@ pub struct GenerateDdlParams {
     /// Schema/dataset for the tables; overrides the model's `schema`.
     #[serde(default)]
     pub schema: Option<String>,
-    /// Emit table and column comments from descriptions (default true).
+    /// Emit comments from descriptions (default true).
     #[serde(default)]
     pub comments: Option<bool>,
-    /// Project id: record the result in this project.
+    /// Project id to record the result in.
     #[serde(default)]
     pub project: Option<String>,
 }
@@ -169,6 +169,12 @@ pub fn generate(
     let mut notes = Notes::default();
     let mut names = DerivedNames::new(dialect, model);
     enforcement_notes(dialect, model, &mut notes);
+    if dialect.md5_hex("x").is_none() && model.tables.iter().any(|t| t.kind.vault().is_some()) {
+        notes.push(format!(
+            "{} has no hash function: Data Vault hash keys and hashdiffs hold the '||'-joined key and attribute text itself (same joins and change detection, wider keys)",
+            dialect.title()
+        ));
+    }
     for table in &model.tables {
         let mut out = Output {
             statements: &mut statements,

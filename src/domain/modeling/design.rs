@@ -16,9 +16,9 @@ use crate::render::Templates;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignDimensionalModelParams {
-    /// The Kimball model.
+    /// The model.
     pub model: ModelSpec,
-    /// Project id: record the result in this project.
+    /// Project id to record the result in.
     #[serde(default)]
     pub project: Option<String>,
 }
@@ -99,6 +99,7 @@ impl JsonSchema for DesignOutput {
 pub fn design(spec: &ModelSpec, books: &Playbooks, templates: &Templates) -> Result<DesignOutput> {
     let (model, mut raw) = normalize(spec, &books.naming)?;
     check_model(&model, books, &mut raw);
+    super::methodology::check(&model, books, &mut raw);
     let mut findings = Vec::with_capacity(raw.len());
     for r in &raw {
         findings.push(to_finding(books, r)?);
@@ -345,7 +346,8 @@ pub fn naming_findings(model: &Model, naming: &NamingBook) -> Vec<Finding> {
     for table in &model.tables {
         let layer = match table.kind {
             TableKind::Fact => "fact",
-            TableKind::Dimension => "dimension",
+            TableKind::Dimension | TableKind::History => "dimension",
+            other => other.as_str(),
         };
         if let Some(rule) = naming.layers.iter().find(|l| l.layer == layer)
             && !table.name.starts_with(&rule.prefix)
@@ -497,8 +499,8 @@ pub fn erd(model: &Model, templates: &Templates) -> Result<String> {
                 .iter()
                 .map(|c| {
                     let key = match c.role {
-                        ColumnRole::SurrogateKey => "PK",
-                        ColumnRole::ForeignKey => "FK",
+                        ColumnRole::SurrogateKey | ColumnRole::HashKey => "PK",
+                        ColumnRole::ForeignKey | ColumnRole::ParentKey => "FK",
                         ColumnRole::NaturalKey => "UK",
                         _ => "",
                     };

@@ -1,14 +1,17 @@
 //! Dimensional modeling: design a Kimball model (normalize, check, draw), generate its
-//! DDL for a dialect, and generate the SCD loads of its dimensions.
+//! DDL for a dialect, and generate the SCD loads of its dimensions; Data Vault 2.0 hubs,
+//! links and satellites ride in the same model (a dimension with a `kind`).
 //!
 //! The normalized [`Model`] (tables with every column, keys and hints) is the shared
 //! currency: DDL, SCD loads, data contracts and schema diffs are built from it.
 
 pub mod ddl;
 pub mod design;
+pub mod methodology;
 pub mod model;
 pub mod scd;
 pub mod spec;
+pub mod vault;
 
 pub use ddl::{
     DdlOptions, DdlOutput, DdlStatement, GenerateDdlParams, StatementKind, generate, generate_ddl,
@@ -16,13 +19,17 @@ pub use ddl::{
 pub use design::{
     DesignDimensionalModelParams, DesignOutput, Finding, ModelSummary, buildable_model, design,
 };
-pub use model::{Column, ColumnRole, ForeignKey, Model, Table, TableKind, normalize};
+pub use model::{
+    Column, ColumnRole, ForeignKey, Model, Table, TableKind, business_keys, hash_key_name,
+    normalize,
+};
 pub use scd::{
     GenerateScdMergeParams, ScdMergeOutput, ScdStatement, ScdStrategy, generate_scd_merge,
 };
 pub use spec::{
     Additivity, Aggregation, AttributeSpec, BusRow, ColumnSpec, DimensionSpec, FactSpec,
-    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelSpec, PhysicalHints,
+    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelNeeds, ModelSpec, PhysicalHints, Serves,
+    VaultKind,
 };
 
 use crate::App;

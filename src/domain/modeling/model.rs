@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::spec::{
     Additivity, Aggregation, AttributeSpec, BusRow, ColumnSpec, DimensionSpec, FactSpec,
-    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelSpec, PhysicalHints,
+    ForeignKeySpec, HierarchySpec, MeasureSpec, ModelNeeds, ModelSpec, PhysicalHints, VaultKind,
 };
 use crate::dialect::LogicalType;
 use crate::error::{Error, Result};
@@ -30,6 +30,9 @@ pub struct Model {
     /// The bus matrix as given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bus_matrix: Vec<BusRow>,
+    /// What the model is for, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<ModelNeeds>,
 }
 
 /// Fact or dimension.
@@ -40,6 +43,15 @@ pub enum TableKind {
     Fact,
     /// A dimension table.
     Dimension,
+    /// The SCD Type 4 history of a dimension (one row per change of its Type 4
+    /// attributes); generated from the dimension, never written by hand.
+    History,
+    /// Data Vault hub: hash key, business key, load date, record source.
+    Hub,
+    /// Data Vault link: hash key of the combined business keys and the hubs' hash keys.
+    Link,
+    /// Data Vault satellite: parent hash key, load date, hashdiff and attributes.
+    Satellite,
 }
 
 /// One table of the model.
@@ -101,6 +113,20 @@ pub enum ColumnRole {
     ValidTo,
     /// SCD2 current-row flag.
     IsCurrent,
+    /// SCD Type 6 current value of an attribute, the same on every version of a member.
+    CurrentValue,
+    /// Version number of a Type 4 history row.
+    Version,
+    /// Data Vault hash key of a hub or link.
+    HashKey,
+    /// Data Vault hash key of the hub or link a link or satellite references.
+    ParentKey,
+    /// Data Vault load time.
+    LoadDate,
+    /// Data Vault record source.
+    RecordSource,
+    /// Data Vault hash of a satellite row's attributes.
+    HashDiff,
     /// Reference to a dimension's surrogate key.
     ForeignKey,
     /// Identifier kept on a fact.
@@ -122,6 +148,13 @@ impl ColumnRole {
             ColumnRole::ValidFrom => "valid_from",
             ColumnRole::ValidTo => "valid_to",
             ColumnRole::IsCurrent => "is_current",
+            ColumnRole::CurrentValue => "current_value",
+            ColumnRole::Version => "version",
+            ColumnRole::HashKey => "hash_key",
+            ColumnRole::ParentKey => "parent_key",
+            ColumnRole::LoadDate => "load_date",
+            ColumnRole::RecordSource => "record_source",
+            ColumnRole::HashDiff => "hashdiff",
             ColumnRole::ForeignKey => "foreign_key",
             ColumnRole::DegenerateDimension => "degenerate_dimension",
             ColumnRole::Measure => "measure",
@@ -138,6 +171,13 @@ impl ColumnRole {
                 | ColumnRole::ValidFrom
                 | ColumnRole::ValidTo
                 | ColumnRole::IsCurrent
+                | ColumnRole::CurrentValue
+                | ColumnRole::Version
+                | ColumnRole::HashKey
+                | ColumnRole::ParentKey
+                | ColumnRole::LoadDate
+                | ColumnRole::RecordSource
+                | ColumnRole::HashDiff
                 | ColumnRole::ForeignKey
         )
     }
@@ -170,7 +210,7 @@ pub struct Column {
     /// Staging column it loads from (attributes and natural keys).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The attribute a previous-value column tracks.
+    /// The attribute a previous-value or current-value column tracks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracks: Option<String>,
     /// The dimension a foreign key references.
@@ -217,6 +257,30 @@ pub struct ForeignKey {
     pub referenced_columns: Vec<String>,
 }
 
+impl TableKind {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableKind::Fact => "fact",
+            TableKind::Dimension => "dimension",
+            TableKind::History => "history",
+            TableKind::Hub => "hub",
+            TableKind::Link => "link",
+            TableKind::Satellite => "satellite",
+        }
+    }
+
+    /// The Data Vault kind, if this is a vault table.
+    pub fn vault(self) -> Option<VaultKind> {
+        match self {
+            TableKind::Hub => Some(VaultKind::Hub),
+            TableKind::Link => Some(VaultKind::Link),
+            TableKind::Satellite => Some(VaultKind::Satellite),
+            _ => None,
+        }
+    }
+}
+
 impl Table {
     /// The column with this name.
     pub fn column(&self, name: &str) -> Option<&Column> {
@@ -255,12 +319,17 @@ impl Model {
             name: self.name.clone(),
             schema: self.schema.clone(),
             bus_matrix: self.bus_matrix.clone(),
+            needs: self.needs.clone(),
             ..ModelSpec::default()
         };
         for table in &self.tables {
             match table.kind {
-                TableKind::Dimension => spec.dimensions.push(table.to_dimension_spec()),
+                TableKind::Dimension | TableKind::Hub | TableKind::Link | TableKind::Satellite => {
+                    spec.dimensions.push(table.to_dimension_spec())
+                }
                 TableKind::Fact => spec.facts.push(table.to_fact_spec()),
+                // Generated again from its dimension's Type 4 attributes.
+                TableKind::History => {}
             }
         }
         spec
@@ -308,6 +377,13 @@ impl Table {
             hierarchies: self.hierarchies.clone(),
             unknown_member: self.unknown_member,
             physical: self.physical_spec(),
+            kind: self.kind.vault(),
+            parents: self
+                .foreign_keys
+                .iter()
+                .filter(|_| self.kind.vault().is_some())
+                .map(|fk| fk.references.clone())
+                .collect(),
         }
     }
 
@@ -410,9 +486,9 @@ pub fn default_surrogate_key(dimension: &str, naming: &NamingBook) -> String {
 /// the engines).
 const DERIVED_NAME_BYTES: usize = 63;
 
-/// `previous_<attribute>`, shortened with a hash of the full name when it would be longer
-/// than any engine accepts.
-fn previous_name(prefix: &str, attribute: &str) -> String {
+/// `<prefix><attribute>` (`previous_tier`, `current_tier`), shortened with a hash of the
+/// full name when it would be longer than any engine accepts.
+pub(crate) fn derived_name(prefix: &str, attribute: &str) -> String {
     let full = format!("{prefix}{attribute}");
     if full.len() <= DERIVED_NAME_BYTES {
         return full;
@@ -471,9 +547,9 @@ fn check_name(field: &str, name: &str) -> Result<()> {
 
 fn check_scd(field: &str, scd: Option<u8>) -> Result<()> {
     match scd {
-        None | Some(1..=3) => Ok(()),
+        None | Some(1..=4 | 6) => Ok(()),
         Some(other) => Err(Error::invalid(format!(
-            "{field}: scd_type `{other}` is not supported; allowed: 1 (overwrite), 2 (history), 3 (previous value)"
+            "{field}: scd_type `{other}` is not supported; allowed: 1 (overwrite), 2 (history), 3 (previous value), 4 (history table), 6 (2 plus current_ columns)"
         ))),
     }
 }
@@ -487,7 +563,10 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
     let mut tables = Vec::new();
     let mut keys: HashMap<&str, String> = HashMap::new();
     for (i, dim) in spec.dimensions.iter().enumerate() {
-        let table = normalize_dimension(dim, i, naming, &mut findings)?;
+        let (table, history) = match dim.kind {
+            Some(kind) => (normalize_vault(dim, kind, i, naming, &mut findings)?, None),
+            None => normalize_dimension(dim, i, naming, &mut findings)?,
+        };
         if let Some(key) = table.surrogate_key() {
             keys.entry(dim.name.as_str())
                 .or_insert_with(|| key.name.clone());
@@ -501,6 +580,17 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
             ));
         }
         tables.push(table);
+        if let Some(history) = history {
+            if !seen.insert(history.name.to_lowercase()) {
+                findings.push(RawFinding::new(
+                    "MOD-DUPLICATE-TABLE",
+                    &history.name,
+                    None,
+                    Some(format!("the Type 4 history of `{}`", dim.name)),
+                ));
+            }
+            tables.push(history);
+        }
     }
     for (i, fact) in spec.facts.iter().enumerate() {
         let table = normalize_fact(fact, i, &keys, &mut findings)?;
@@ -514,6 +604,15 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
         }
         tables.push(table);
     }
+    check_vault(&tables, &mut findings);
+    // Hubs before the links and satellites that reference them, links before their
+    // satellites (a stable sort: dimensions and facts keep their order).
+    tables.sort_by_key(|t| match t.kind {
+        TableKind::Link => 1,
+        TableKind::Satellite => 2,
+        TableKind::Fact => 3,
+        _ => 0,
+    });
     for table in &tables {
         check_columns(table, &mut findings);
     }
@@ -523,6 +622,7 @@ pub fn normalize(spec: &ModelSpec, naming: &NamingBook) -> Result<(Model, Vec<Ra
             schema: spec.schema.clone(),
             tables,
             bus_matrix: spec.bus_matrix.clone(),
+            needs: spec.needs.clone(),
         },
         findings,
     ))
@@ -538,12 +638,17 @@ fn plain(spec: &ColumnSpec, role: ColumnRole, force_not_null: bool) -> Column {
     .described(spec.description.as_ref())
 }
 
+/// Whether attributes of this SCD type are versioned (new row per change).
+pub fn is_versioned(scd: u8) -> bool {
+    matches!(scd, 2 | 6)
+}
+
 fn normalize_dimension(
     dim: &DimensionSpec,
     index: usize,
     naming: &NamingBook,
     findings: &mut Vec<RawFinding>,
-) -> Result<Table> {
+) -> Result<(Table, Option<Table>)> {
     let field = format!("dimensions[{index}]");
     check_name(&format!("{field}.name"), &dim.name)?;
     check_scd(&format!("{field}.scd_type"), dim.scd_type)?;
@@ -570,11 +675,14 @@ fn normalize_dimension(
             None,
         ));
     }
+    let mut keys = Vec::new();
     for (j, nk) in dim.natural_key.iter().enumerate() {
         check_name(&format!("{field}.natural_key[{j}].name"), &nk.name)?;
-        columns.push(plain(nk, ColumnRole::NaturalKey, true));
+        keys.push(plain(nk, ColumnRole::NaturalKey, true));
     }
+    columns.extend(keys.iter().cloned());
     let mut max_scd = 1;
+    let mut history_attributes = Vec::new();
     for (j, attr) in dim.attributes.iter().enumerate() {
         check_name(&format!("{field}.attributes[{j}].name"), &attr.name)?;
         check_scd(&format!("{field}.attributes[{j}].scd_type"), attr.scd_type)?;
@@ -589,35 +697,53 @@ fn normalize_dimension(
         .described(attr.description.as_ref());
         column.scd_type = Some(scd);
         column.source = attr.source.clone();
-        columns.push(column);
-        if scd == 3 {
-            let mut previous = Column::new(
-                &previous_name(&generated.previous_prefix, &attr.name),
+        columns.push(column.clone());
+        let tracking = |prefix: &str, role: ColumnRole, nullable: bool, what: &str| {
+            let mut c = Column::new(
+                &derived_name(prefix, &attr.name),
                 attr.logical_type,
-                true,
-                ColumnRole::PreviousValue,
+                nullable,
+                role,
             );
-            previous.tracks = Some(attr.name.clone());
-            previous.description = Some(format!("Previous value of {}", attr.name));
-            columns.push(previous);
+            c.tracks = Some(attr.name.clone());
+            c.description = Some(format!("{what} of {}", attr.name));
+            c
+        };
+        match scd {
+            3 => columns.push(tracking(
+                &generated.previous_prefix,
+                ColumnRole::PreviousValue,
+                true,
+                "Previous value",
+            )),
+            6 => columns.push(tracking(
+                &generated.current_prefix,
+                ColumnRole::CurrentValue,
+                attr.nullable,
+                "Current value (on every version)",
+            )),
+            4 => history_attributes.push(column),
+            _ => {}
         }
     }
     let has_type2 = dim
         .attributes
         .iter()
-        .any(|a| a.scd_type.unwrap_or(default_scd) == 2);
-    if default_scd == 2 && !has_type2 {
+        .any(|a| is_versioned(a.scd_type.unwrap_or(default_scd)));
+    if is_versioned(default_scd) && !has_type2 {
         findings.push(RawFinding::new("MOD-SCD2-UNTRACKED", &dim.name, None, None));
     }
+    let valid_from = Column::new(
+        &generated.valid_from,
+        LogicalType::TimestampTz,
+        false,
+        ColumnRole::ValidFrom,
+    );
     if has_type2 {
         columns.push(
-            Column::new(
-                &generated.valid_from,
-                LogicalType::TimestampTz,
-                false,
-                ColumnRole::ValidFrom,
-            )
-            .described(Some(&"When this version became current".to_string())),
+            valid_from
+                .clone()
+                .described(Some(&"When this version became current".to_string())),
         );
         columns.push(
             Column::new(
@@ -669,12 +795,54 @@ fn normalize_dimension(
             None,
         ));
     }
-    Ok(Table {
+    // Type 4: the changes of the Type 4 attributes, one row per member and change,
+    // numbered per member (the number, not the time, keys the row: two loads within
+    // one tick of the engine's clock stay distinct).
+    let history = (!history_attributes.is_empty()).then(|| {
+        let mut columns = keys.clone();
+        columns.extend(history_attributes);
+        columns.push(valid_from.clone().described(Some(
+            &"When the change was loaded or took effect".to_string(),
+        )));
+        columns.push(
+            Column::new(
+                &generated.version,
+                LogicalType::Integer,
+                false,
+                ColumnRole::Version,
+            )
+            .described(Some(&"Change number of the member, from 1".to_string())),
+        );
+        let mut primary_key = natural_key.clone();
+        primary_key.push(generated.version.clone());
+        Table {
+            name: derived_name(&dim.name, &generated.history_suffix),
+            kind: TableKind::History,
+            description: Some(format!("History of the Type 4 attributes of {}", dim.name)),
+            grain: None,
+            scd_type: Some(4),
+            columns,
+            primary_key,
+            natural_key: natural_key.clone(),
+            unique_keys: Vec::new(),
+            foreign_keys: Vec::new(),
+            hierarchies: Vec::new(),
+            unknown_member: false,
+            physical: PhysicalHints::default(),
+        }
+    });
+    let table = Table {
         name: dim.name.clone(),
         kind: TableKind::Dimension,
         description: dim.description.clone(),
         grain: None,
-        scd_type: Some(if has_type2 { 2 } else { max_scd }),
+        // Versioned dimensions are Type 2 (or 6 with current_ columns) whatever else
+        // they mix in; others take their highest type (1, 3 or 4).
+        scd_type: Some(match (has_type2, max_scd) {
+            (true, 6) => 6,
+            (true, _) => 2,
+            (false, scd) => scd,
+        }),
         columns,
         primary_key: vec![key_name],
         natural_key,
@@ -683,7 +851,269 @@ fn normalize_dimension(
         hierarchies: dim.hierarchies.clone(),
         unknown_member: dim.unknown_member,
         physical,
+    };
+    Ok((table, history))
+}
+
+/// The hash key name of a vault table: `hub_customer` → `customer_hk`.
+pub fn hash_key_name(table: &str, naming: &NamingBook) -> String {
+    let generated = &naming.generated;
+    let entity = generated
+        .vault_prefixes
+        .iter()
+        .find_map(|p| table.strip_prefix(p.as_str()).filter(|e| !e.is_empty()))
+        .unwrap_or(table);
+    derived_name(entity, &generated.hash_key_suffix)
+}
+
+/// Type of hash keys and hashdiffs: lowercase hex MD5.
+const HASH_TYPE: LogicalType = LogicalType::String(Some(32));
+
+fn normalize_vault(
+    dim: &DimensionSpec,
+    kind: VaultKind,
+    index: usize,
+    naming: &NamingBook,
+    findings: &mut Vec<RawFinding>,
+) -> Result<Table> {
+    let field = format!("dimensions[{index}]");
+    check_name(&format!("{field}.name"), &dim.name)?;
+    let generated = &naming.generated;
+    let shape = |findings: &mut Vec<RawFinding>, detail: &str| {
+        findings.push(RawFinding::new(
+            "MOD-VAULT-SHAPE",
+            &dim.name,
+            None,
+            Some(detail.to_string()),
+        ))
+    };
+    let kind_name = match kind {
+        VaultKind::Hub => TableKind::Hub,
+        VaultKind::Link => TableKind::Link,
+        VaultKind::Satellite => TableKind::Satellite,
+    };
+    if dim.scd_type.is_some() || dim.surrogate_key.is_some() || dim.unknown_member {
+        shape(
+            findings,
+            "scd_type, surrogate_key and unknown_member do not apply to Data Vault tables",
+        );
+    }
+    let mut columns = Vec::new();
+    let mut foreign_keys = Vec::new();
+    let mut primary_key = Vec::new();
+    let hash_key = |name: String, role: ColumnRole, what: String| {
+        Column::new(&name, HASH_TYPE, false, role).described(Some(&what))
+    };
+    match kind {
+        VaultKind::Hub | VaultKind::Link => {
+            let hk = hash_key_name(&dim.name, naming);
+            let what = if kind == VaultKind::Hub {
+                "Hash of the business key"
+            } else {
+                "Hash of the business keys of the linked hubs"
+            };
+            columns.push(hash_key(hk.clone(), ColumnRole::HashKey, what.to_string()));
+            primary_key.push(hk);
+        }
+        VaultKind::Satellite => {}
+    }
+    match kind {
+        VaultKind::Hub => {
+            if dim.natural_key.is_empty() {
+                shape(findings, "a hub needs its business key in natural_key");
+            }
+            if !dim.parents.is_empty() {
+                shape(findings, "a hub has no parents");
+            }
+            for (j, nk) in dim.natural_key.iter().enumerate() {
+                check_name(&format!("{field}.natural_key[{j}].name"), &nk.name)?;
+                columns.push(plain(nk, ColumnRole::NaturalKey, true));
+            }
+        }
+        VaultKind::Link => {
+            if dim.parents.len() < 2 {
+                shape(findings, "a link joins at least two hubs (parents)");
+            }
+            if !dim.natural_key.is_empty() {
+                shape(
+                    findings,
+                    "a link takes its business keys from its hubs: leave natural_key empty",
+                );
+            }
+        }
+        VaultKind::Satellite => {
+            if dim.parents.len() != 1 {
+                shape(
+                    findings,
+                    "a satellite describes exactly one hub or link (parents)",
+                );
+            }
+            if dim.attributes.is_empty() {
+                shape(findings, "a satellite needs attributes");
+            }
+            if !dim.natural_key.is_empty() {
+                shape(
+                    findings,
+                    "a satellite takes its key from its parent: leave natural_key empty",
+                );
+            }
+        }
+    }
+    if kind != VaultKind::Hub {
+        for (j, parent) in dim.parents.iter().enumerate() {
+            check_name(&format!("{field}.parents[{j}]"), parent)?;
+            let hk = hash_key_name(parent, naming);
+            let mut column = hash_key(
+                hk.clone(),
+                ColumnRole::ParentKey,
+                format!("Hash key of {parent}"),
+            );
+            column.references = Some(parent.clone());
+            columns.push(column);
+            foreign_keys.push(ForeignKey {
+                columns: vec![hk.clone()],
+                references: parent.clone(),
+                referenced_columns: vec![hk.clone()],
+            });
+            if kind == VaultKind::Satellite {
+                primary_key.push(hk);
+            }
+        }
+    }
+    columns.push(
+        Column::new(
+            &generated.load_date,
+            LogicalType::TimestampTz,
+            false,
+            ColumnRole::LoadDate,
+        )
+        .described(Some(&"When the row was loaded".to_string())),
+    );
+    if kind == VaultKind::Satellite {
+        primary_key.push(generated.load_date.clone());
+        columns.push(hash_key(
+            generated.hashdiff.clone(),
+            ColumnRole::HashDiff,
+            "Hash of the attributes, to detect changes".to_string(),
+        ));
+        for (j, attr) in dim.attributes.iter().enumerate() {
+            check_name(&format!("{field}.attributes[{j}].name"), &attr.name)?;
+            let mut column = Column::new(
+                &attr.name,
+                attr.logical_type,
+                attr.nullable,
+                ColumnRole::Attribute,
+            )
+            .described(attr.description.as_ref());
+            column.source = attr.source.clone();
+            columns.push(column);
+        }
+    } else if !dim.attributes.is_empty() {
+        shape(
+            findings,
+            "hubs and links hold no attributes: put them in a satellite",
+        );
+    }
+    columns.push(
+        Column::new(
+            &generated.record_source,
+            LogicalType::String(Some(255)),
+            false,
+            ColumnRole::RecordSource,
+        )
+        .described(Some(&"Source the row was loaded from".to_string())),
+    );
+    let physical = dim.physical.clone().unwrap_or_default();
+    check_window(&field, &physical)?;
+    Ok(Table {
+        name: dim.name.clone(),
+        kind: kind_name,
+        description: dim.description.clone(),
+        grain: None,
+        scd_type: None,
+        columns,
+        primary_key,
+        natural_key: dim.natural_key.iter().map(|c| c.name.clone()).collect(),
+        unique_keys: Vec::new(),
+        foreign_keys,
+        hierarchies: Vec::new(),
+        unknown_member: false,
+        physical,
     })
+}
+
+/// The business-key columns a vault table's hash key is computed from: a hub's own, a
+/// link's hubs' in parent order, a satellite's parent's. `None` when a parent is not a
+/// hub or link of the model (reported by [`check_vault`]).
+pub fn business_keys<'a>(tables: &'a [Table], table: &'a Table) -> Option<Vec<&'a Column>> {
+    fn walk<'a>(tables: &'a [Table], table: &'a Table, depth: u8) -> Option<Vec<&'a Column>> {
+        match table.kind {
+            TableKind::Hub => Some(table.columns_with(ColumnRole::NaturalKey).collect()),
+            TableKind::Link | TableKind::Satellite if depth < 2 => {
+                let mut keys = Vec::new();
+                for fk in &table.foreign_keys {
+                    let parent = tables.iter().find(|t| t.name == fk.references)?;
+                    let allowed = match table.kind {
+                        TableKind::Link => parent.kind == TableKind::Hub,
+                        _ => matches!(parent.kind, TableKind::Hub | TableKind::Link),
+                    };
+                    if !allowed {
+                        return None;
+                    }
+                    keys.extend(walk(tables, parent, depth + 1)?);
+                }
+                Some(keys)
+            }
+            _ => None,
+        }
+    }
+    walk(tables, table, 0)
+}
+
+/// Links and satellites reference hubs (and links) of the model, and the staging
+/// columns a link or satellite reads its business keys from are distinct.
+fn check_vault(tables: &[Table], findings: &mut Vec<RawFinding>) {
+    for table in tables
+        .iter()
+        .filter(|t| matches!(t.kind, TableKind::Link | TableKind::Satellite))
+    {
+        let Some(keys) = business_keys(tables, table) else {
+            let wanted = if table.kind == TableKind::Link {
+                "hubs"
+            } else {
+                "a hub or a link"
+            };
+            let parents: Vec<&str> = table
+                .foreign_keys
+                .iter()
+                .map(|fk| fk.references.as_str())
+                .collect();
+            findings.push(RawFinding::new(
+                "MOD-VAULT-PARENT",
+                &table.name,
+                None,
+                Some(format!(
+                    "`{}` must name {wanted} of the model",
+                    parents.join("`, `")
+                )),
+            ));
+            continue;
+        };
+        let mut seen = BTreeSet::new();
+        for key in keys {
+            if !seen.insert(key.source_name().to_lowercase()) {
+                findings.push(RawFinding::new(
+                    "MOD-VAULT-SHAPE",
+                    &table.name,
+                    Some(key.source_name()),
+                    Some(format!(
+                        "two of its hubs read business key `{}` from staging: give one a distinct name, or a source",
+                        key.source_name()
+                    )),
+                ));
+            }
+        }
+    }
 }
 
 fn normalize_fact(

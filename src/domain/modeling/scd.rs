@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::ddl::render_sql;
 use super::design::buildable_model;
-use super::model::{ColumnRole, Table};
+use super::model::{ColumnRole, Table, TableKind, derived_name, is_versioned};
 use super::spec::{DimensionSpec, ModelSpec};
+use super::vault::VaultLoad;
 use crate::dialect::{SqlDialect, TableName};
 use crate::error::{Error, Result};
 use crate::playbook::Playbooks;
@@ -29,21 +30,26 @@ pub struct GenerateScdMergeParams {
     #[schemars(schema_with = "super::spec::dimension_ref_schema")]
     #[serde(deserialize_with = "super::spec::dimension_or_normalized")]
     pub dimension: DimensionSpec,
-    /// Staging table with the latest source rows, at most one per natural key.
+    /// Staging table: latest source rows, one per key.
     pub staging_table: String,
+    /// Vault link/satellite: its hubs (and link).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "super::spec::dimensions_ref_schema")]
+    #[serde(deserialize_with = "super::spec::dimensions_or_normalized")]
+    pub parents: Vec<DimensionSpec>,
     /// Target dialect (aliases accepted; default from dana.toml).
     #[serde(default)]
     pub dialect: Option<String>,
     /// Schema of the dimension table.
     #[serde(default)]
     pub schema: Option<String>,
-    /// Schema of the staging table (default: `schema`).
+    /// Staging table's schema (default: `schema`).
     #[serde(default)]
     pub staging_schema: Option<String>,
-    /// Staging timestamp column saying when each change took effect; default: the load time.
+    /// Staging column: when each change took effect (default: load time).
     #[serde(default)]
     pub effective_from_column: Option<String>,
-    /// Project id: record the result in this project.
+    /// Project id to record the result in.
     #[serde(default)]
     pub project: Option<String>,
 }
@@ -56,6 +62,8 @@ pub enum ScdStrategy {
     Type2,
     // Overwrite in place: upsert.
     Type1,
+    // Data Vault hub, link or satellite: insert only.
+    InsertOnly,
 }
 
 /// One statement of the load.
@@ -121,6 +129,20 @@ struct InsertContext<'a> {
 }
 
 #[derive(Serialize)]
+struct HistoryContext<'a> {
+    target: &'a str,
+    staging: &'a str,
+    columns: Vec<String>,
+    values: Vec<String>,
+    latest: Vec<String>,
+    partition: Vec<String>,
+    version: String,
+    latest_join: String,
+    not_null: &'a str,
+    changed: String,
+}
+
+#[derive(Serialize)]
 struct UpsertContext<'a> {
     target: &'a str,
     target_name: String,
@@ -142,17 +164,27 @@ pub fn generate_scd_merge(
     books: &Playbooks,
     templates: &Templates,
 ) -> Result<ScdMergeOutput> {
+    let mut dimensions = params.parents.clone();
+    dimensions.push(params.dimension.clone());
     let spec = ModelSpec {
         name: params.dimension.name.clone(),
         schema: params.schema.clone(),
-        dimensions: vec![params.dimension.clone()],
+        dimensions,
         ..ModelSpec::default()
     };
     let model =
         buildable_model(&spec, books).map_err(|e| Error::invalid(format!("dimension: {e}")))?;
-    let Some(table) = model.tables.first() else {
+    let Some(table) = model.table(&params.dimension.name) else {
         return Err(Error::invalid("dimension: nothing to load"));
     };
+    let history_name = derived_name(&table.name, &books.naming.generated.history_suffix);
+    let history = model
+        .tables
+        .iter()
+        .find(|t| t.kind == TableKind::History && t.name == history_name);
+    let history_target = history
+        .map(|h| dialect.qualified_name(&TableName::new(params.schema.as_deref(), &h.name)))
+        .transpose()?;
     if params.staging_table.trim().is_empty() {
         return Err(Error::invalid("staging_table: name is empty"));
     }
@@ -173,8 +205,28 @@ pub fn generate_scd_merge(
                 .map_err(|e| Error::invalid(format!("effective_from_column: {e}")))
         })
         .transpose()?;
+    if table.kind.vault().is_some() {
+        let record_source = match staging_schema {
+            Some(schema) => format!("{schema}.{}", params.staging_table),
+            None => params.staging_table.clone(),
+        };
+        return VaultLoad {
+            model: &model,
+            table,
+            dialect,
+            books,
+            templates,
+            target,
+            staging,
+            effective,
+            raw_effective: params.effective_from_column.clone(),
+            record_source,
+        }
+        .build();
+    }
     Load {
         table,
+        history: history.zip(history_target),
         dialect,
         books,
         templates,
@@ -188,6 +240,8 @@ pub fn generate_scd_merge(
 
 struct Load<'a> {
     table: &'a Table,
+    /// The Type 4 history table and its qualified name.
+    history: Option<(&'a Table, String)>,
     dialect: &'a dyn SqlDialect,
     books: &'a Playbooks,
     templates: &'a Templates,
@@ -213,6 +267,25 @@ impl Load<'_> {
                 Ok(Pair {
                     column: self.dialect.quote_ident(&c.name)?,
                     source: self.dialect.quote_ident(c.source_name())?,
+                })
+            })
+            .collect()
+    }
+
+    /// Type 6 current-value columns, each with the staging column of its attribute.
+    fn current_pairs(&self) -> Result<Vec<Pair>> {
+        self.table
+            .columns_with(ColumnRole::CurrentValue)
+            .map(|c| {
+                let tracked = c
+                    .tracks
+                    .as_deref()
+                    .and_then(|t| self.table.column(t))
+                    .map(|a| a.source_name())
+                    .unwrap_or_default();
+                Ok(Pair {
+                    column: self.dialect.quote_ident(&c.name)?,
+                    source: self.dialect.quote_ident(tracked)?,
                 })
             })
             .collect()
@@ -260,11 +333,88 @@ impl Load<'_> {
         )
     }
 
+    /// Type 4: a history row for every staged member whose Type 4 values differ from
+    /// its latest history row (or that has none), numbered after that row. Re-running
+    /// it finds the latest row equal to staging and inserts nothing.
+    fn history_insert(
+        &self,
+        history: &Table,
+        target: &str,
+        nk: &[Pair],
+        not_null: &str,
+    ) -> Result<String> {
+        let d = self.dialect;
+        let version = history
+            .columns_with(ColumnRole::Version)
+            .next()
+            .map(|c| d.quote_ident(&c.name))
+            .transpose()?
+            .unwrap_or_default();
+        let mut columns = Vec::new();
+        let mut values = Vec::new();
+        let mut latest: Vec<String> = nk
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("x.{} AS dana_key_{}", p.column, i + 1))
+            .collect();
+        latest.push(format!("x.{version} AS dana_last_version"));
+        let mut changed = Vec::new();
+        for c in &history.columns {
+            let quoted = d.quote_ident(&c.name)?;
+            let value = match c.role {
+                ColumnRole::NaturalKey => format!("s.{}", d.quote_ident(c.source_name())?),
+                ColumnRole::Attribute => {
+                    let source = format!("s.{}", d.quote_ident(c.source_name())?);
+                    let alias = format!("dana_value_{}", changed.len() + 1);
+                    latest.push(format!("x.{quoted} AS {alias}"));
+                    changed.push(d.null_safe_ne(&format!("h.{alias}"), &source));
+                    source
+                }
+                ColumnRole::ValidFrom => match &self.effective {
+                    Some(eff) => format!("s.{eff}"),
+                    None => d.load_timestamp().to_string(),
+                },
+                ColumnRole::Version => "COALESCE(h.dana_last_version, 0) + 1".to_string(),
+                _ => continue,
+            };
+            columns.push(quoted);
+            values.push(value);
+        }
+        let latest_join = nk
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("h.dana_key_{} = s.{}", i + 1, p.source))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        render_sql(
+            self.templates,
+            d,
+            "scd4_history_insert.sql.j2",
+            HistoryContext {
+                target,
+                staging: &self.staging,
+                columns,
+                values,
+                latest,
+                partition: nk.iter().map(|p| format!("x.{}", p.column)).collect(),
+                version: format!("x.{version}"),
+                latest_join,
+                not_null,
+                changed: format!("h.dana_key_1 IS NULL OR {}", changed.join(" OR ")),
+            },
+        )
+    }
+
     fn build(&self) -> Result<ScdMergeOutput> {
         let d = self.dialect;
         let nk = self.pairs(|role, _| role == ColumnRole::NaturalKey)?;
-        let type1 = self.pairs(|role, scd| role == ColumnRole::Attribute && scd == Some(1))?;
-        let type2 = self.pairs(|role, scd| role == ColumnRole::Attribute && scd == Some(2))?;
+        // Type 4 attributes are overwritten in the dimension (their changes go to the
+        // history table); Type 6 current_ columns are overwritten on every version.
+        let mut type1 = self
+            .pairs(|role, scd| role == ColumnRole::Attribute && matches!(scd, Some(1) | Some(4)))?;
+        type1.extend(self.current_pairs()?);
+        let type2 =
+            self.pairs(|role, scd| role == ColumnRole::Attribute && scd.is_some_and(is_versioned))?;
         let type3 = self.pairs(|role, scd| role == ColumnRole::Attribute && scd == Some(3))?;
         let previous: Vec<(String, String)> = self
             .table
@@ -363,6 +513,15 @@ impl Load<'_> {
                     ColumnRole::SurrogateKey => continue,
                     ColumnRole::NaturalKey | ColumnRole::Attribute => {
                         format!("s.{}", d.quote_ident(c.source_name())?)
+                    }
+                    ColumnRole::CurrentValue => {
+                        let tracked = c
+                            .tracks
+                            .as_deref()
+                            .and_then(|t| self.table.column(t))
+                            .map(|a| a.source_name())
+                            .unwrap_or_default();
+                        format!("s.{}", d.quote_ident(tracked)?)
                     }
                     ColumnRole::PreviousValue => {
                         let i = previous
@@ -486,7 +645,7 @@ impl Load<'_> {
                     values,
                     natural_key: nk.iter().map(|p| p.column.clone()).collect(),
                     key_eq: &key_eq,
-                    not_null,
+                    not_null: not_null.clone(),
                     updates: type1
                         .iter()
                         .map(|p| (p.column.clone(), p.source.clone()))
@@ -498,6 +657,13 @@ impl Load<'_> {
             statements.push((steps_text.upsert.clone(), sql));
             ScdStrategy::Type1
         };
+
+        if let Some((history, target)) = &self.history {
+            statements.push((
+                steps_text.history_insert.clone(),
+                self.history_insert(history, target, &nk, &not_null)?,
+            ));
+        }
 
         let statements: Vec<ScdStatement> = statements
             .into_iter()

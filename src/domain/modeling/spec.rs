@@ -24,6 +24,50 @@ pub struct ModelSpec {
     /// Business processes and the dimensions each uses (conformed-dimension check).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bus_matrix: Vec<BusRow>,
+    /// What the model is for: decides the modeling approach (asked when missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<ModelNeeds>,
+}
+
+/// What a model is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelNeeds {
+    /// Main use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serves: Option<Serves>,
+    /// Source systems feeding the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<u32>,
+    /// Every row traceable to its source and load, history never overwritten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<bool>,
+}
+
+/// The main use of a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Serves {
+    // Reporting and BI.
+    Bi,
+    // The enterprise's integrated record.
+    Enterprise,
+    // A few fast dashboards.
+    Dashboards,
+    // Product and event analytics.
+    Events,
+}
+
+impl Serves {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Serves::Bi => "bi",
+            Serves::Enterprise => "enterprise",
+            Serves::Dashboards => "dashboards",
+            Serves::Events => "events",
+        }
+    }
 }
 
 /// A fact table.
@@ -172,7 +216,7 @@ pub struct DimensionSpec {
     /// What the dimension describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Default SCD type of attributes: 1 overwrite, 2 history, 3 previous value (default 1).
+    /// Default SCD type of attributes: 1 overwrite, 2 history, 3 previous value, 4 history table, 6 history plus current_ column (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scd_type: Option<u8>,
     /// Business key columns from the source.
@@ -193,6 +237,25 @@ pub struct DimensionSpec {
     /// Physical hints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical: Option<PhysicalHints>,
+    /// A Data Vault table instead of a dimension: hub (natural_key = business key), link
+    /// or satellite (attributes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<VaultKind>,
+    /// Data Vault: the hubs a link joins, or the one hub or link a satellite describes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parents: Vec<String>,
+}
+
+/// A Data Vault 2.0 table kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultKind {
+    // Business keys, one row per key ever seen.
+    Hub,
+    // A relationship between hubs, one row per combination ever seen.
+    Link,
+    // Descriptive attributes of a hub or link, one row per change.
+    Satellite,
 }
 
 /// A dimension attribute.
@@ -204,7 +267,7 @@ pub struct AttributeSpec {
     /// Logical type.
     #[serde(rename = "type")]
     pub logical_type: LogicalType,
-    /// SCD type 1, 2 or 3 (default: the dimension's).
+    /// SCD type 1, 2, 3, 4 or 6 (default: the dimension's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scd_type: Option<u8>,
     /// Staging column it loads from (default: same name).
@@ -274,7 +337,7 @@ pub struct BusRow {
 pub fn model_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": "object",
-        "description": "The Kimball model: the same shape as design_dimensional_model's input (name, schema, facts, dimensions, bus_matrix), or the normalized `model` it returned, as-is"
+        "description": "The model: the shape of design_dimensional_model's input, or the normalized `model` it returned, as-is"
     })
 }
 
@@ -284,6 +347,29 @@ pub fn dimension_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Sche
         "type": "object",
         "description": "One dimension, same shape as a model's `dimensions[]` (name, natural_key, attributes with scd_type and source, surrogate_key, unknown_member), or a dimension of design_dimensional_model's `model.tables[]` as-is"
     })
+}
+
+/// A compact schema for the parents of a Data Vault load (dimension-shaped tables).
+pub fn dimensions_ref_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "items": { "type": "object" }
+    })
+}
+
+/// Several dimensions, each as [`dimension_or_normalized`] reads it.
+pub fn dimensions_or_normalized<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<DimensionSpec>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(deserializer)?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            dimension_or_normalized(v)
+                .map_err(|e: serde_json::Error| serde::de::Error::custom(format!("[{i}]: {e}")))
+        })
+        .collect()
 }
 
 /// Reads a value with its path in errors (`facts[0].measures[1].type: …`).
@@ -323,10 +409,14 @@ pub fn dimension_or_normalized<'de, D: serde::Deserializer<'de>>(
     let value = serde_json::Value::deserialize(deserializer)?;
     if value.get("columns").is_some() {
         let table: super::model::Table = decode_with_path(value)?;
-        if table.kind != super::model::TableKind::Dimension {
+        if matches!(
+            table.kind,
+            super::model::TableKind::Fact | super::model::TableKind::History
+        ) {
             return Err(serde::de::Error::custom(format!(
-                "table `{}` is a fact, not a dimension",
-                table.name
+                "table `{}` is a {}, not a dimension (pass the dimension it belongs to)",
+                table.name,
+                table.kind.as_str()
             )));
         }
         Ok(table.to_dimension_spec())

@@ -1,4 +1,4 @@
-//! Toolset `modeling`: dimensional models, their DDL and their SCD loads.
+//! Toolset `modeling`: dimensional and Data Vault models, their DDL and their loads.
 
 use crate::domain::modeling::{
     self, DdlOutput, DesignDimensionalModelParams, DesignOutput, GenerateDdlParams,
@@ -13,7 +13,7 @@ impl DanaTool for DesignDimensionalModel {
     const NAME: &'static str = "design_dimensional_model";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Design a dimensional model";
-    const DESCRIPTION: &'static str = "Check a Kimball model (facts, dimensions, optional bus matrix). Returns the normalized model (surrogate keys, SCD2 and previous_ columns added), findings with stable IDs (grain, additivity, unknown dimensions, naming) and a Mermaid ERD. Feed the model to generate_ddl.";
+    const DESCRIPTION: &'static str = "Check a Kimball or Data Vault model (dimensions of kind hub/link/satellite). Returns the normalized model, findings with stable IDs (grain, additivity, naming, methodology choice) and a Mermaid ERD; feed it to generate_ddl.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = DesignDimensionalModelParams;
     type Output = DesignOutput;
@@ -35,7 +35,7 @@ impl DanaTool for GenerateDdl {
     const NAME: &'static str = "generate_ddl";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Generate DDL";
-    const DESCRIPTION: &'static str = "CREATE statements for a dimensional model in one dialect, dimensions first: keys, SCD columns, constraints, indexes, partitioning/clustering, comments, unknown-member rows. Returns each statement and notes on what the dialect cannot express.";
+    const DESCRIPTION: &'static str = "CREATE statements for a model in one dialect, in dependency order: keys, SCD and vault columns, constraints, indexes, partitioning, comments, unknown members; notes on what the dialect cannot express.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateDdlParams;
     type Output = DdlOutput;
@@ -59,7 +59,7 @@ impl DanaTool for GenerateScdMerge {
     const NAME: &'static str = "generate_scd_merge";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Generate an SCD load";
-    const DESCRIPTION: &'static str = "SQL that loads one dimension from a staging table: SCD Type 2 (Type 1 overwrite, Type 3 shift, close changed versions, insert new ones) or a Type 1 upsert, in one dialect. Idempotent: re-running a load changes nothing.";
+    const DESCRIPTION: &'static str = "SQL loading one table from staging in one dialect: an SCD 1/2/3/4/6 dimension (overwrite, versions, previous_, history table, current_) or an insert-only Data Vault hub/link/satellite. Re-runs change nothing.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateScdMergeParams;
     type Output = ScdMergeOutput;

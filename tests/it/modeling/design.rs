@@ -216,7 +216,7 @@ async fn ddl_and_scd_tools_accept_aliases_and_reject_bad_input() {
         .await;
     assert!(err.contains("dialect: required"), "{err}");
     let mut bad = retail_json();
-    bad["dimensions"][0]["scd_type"] = json!(4);
+    bad["dimensions"][0]["scd_type"] = json!(5);
     let err = h
         .err(
             "generate_ddl",
@@ -224,7 +224,7 @@ async fn ddl_and_scd_tools_accept_aliases_and_reject_bad_input() {
         )
         .await;
     assert!(
-        err.contains("dimensions[0].scd_type") && err.contains("`4`"),
+        err.contains("dimensions[0].scd_type") && err.contains("`5`"),
         "{err}"
     );
     let mut bad = retail_json();

@@ -75,6 +75,7 @@ fn model(table: &str, column: &str, fact: &str) -> ModelSpec {
             ..FactSpec::default()
         }],
         bus_matrix: Vec::new(),
+        needs: None,
     }
 }
 

@@ -8,9 +8,11 @@ pub mod engines;
 mod golden;
 mod hostile;
 mod keywords;
+mod methodology;
 mod parse;
 mod props;
 mod scd_check;
+mod vault;
 
 use dana::dialect::{self, SqlDialect};
 use dana::domain::modeling::{
@@ -73,6 +75,7 @@ pub fn scd(
     let params = GenerateScdMergeParams {
         dimension: dimension.clone(),
         staging_table: staging.to_string(),
+        parents: Vec::new(),
         dialect: None,
         schema: schema.map(str::to_string),
         staging_schema: None,

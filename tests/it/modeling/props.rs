@@ -1,4 +1,4 @@
-//! Property test on the engines: random valid models (every logical type, SCD 1/2/3
+//! Property test on the engines: random valid models (every logical type, SCD 1/2/3/4/6
 //! mixes, composite keys, partition hints and windows, reserved words from the
 //! engine-checked keyword lists, words a column could shadow, mixed case, Unicode, names
 //! at the length limit) must, in every dialect, either be refused with an error naming
@@ -148,7 +148,15 @@ fn dimension() -> impl Strategy<Value = DimParts> {
     (
         word(),
         prop::collection::vec((word(), key_type()), 1..3),
-        prop::collection::vec((word(), any_type(), 1u8..=3, any::<bool>()), 0..6),
+        prop::collection::vec(
+            (
+                word(),
+                any_type(),
+                prop::sample::select(vec![1u8, 2, 3, 4, 6]),
+                any::<bool>(),
+            ),
+            0..6,
+        ),
         prop::option::of(1u8..=2),
         any::<bool>(),
     )
@@ -195,12 +203,16 @@ fn build(dims: Vec<DimParts>, facts: Vec<FactParts>) -> ModelSpec {
         .into_iter()
         .map(|(name, keys, attrs, scd, unknown)| {
             let mut columns = Names(
-                ["valid_from", "valid_to", "is_current"]
+                ["valid_from", "valid_to", "is_current", "version_number"]
                     .into_iter()
                     .map(str::to_string)
                     .collect(),
             );
             let table = tables.take(&name);
+            if attrs.iter().any(|a| a.2 == 4) {
+                // The Type 4 history table's name (a clash is refused by name).
+                tables.0.insert(format!("{table}_history").to_lowercase());
+            }
             let surrogate = columns.take(&format!(
                 "{}_sk",
                 table.chars().take(50).collect::<String>()
@@ -219,8 +231,14 @@ fn build(dims: Vec<DimParts>, facts: Vec<FactParts>) -> ModelSpec {
                 .enumerate()
                 .map(|(j, (n, t, s, nullable))| {
                     let name = columns.take(&n);
-                    if s == 3 {
-                        columns.take(&format!("previous_{name}"));
+                    match s {
+                        3 => {
+                            columns.take(&format!("previous_{name}"));
+                        }
+                        6 => {
+                            columns.take(&format!("current_{name}"));
+                        }
+                        _ => {}
                     }
                     AttributeSpec {
                         name,
@@ -332,6 +350,7 @@ fn build(dims: Vec<DimParts>, facts: Vec<FactParts>) -> ModelSpec {
         dimensions,
         facts,
         bus_matrix: Vec::new(),
+        needs: None,
     }
 }
 
@@ -421,6 +440,7 @@ async fn run_case(
                 &dana::domain::modeling::GenerateScdMergeParams {
                     dimension: dim.clone(),
                     staging_table: "stg_random".into(),
+                    parents: Vec::new(),
                     dialect: None,
                     schema: Some("warehouse".into()),
                     staging_schema: None,

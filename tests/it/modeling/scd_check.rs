@@ -2,9 +2,11 @@
 //! staging table, loaded from a second one where one member changes every attribute
 //! (including NULL to value and value to NULL), one stays, one is new and one is absent,
 //! then loaded again from the second (a re-run). After the loads: one current row per
-//! member, contiguous versions, one new version per Type 2 change, Type 1 overwritten in
-//! every version, Type 3 shifted only where the value changed, and a re-run that changes
-//! nothing. Values are compared in SQL with the dialect's null-safe test, so no value
+//! member, contiguous versions, one new version per Type 2 or 6 change, Type 1 (and
+//! Type 4) overwritten in every version, Type 6 current_ columns equal to the last load
+//! on every version of a member, Type 3 shifted only where the value changed, one Type 4
+//! history row per member and change (numbered 1, 2, … with the latest equal to the last
+//! load), and a re-run that changes nothing. Values are compared in SQL with the dialect's null-safe test, so no value
 //! is read back as text except the version fingerprint.
 
 use dana::dialect::LogicalType;
@@ -81,6 +83,7 @@ struct Attr {
     source: String,
     scd: u8,
     previous: Option<String>,
+    current: Option<String>,
 }
 
 /// Runs the three loads and checks the invariants. `tag` keeps staging names unique in
@@ -105,15 +108,17 @@ pub async fn check(
             source: q(a.source.as_deref().unwrap_or(&a.name))?,
             scd,
             previous: None,
+            current: None,
         });
     }
-    let scd2 = attrs.iter().any(|a| a.scd == 2);
+    let scd2 = attrs.iter().any(|a| matches!(a.scd, 2 | 6));
     // The load's own reading of the dimension: generated column names.
     let load = |staging: &str| {
         generate_scd_merge(
             &GenerateScdMergeParams {
                 dimension: dim.clone(),
                 staging_table: staging.to_string(),
+                parents: Vec::new(),
                 dialect: None,
                 schema: Some(engine.schema.clone()),
                 staging_schema: None,
@@ -140,6 +145,27 @@ pub async fn check(
             a.previous = Some(q(&c.name)?);
         }
     }
+    for c in table.columns_with(dana::domain::modeling::ColumnRole::CurrentValue) {
+        let tracked = q(c.tracks.as_deref().unwrap_or_default())?;
+        if let Some(a) = attrs.iter_mut().find(|a| a.column == tracked) {
+            a.current = Some(q(&c.name)?);
+        }
+    }
+    // The Type 4 history table: its name and version column.
+    let history = model
+        .tables
+        .iter()
+        .find(|t| t.kind == dana::domain::modeling::TableKind::History)
+        .map(|h| {
+            let version = h
+                .columns_with(dana::domain::modeling::ColumnRole::Version)
+                .next()
+                .map(|c| q(&c.name))
+                .transpose()?
+                .unwrap_or_default();
+            Ok::<_, String>((engine.table(&h.name), version))
+        })
+        .transpose()?;
     let generated = |role| {
         table
             .columns_with(role)
@@ -362,7 +388,7 @@ pub async fn check(
                 n("COUNT(*)"),
                 engine.table(&stg_a),
                 key_match("dana_t", "dana_a"),
-                any_ne("dana_t", "dana_a", &|a| a.scd == 2)
+                any_ne("dana_t", "dana_a", &|a| matches!(a.scd, 2 | 6))
             ))
             .await;
             expect(
@@ -389,7 +415,7 @@ pub async fn check(
             n("COUNT(*)"),
             engine.table(&stg_b),
             key_match("dana_t", "dana_b"),
-            any_ne("dana_t", "dana_b", &|a| a.scd == 1)
+            any_ne("dana_t", "dana_b", &|a| matches!(a.scd, 1 | 4))
         ))
         .await;
         expect(
@@ -397,6 +423,71 @@ pub async fn check(
             bad,
             0,
         )?;
+        for a in &attrs {
+            let Some(current) = &a.current else { continue };
+            let bad = count(format!(
+                "SELECT {} FROM {target} AS dana_t JOIN {} AS dana_b ON {} WHERE {}",
+                n("COUNT(*)"),
+                engine.table(&stg_b),
+                key_match("dana_t", "dana_b"),
+                ne(
+                    &format!("dana_t.{current}"),
+                    &format!("dana_b.{}", a.source)
+                )
+            ))
+            .await;
+            expect(
+                &format!(
+                    "versions whose Type 6 {current} differs from the last load",
+                    current = current
+                ),
+                bad,
+                0,
+            )?;
+        }
+        if let Some((hist, version)) = &history {
+            let type4 = |a: &Attr| a.scd == 4;
+            let rows = count(format!(
+                "SELECT {} FROM {hist} AS dana_t WHERE {staged_key}",
+                n("COUNT(*)")
+            ))
+            .await;
+            expect(
+                "Type 4 history rows (one per member, one more for the changed one)",
+                rows,
+                5,
+            )?;
+            let bad = count(format!(
+                "SELECT {} FROM {hist} AS dana_t WHERE {staged_key} AND (dana_t.{version} < 1 OR (dana_t.{version} > 1 AND NOT EXISTS (SELECT 1 FROM {hist} AS dana_m WHERE {} AND dana_m.{version} = dana_t.{version} - 1)))",
+                n("COUNT(*)"),
+                key_match("dana_m", "dana_t")
+            ))
+            .await;
+            expect("history rows not numbered 1, 2, … per member", bad, 0)?;
+            let bad = count(format!(
+                "SELECT {} FROM {hist} AS dana_t JOIN {} AS dana_a ON {} WHERE dana_t.{version} = 1 AND {}",
+                n("COUNT(*)"),
+                engine.table(&stg_a),
+                key_match("dana_t", "dana_a"),
+                any_ne("dana_t", "dana_a", &type4)
+            ))
+            .await;
+            expect("first history rows without the first load's values", bad, 0)?;
+            let bad = count(format!(
+                "SELECT {} FROM {} AS dana_b WHERE NOT EXISTS (SELECT 1 FROM {hist} AS dana_t WHERE {} AND NOT EXISTS (SELECT 1 FROM {hist} AS dana_m WHERE {} AND dana_m.{version} > dana_t.{version}) AND NOT {})",
+                n("COUNT(*)"),
+                engine.table(&stg_b),
+                key_match("dana_t", "dana_b"),
+                key_match("dana_m", "dana_t"),
+                any_ne("dana_t", "dana_b", &type4)
+            ))
+            .await;
+            expect(
+                "members of the last load whose latest history row differs from it",
+                bad,
+                0,
+            )?;
+        }
         for a in &attrs {
             let Some(prev) = &a.previous else { continue };
             let changed = ne(
@@ -434,9 +525,29 @@ pub async fn check(
             _ => String::new(),
         }
     );
+    let history_count = history.as_ref().map(|(hist, _)| {
+        format!(
+            "SELECT {} FROM {hist} AS dana_t WHERE {staged_key}",
+            n("COUNT(*)")
+        )
+    });
     let before = engine.texts(&fingerprint).await;
+    let history_before = match &history_count {
+        Some(sql) => engine.texts(sql).await,
+        None => Vec::new(),
+    };
     run(stg_b.clone()).await?;
     let after = engine.texts(&fingerprint).await;
+    let history_after = match &history_count {
+        Some(sql) => engine.texts(sql).await,
+        None => Vec::new(),
+    };
+    if history_before != history_after {
+        return Err(format!(
+            "{}: re-running the last load added history rows: {history_before:?} -> {history_after:?}",
+            d.name()
+        ));
+    }
     if before != after {
         return Err(format!(
             "{}: re-running the last load changed versions: {before:?} -> {after:?}",
@@ -444,4 +555,76 @@ pub async fn check(
         ));
     }
     checks().await
+}
+
+/// A dimension with every SCD type (1, 2, 3, 4 and 6, nullable and not, several logical
+/// types) keeps every invariant on every engine, with and without an effective-time
+/// column.
+#[tokio::test]
+async fn every_scd_type_mix_keeps_its_invariants_on_every_engine() {
+    use dana::domain::modeling::{AttributeSpec, ColumnSpec, ModelSpec};
+    let attr = |name: &str, scd: u8, t: LogicalType, nullable: bool| AttributeSpec {
+        name: name.to_string(),
+        logical_type: t,
+        scd_type: Some(scd),
+        source: (scd == 4).then(|| format!("src_{name}")),
+        nullable,
+        description: None,
+    };
+    let dims = [
+        (
+            "dim_mix",
+            vec![
+                attr("segment", 6, LogicalType::String(Some(20)), true),
+                attr("tier", 6, LogicalType::Integer, false),
+                attr("city", 2, LogicalType::String(Some(40)), true),
+                attr("email", 1, LogicalType::String(Some(80)), true),
+                attr("score", 4, LogicalType::Decimal(8, 2), true),
+                attr("band", 4, LogicalType::String(Some(10)), false),
+                attr("prior", 3, LogicalType::Date, true),
+            ],
+        ),
+        (
+            "dim_type4_only",
+            vec![
+                attr("status", 4, LogicalType::String(Some(20)), true),
+                attr("limit_amount", 4, LogicalType::BigInt, false),
+                attr("label", 1, LogicalType::Text, true),
+            ],
+        ),
+        (
+            "dim_type6_only",
+            vec![attr("region", 6, LogicalType::String(Some(30)), true)],
+        ),
+    ];
+    for engine in super::engines::Engine::all("scd46").await {
+        for (i, (name, attributes)) in dims.iter().enumerate() {
+            for effective in [false, true] {
+                engine.renew().await;
+                let dim = DimensionSpec {
+                    name: name.to_string(),
+                    natural_key: vec![ColumnSpec {
+                        name: "member_id".into(),
+                        logical_type: LogicalType::String(Some(20)),
+                        nullable: false,
+                        description: None,
+                    }],
+                    attributes: attributes.clone(),
+                    unknown_member: true,
+                    ..DimensionSpec::default()
+                };
+                engine
+                    .create(&ModelSpec {
+                        name: "mix".into(),
+                        dimensions: vec![dim.clone()],
+                        ..ModelSpec::default()
+                    })
+                    .await;
+                if let Err(e) = check(&engine, &dim, &format!("m{i}"), effective).await {
+                    panic!("{name} (effective {effective}): {e}");
+                }
+            }
+        }
+        engine.cleanup().await;
+    }
 }
