@@ -4,6 +4,7 @@
 mod decisions;
 mod engines;
 mod golden;
+mod layers;
 mod sql_review;
 mod surface;
 
