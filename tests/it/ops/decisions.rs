@@ -679,7 +679,7 @@ fn brief_questions_and_guardrails() {
 fn pipeline_params(v: Value) -> DesignPipelineParams {
     let mut base = json!({
         "name": "orders_sync",
-        "source": {"system": "shop_pg", "kind": "database", "object": "orders"},
+        "source": {"system": "shop_pg", "kind": "database", "object": "orders", "supports_cdc": false},
         "target": {"system": "snowflake", "table": "fct_orders", "data_kind": "mutable_fact", "merge_keys": ["order_id"]},
         "alert_channels": ["#data-alerts"],
         "rerun_tested": true,
@@ -720,10 +720,13 @@ fn extraction_tree_reaches_every_leaf() {
             "EXT-API-WEBHOOK",
         ),
         (
-            json!({"source": {"kind": "api", "has_cursor": true}}),
+            json!({"source": {"kind": "api", "supports_webhooks": false, "has_cursor": true}}),
             "EXT-API-CURSOR",
         ),
-        (json!({"source": {"kind": "api"}}), "EXT-API-FULL"),
+        (
+            json!({"source": {"kind": "api", "supports_webhooks": false, "has_cursor": false}}),
+            "EXT-API-FULL",
+        ),
         (json!({"source": {"kind": "files"}}), "EXT-FILE-EVENT"),
         (
             json!({"source": {"kind": "stream"}, "target": {"data_kind": "event"}}),
@@ -832,6 +835,10 @@ fn idempotency_rules_and_traps_each_fire_and_a_clean_design_passes() {
         (json!({"pre_load_checks": []}), "TRAP-NO-QUALITY-GATES"),
         (json!({"post_load_checks": []}), "TRAP-NO-QUALITY-GATES"),
         (json!({"alert_channels": []}), "TRAP-SILENT-FAILURE"),
+        (
+            json!({"source": {"kind": "api", "supports_webhooks": false, "has_cursor": false}}),
+            "TRAP-API-FULL-PULL",
+        ),
     ];
     let mut fired = BTreeSet::new();
     for (patch, expected) in cases {

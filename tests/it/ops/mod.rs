@@ -5,6 +5,7 @@ mod decisions;
 mod engines;
 mod golden;
 mod layers;
+mod questions;
 mod sql_review;
 mod surface;
 
