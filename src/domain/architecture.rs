@@ -108,8 +108,10 @@ pub struct SourceSystem {
     pub name: String,
     /// Kind of source.
     pub kind: SourceKind,
-    /// For streams: history is kept long enough to replay from the start.
+    /// Stream: history kept long enough to replay from the start.
     pub replayable: Option<bool>,
+    /// Database: its change log is readable by CDC.
+    pub cdc: Option<bool>,
 }
 
 // Kind of source system.
@@ -213,15 +215,47 @@ pub struct ArchitectureAssessment {
     pub project: Option<String>,
 }
 
-/// A question for a missing answer.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// A question for a missing answer, shared by every tool that asks instead of assuming.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct OpenQuestion {
     /// Stable id.
     pub id: String,
-    /// The brief field.
+    /// The input field that answers it.
     pub field: String,
     /// The question.
     pub ask: String,
+    /// The decision under each answer (when the answer changes a decision).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<AnswerDecision>,
+}
+
+/// One answer of an [`OpenQuestion`] and what dana decides under it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct AnswerDecision {
+    /// The answer.
+    pub answer: String,
+    /// The decision it leads to.
+    pub decision: String,
+}
+
+impl OpenQuestion {
+    /// A question with the decision under each answer.
+    pub fn with_answers(
+        id: &str,
+        field: &str,
+        ask: &str,
+        answers: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        OpenQuestion {
+            id: id.to_string(),
+            field: field.to_string(),
+            ask: ask.to_string(),
+            answers: answers
+                .into_iter()
+                .map(|(answer, decision)| AnswerDecision { answer, decision })
+                .collect(),
+        }
+    }
 }
 
 /// A chosen pattern.
@@ -243,11 +277,15 @@ pub struct PatternPick {
     pub default: bool,
 }
 
-/// The pick for one technology layer.
+/// The pick for one technology layer (and data path).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct LayerPick {
-    /// Layer (`orchestration`, `processing`, `storage`).
+    /// Layer (`ingestion`, `storage`, `processing`, `transformation`, `orchestration`,
+    /// `quality`, `catalog`, `serving`).
     pub layer: String,
+    /// Data path (`batch` or `stream`) for layers decided per path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Candidate id.
     pub id: String,
     /// Tool.
@@ -260,6 +298,23 @@ pub struct LayerPick {
     pub warnings: Vec<AvoidHit>,
     /// Preferred candidates passed over, with the avoid rules that ruled them out.
     pub passed_over: Vec<PassedOver>,
+    /// The next candidate that would be picked without this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner_up: Option<RunnerUp>,
+}
+
+/// The runner-up of a layer pick.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RunnerUp {
+    /// Candidate id.
+    pub id: String,
+    /// Tool.
+    pub tool: String,
+    /// Why it is eligible (facts that satisfied its pick rule).
+    pub reason: String,
+    /// Avoid-when rules it hits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<AvoidHit>,
 }
 
 /// An avoid-when rule that fired.
@@ -287,6 +342,9 @@ pub struct ToolWarning {
     pub tool: String,
     /// Where it was named (`storage` or `considering`).
     pub named_in: String,
+    /// The data path the rule concerns, when it is scoped to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Rule id (`UNKNOWN-TOOL` when dana has no entry for it).
     pub id: String,
     /// The warning.
@@ -311,16 +369,85 @@ pub fn assess(
 ) -> Result<ArchitectureAssessment> {
     validate(brief)?;
     let facts = facts(book, brief);
+    let decided = decide(book, &facts);
+    let mut warnings = Vec::new();
+    let named = brief
+        .storage
+        .iter()
+        .map(|t| (t, "storage"))
+        .chain(brief.considering.iter().map(|t| (t, "considering")));
+    for (tool, named_in) in named {
+        let candidate = book
+            .categories
+            .iter()
+            .flat_map(|c| &c.candidates)
+            .find(|c| c.is_named(tool));
+        match candidate {
+            Some(cand) => {
+                for (hit, path) in named_hits(cand, &facts, &decided.paths) {
+                    warnings.push(ToolWarning {
+                        tool: tool.clone(),
+                        named_in: named_in.to_string(),
+                        path,
+                        id: hit.id,
+                        warning: hit.warning,
+                    });
+                }
+            }
+            None if named_in == "considering" => warnings.push(ToolWarning {
+                tool: tool.clone(),
+                named_in: named_in.to_string(),
+                path: None,
+                id: "UNKNOWN-TOOL".to_string(),
+                warning: "dana's technology playbook has no entry for this tool; judge it against the facts above".to_string(),
+            }),
+            None => {}
+        }
+    }
+    let guardrails = book
+        .guardrails
+        .iter()
+        .filter(|g| conditions::holds(&g.when, &facts))
+        .map(|g| GuardrailNote {
+            id: g.id.clone(),
+            rule: g.rule.clone(),
+            advice: g.advice.clone(),
+        })
+        .collect();
+    let mut questions = questions(book, brief);
+    questions.extend(decision_questions(book, &facts, &decided));
+    Ok(ArchitectureAssessment {
+        questions,
+        facts,
+        patterns: decided.patterns,
+        technology: decided.technology,
+        warnings,
+        guardrails,
+        pain_points: brief.pain_points.clone(),
+        business_context: brief.business_context.clone(),
+        consumers: brief.data_consumers.clone(),
+        project: brief.project.clone(),
+    })
+}
+
+/// Patterns, active paths and layer picks for a set of facts.
+struct Decided {
+    patterns: Vec<PatternPick>,
+    paths: Vec<&'static str>,
+    technology: Vec<LayerPick>,
+}
+
+fn decide(book: &ArchitectureBook, facts: &Facts) -> Decided {
     let mut patterns: Vec<PatternPick> = book
         .patterns
         .iter()
-        .filter(|p| conditions::holds(&p.when, &facts))
+        .filter(|p| conditions::holds(&p.when, facts))
         .map(|p| PatternPick {
             id: p.id.clone(),
             pattern: p.pattern.clone(),
             title: p.title.clone(),
             signal: p.signal.clone(),
-            evidence: conditions::explain(&p.when, &facts),
+            evidence: conditions::explain(&p.when, facts),
             tradeoff: p.tradeoff.clone(),
             default: false,
         })
@@ -341,65 +468,161 @@ pub fn assess(
             default: true,
         });
     }
-    let technology = book
-        .categories
-        .iter()
-        .filter_map(|cat| pick_layer(&cat.id, &cat.candidates, &facts))
-        .collect();
-    let mut warnings = Vec::new();
-    let named = brief
-        .storage
-        .iter()
-        .map(|t| (t, "storage"))
-        .chain(brief.considering.iter().map(|t| (t, "considering")));
-    for (tool, named_in) in named {
-        let candidate = book
-            .categories
-            .iter()
-            .flat_map(|c| &c.candidates)
-            .find(|c| c.is_named(tool));
-        match candidate {
-            Some(cand) => {
-                for hit in avoid_hits(cand, &facts) {
-                    warnings.push(ToolWarning {
-                        tool: tool.clone(),
-                        named_in: named_in.to_string(),
-                        id: hit.id,
-                        warning: hit.warning,
-                    });
-                }
+    let paths = active_paths(facts, &patterns);
+    let mut technology = Vec::new();
+    for cat in &book.categories {
+        if cat.paths.is_empty() {
+            technology.extend(pick_layer(&cat.id, &cat.candidates, facts));
+            continue;
+        }
+        for path in paths.iter().filter(|p| cat.paths.iter().any(|c| c == *p)) {
+            let mut f = facts.clone();
+            f.insert("path".into(), json!(path));
+            if let Some(mut pick) = pick_layer(&cat.id, &cat.candidates, &f) {
+                pick.path = Some(path.to_string());
+                technology.push(pick);
             }
-            None if named_in == "considering" => warnings.push(ToolWarning {
-                tool: tool.clone(),
-                named_in: named_in.to_string(),
-                id: "UNKNOWN-TOOL".to_string(),
-                warning: "dana's technology playbook has no entry for this tool; judge it against the facts above".to_string(),
-            }),
-            None => {}
         }
     }
-    let guardrails = book
-        .guardrails
-        .iter()
-        .filter(|g| conditions::holds(&g.when, &facts))
-        .map(|g| GuardrailNote {
-            id: g.id.clone(),
-            rule: g.rule.clone(),
-            advice: g.advice.clone(),
-        })
-        .collect();
-    Ok(ArchitectureAssessment {
-        questions: questions(book, brief),
-        facts,
+    Decided {
         patterns,
+        paths,
         technology,
-        warnings,
-        guardrails,
-        pain_points: brief.pain_points.clone(),
-        business_context: brief.business_context.clone(),
-        consumers: brief.data_consumers.clone(),
-        project: brief.project.clone(),
-    })
+    }
+}
+
+/// The data paths a design has: `stream` when a consumer needs sub-second data; `batch`
+/// for every other consumer (and while latencies are unknown), except in a Kappa design,
+/// where the replayable stream serves batch consumers too.
+fn active_paths(facts: &Facts, patterns: &[PatternPick]) -> Vec<&'static str> {
+    let is = |fact: &str| facts.get(fact) == Some(&json!(true));
+    let kappa = patterns.iter().any(|p| p.pattern == "kappa");
+    let stream = is("has_real_time");
+    let batch = !kappa && (!stream || is("has_batch") || is("has_near_real_time"));
+    let mut paths = Vec::new();
+    if batch {
+        paths.push("batch");
+    }
+    if stream {
+        paths.push("stream");
+    }
+    paths
+}
+
+/// Avoid rules a named tool hits: unscoped rules once, path-scoped rules on each active path.
+fn named_hits(cand: &Candidate, facts: &Facts, paths: &[&str]) -> Vec<(AvoidHit, Option<String>)> {
+    let mut out: Vec<(AvoidHit, Option<String>)> = Vec::new();
+    for rule in &cand.avoid {
+        if !rule.when.contains_key("path") {
+            if conditions::holds(&rule.when, facts) {
+                out.push((hit(rule), None));
+            }
+            continue;
+        }
+        for path in paths {
+            let mut f = facts.clone();
+            f.insert("path".into(), json!(path));
+            if conditions::holds(&rule.when, &f) {
+                out.push((hit(rule), Some(path.to_string())));
+            }
+        }
+    }
+    out
+}
+
+fn hit(rule: &crate::playbook::architecture::AvoidRule) -> AvoidHit {
+    AvoidHit {
+        id: rule.id.clone(),
+        warning: rule.warning.clone(),
+    }
+}
+
+/// One line per decision, keyed for comparison: `pattern` → ids, `layer/path` → tool.
+fn decision_lines(d: &Decided) -> Vec<(String, String)> {
+    let mut lines = vec![(
+        "pattern".to_string(),
+        d.patterns
+            .iter()
+            .map(|p| p.title.clone())
+            .collect::<Vec<_>>()
+            .join(" + "),
+    )];
+    for t in &d.technology {
+        let key = match &t.path {
+            Some(p) => format!("{} ({p})", t.layer),
+            None => t.layer.clone(),
+        };
+        lines.push((key, t.tool.clone()));
+    }
+    lines
+}
+
+/// Questions for unknown facts whose answers change a decision, with what changes.
+fn decision_questions(
+    book: &ArchitectureBook,
+    facts: &Facts,
+    decided: &Decided,
+) -> Vec<OpenQuestion> {
+    let relevant = |fact: &str| -> bool {
+        match fact {
+            // Only asked when there is something to settle.
+            "database_cdc" => facts.get("has_database_source") == Some(&json!(true)),
+            "stream_replayable" => facts.get("has_stream_source") == Some(&json!(true)),
+            _ => true,
+        }
+    };
+    let mut out = Vec::new();
+    for q in &book.decision_questions {
+        if facts.get(&q.fact).is_some_and(|v| !v.is_null()) || !relevant(&q.fact) {
+            continue;
+        }
+        let per_answer: Vec<(String, Vec<(String, String)>)> = q
+            .answers
+            .iter()
+            .map(|a| {
+                let mut f = facts.clone();
+                f.insert(q.fact.clone(), a.value.clone());
+                (a.answer.clone(), decision_lines(&decide(book, &f)))
+            })
+            .collect();
+        let now = decision_lines(decided);
+        let keys: BTreeSet<&String> = per_answer
+            .iter()
+            .flat_map(|(_, l)| l.iter().map(|(k, _)| k))
+            .chain(now.iter().map(|(k, _)| k))
+            .collect();
+        let value_of = |lines: &[(String, String)], key: &str| {
+            lines
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| "none".to_string())
+        };
+        let differing: Vec<&String> = keys
+            .into_iter()
+            .filter(|k| {
+                let first = value_of(&per_answer[0].1, k);
+                per_answer.iter().any(|(_, l)| value_of(l, k) != first)
+            })
+            .collect();
+        if differing.is_empty() {
+            continue;
+        }
+        out.push(OpenQuestion::with_answers(
+            &q.id,
+            &q.field,
+            &q.ask,
+            per_answer.iter().map(|(answer, lines)| {
+                let decision = differing
+                    .iter()
+                    .map(|k| format!("{k}: {}", value_of(lines, k)))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (answer.clone(), decision)
+            }),
+        ));
+    }
+    out
 }
 
 fn validate(brief: &AssessArchitectureParams) -> Result<()> {
@@ -469,6 +692,7 @@ fn questions(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Vec<O
             id: q.id.clone(),
             field: q.field.clone(),
             ask: q.ask.clone(),
+            answers: Vec::new(),
         })
         .collect()
 }
@@ -502,18 +726,48 @@ pub fn facts(book: &ArchitectureBook, brief: &AssessArchitectureParams) -> Facts
             .map(|c| c.team.trim().to_lowercase())
             .collect();
         f.insert("domain_teams".into(), json!(teams.len()));
+        f.insert(
+            "has_reverse_etl".into(),
+            json!(consumers.iter().any(|c| c.use_case == UseCase::ReverseEtl)),
+        );
+        f.insert(
+            "has_realtime_dashboard".into(),
+            json!(consumers.iter().any(|c| {
+                c.latency == Some(Latency::RealTime)
+                    && matches!(
+                        c.query_pattern,
+                        Some(QueryPattern::AdHoc | QueryPattern::Dashboard)
+                    )
+            })),
+        );
     }
     if !brief.sources.is_empty() {
-        let streams: Vec<&SourceSystem> = brief
-            .sources
-            .iter()
-            .filter(|s| s.kind == SourceKind::Stream)
-            .collect();
+        let of_kind = |k: SourceKind| -> Vec<&SourceSystem> {
+            brief.sources.iter().filter(|s| s.kind == k).collect()
+        };
+        let streams = of_kind(SourceKind::Stream);
+        let databases = of_kind(SourceKind::Database);
         f.insert("has_stream_source".into(), json!(!streams.is_empty()));
+        f.insert("has_database_source".into(), json!(!databases.is_empty()));
         f.insert(
-            "stream_replayable".into(),
-            json!(streams.iter().any(|s| s.replayable == Some(true))),
+            "has_api_source".into(),
+            json!(!of_kind(SourceKind::Api).is_empty()),
         );
+        f.insert(
+            "only_file_sources".into(),
+            json!(of_kind(SourceKind::Files).len() == brief.sources.len()),
+        );
+        // Unknown stays unknown: one `true` settles replay, one `false` settles CDC.
+        if streams.is_empty() || streams.iter().any(|s| s.replayable == Some(true)) {
+            f.insert("stream_replayable".into(), json!(!streams.is_empty()));
+        } else if streams.iter().all(|s| s.replayable == Some(false)) {
+            f.insert("stream_replayable".into(), json!(false));
+        }
+        if databases.iter().any(|s| s.cdc == Some(false)) {
+            f.insert("database_cdc".into(), json!(false));
+        } else if !databases.is_empty() && databases.iter().all(|s| s.cdc == Some(true)) {
+            f.insert("database_cdc".into(), json!(true));
+        }
         f.insert("source_count".into(), json!(brief.sources.len()));
     }
     if !brief.storage.is_empty() && !consumers.is_empty() {
@@ -586,49 +840,63 @@ fn avoid_hits(cand: &Candidate, facts: &Facts) -> Vec<AvoidHit> {
 }
 
 /// Picks the first candidate whose pick rule holds and that hits no avoid rule; when every
-/// eligible candidate hits one, the first eligible is returned with its warnings.
+/// eligible candidate hits one, the first eligible is returned with its warnings. The
+/// runner-up is the candidate that would be picked if the pick were struck out.
 pub fn pick_layer(layer: &str, candidates: &[Candidate], facts: &Facts) -> Option<LayerPick> {
-    let mut passed_over = Vec::new();
-    let mut first_eligible: Option<(&Candidate, Vec<AvoidHit>)> = None;
-    for cand in candidates {
-        let Some(when) = &cand.pick_when else {
-            continue;
-        };
-        if !conditions::holds(when, facts) {
-            continue;
-        }
-        let hits = avoid_hits(cand, facts);
-        if hits.is_empty() {
-            return Some(LayerPick {
-                layer: layer.to_string(),
-                id: cand.id.clone(),
-                tool: cand.tool.clone(),
-                best_for: cand.best_for.clone(),
-                reason: conditions::explain(when, facts),
-                warnings: Vec::new(),
-                passed_over,
-            });
-        }
-        if first_eligible.is_none() {
-            first_eligible = Some((cand, hits.clone()));
-        }
-        passed_over.push(PassedOver {
-            tool: cand.tool.clone(),
-            avoid: hits,
-        });
-    }
-    let (cand, hits) = first_eligible?;
-    let when = cand.pick_when.clone().unwrap_or_default();
+    let eligible: Vec<(&Candidate, Vec<AvoidHit>)> = candidates
+        .iter()
+        .filter(|c| {
+            c.pick_when
+                .as_ref()
+                .is_some_and(|w| conditions::holds(w, facts))
+        })
+        .map(|c| (c, avoid_hits(c, facts)))
+        .collect();
+    let choose = |skip: Option<&str>| {
+        let rest = || eligible.iter().filter(|(c, _)| Some(c.id.as_str()) != skip);
+        rest()
+            .find(|(_, hits)| hits.is_empty())
+            .or_else(|| rest().next())
+    };
+    let (cand, hits) = choose(None)?;
+    let clean = hits.is_empty();
+    let reason = conditions::explain(cand.pick_when.as_ref()?, facts);
+    // Clean pick: the preferred candidates ruled out before it; least-bad pick: the others.
+    let at = eligible.iter().position(|(c, _)| c.id == cand.id)?;
+    let passed_over = eligible
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, h))| *i != at && !h.is_empty() && (!clean || *i < at))
+        .map(|(_, (c, h))| PassedOver {
+            tool: c.tool.clone(),
+            avoid: h.clone(),
+        })
+        .collect::<Vec<_>>();
+    let runner_up = choose(Some(&cand.id)).map(|(c, h)| RunnerUp {
+        id: c.id.clone(),
+        tool: c.tool.clone(),
+        reason: c
+            .pick_when
+            .as_ref()
+            .map(|w| conditions::explain(w, facts))
+            .unwrap_or_default(),
+        warnings: h.clone(),
+    });
     Some(LayerPick {
         layer: layer.to_string(),
+        path: None,
         id: cand.id.clone(),
         tool: cand.tool.clone(),
         best_for: cand.best_for.clone(),
-        reason: format!(
-            "{}; every eligible candidate hits an avoid rule, so this is the least-bad choice",
-            conditions::explain(&when, facts)
-        ),
-        warnings: hits,
-        passed_over: passed_over.into_iter().skip(1).collect(),
+        reason: if clean {
+            reason
+        } else {
+            format!(
+                "{reason}; every eligible candidate hits an avoid rule, so this is the least-bad choice"
+            )
+        },
+        warnings: if clean { Vec::new() } else { hits.clone() },
+        passed_over,
+        runner_up,
     })
 }

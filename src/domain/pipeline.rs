@@ -8,9 +8,9 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::playbook::conditions::{self, Facts, When};
-use crate::playbook::pipeline::{CheckRule, PipelineBook, Severity};
+use crate::playbook::pipeline::{CheckRule, ExtractionRule, PipelineBook, Severity};
 
-pub use super::architecture::SourceKind;
+pub use super::architecture::{OpenQuestion, SourceKind};
 
 /// Params of `design_pipeline`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -78,17 +78,14 @@ pub struct PipelineSource {
     pub object: Option<String>,
     /// Rows in the source table (drives full-extraction and reload rules).
     pub rows: Option<u64>,
-    /// Database: a change log readable by CDC is available.
-    #[serde(default)]
-    pub supports_cdc: bool,
+    /// Database: a change log readable by CDC is available (omitted = asked).
+    pub supports_cdc: Option<bool>,
     /// Database: reliable last-modified column, e.g. `updated_at`.
     pub updated_at_column: Option<String>,
     /// API: pushes webhooks.
-    #[serde(default)]
-    pub supports_webhooks: bool,
-    /// API: pages with a cursor/bookmark.
-    #[serde(default)]
-    pub has_cursor: bool,
+    pub supports_webhooks: Option<bool>,
+    /// API: pages with a cursor/bookmark or an updated-since filter.
+    pub has_cursor: Option<bool>,
 }
 
 // The target side.
@@ -159,6 +156,9 @@ pub enum TimeSemantics {
 pub struct PipelineDesign {
     /// Pipeline name.
     pub name: String,
+    /// Unknown source facts that change a decision, with the decision under each answer.
+    #[serde(default)]
+    pub questions: Vec<OpenQuestion>,
     /// The spec as YAML (universal pipeline template): the file to save, given once.
     pub spec_yaml: String,
     /// How the extraction strategy was chosen.
@@ -324,16 +324,21 @@ pub struct ErrorHandling {
 pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineDesign> {
     validate(p)?;
     let mut facts = source_facts(p);
-    let extraction = choose_extraction(book, p, &facts)?;
-    let incremental = book
+    let mut questions = Vec::new();
+    let extraction = choose_extraction(book, p, &facts, &mut questions)?;
+    let rule = book
         .extraction
         .iter()
-        .find(|r| r.strategy == extraction.strategy)
-        .is_some_and(|r| r.incremental);
-    facts.insert("extraction".into(), json!(extraction.strategy));
-    facts.insert("incremental".into(), json!(incremental));
-    let load = choose_load(book, p, &facts)?;
-    facts.insert("load_strategy".into(), json!(load.strategy));
+        .find(|r| r.strategy == extraction.strategy);
+    let incremental = rule.is_some_and(|r| r.incremental);
+    if rule.is_some() {
+        facts.insert("extraction".into(), json!(extraction.strategy));
+        facts.insert("incremental".into(), json!(incremental));
+    }
+    let load = choose_load(book, p, &facts, &mut questions)?;
+    if load.strategy != UNDECIDED {
+        facts.insert("load_strategy".into(), json!(load.strategy));
+    }
     let default_watermark = if matches!(extraction.strategy.as_str(), "cdc" | "consumer_offsets") {
         WatermarkStorage::Connector
     } else {
@@ -387,6 +392,9 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
     }
     for trap in &book.traps {
         findings.extend(fire(trap, &facts));
+    }
+    for rule in book.idempotency.iter().chain(&book.traps) {
+        ask_for_rule(book, rule, &facts, &mut questions);
     }
     findings.sort_by_key(|f| f.severity as u8);
 
@@ -449,6 +457,7 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
         .map_err(|e| Error::invalid(format!("pipeline spec cannot be written as YAML: {e}")))?;
     Ok(PipelineDesign {
         name: spec.name.clone(),
+        questions,
         spec_yaml,
         extraction,
         load,
@@ -498,7 +507,16 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
         "source_kind".into(),
         serde_json::to_value(s.kind).unwrap_or_default(),
     );
-    f.insert("supports_cdc".into(), json!(s.supports_cdc));
+    // Unknown stays unknown: a decision that needs it becomes a question.
+    for (fact, value) in [
+        ("supports_cdc", s.supports_cdc),
+        ("supports_webhooks", s.supports_webhooks),
+        ("has_cursor", s.has_cursor),
+    ] {
+        if let Some(v) = value {
+            f.insert(fact.into(), json!(v));
+        }
+    }
     f.insert(
         "has_updated_at".into(),
         json!(
@@ -507,8 +525,6 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
                 .is_some_and(|c| !c.trim().is_empty())
         ),
     );
-    f.insert("supports_webhooks".into(), json!(s.supports_webhooks));
-    f.insert("has_cursor".into(), json!(s.has_cursor));
     if let Some(rows) = s.rows {
         f.insert("source_rows".into(), json!(rows));
     }
@@ -538,10 +554,111 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
     f
 }
 
+/// Strategy of a decision that waits for an answer.
+pub const UNDECIDED: &str = "undecided";
+
+/// The first row whose conditions hold, or the fact that must be answered first: a row
+/// whose conditions cannot be settled because a fact with a question is unknown stops the
+/// walk (an unknown fact without a question counts as not holding).
+enum Walk<'a, T> {
+    Row(&'a T),
+    Ask(&'a str),
+    Nothing,
+}
+
+fn walk<'a, T>(
+    book: &PipelineBook,
+    rows: &'a [T],
+    when: impl Fn(&T) -> &When,
+    facts: &Facts,
+) -> Walk<'a, T> {
+    for row in rows {
+        let w = when(row);
+        match conditions::eval(w, facts) {
+            Some(true) => return Walk::Row(row),
+            Some(false) => {}
+            None => {
+                if let Some(fact) = conditions::unknown_facts(w, facts)
+                    .into_iter()
+                    .find(|f| book.questions.iter().any(|q| q.fact == *f))
+                {
+                    return Walk::Ask(fact);
+                }
+            }
+        }
+    }
+    Walk::Nothing
+}
+
+/// Adds (or extends) the question for `fact`, with the decision under each answer.
+fn add_question(
+    book: &PipelineBook,
+    fact: &str,
+    decide: impl Fn(&Facts) -> String,
+    facts: &Facts,
+    out: &mut Vec<OpenQuestion>,
+) {
+    let Some(q) = book.questions.iter().find(|q| q.fact == fact) else {
+        return;
+    };
+    let answers: Vec<(String, String)> = q
+        .answers
+        .iter()
+        .map(|a| {
+            let mut f = facts.clone();
+            f.insert(q.fact.clone(), a.value.clone());
+            (a.answer.clone(), decide(&f))
+        })
+        .collect();
+    if answers.iter().all(|(_, d)| *d == answers[0].1) {
+        return;
+    }
+    match out.iter_mut().find(|o| o.id == q.id) {
+        Some(existing) => {
+            for (slot, (_, d)) in existing.answers.iter_mut().zip(&answers) {
+                if !slot.decision.contains(d.as_str()) {
+                    slot.decision = format!("{}; {d}", slot.decision);
+                }
+            }
+        }
+        None => out.push(OpenQuestion::with_answers(&q.id, &q.field, &q.ask, answers)),
+    }
+}
+
+fn question_id(book: &PipelineBook, fact: &str) -> String {
+    book.questions
+        .iter()
+        .find(|q| q.fact == fact)
+        .map(|q| q.id.clone())
+        .unwrap_or_else(|| fact.to_string())
+}
+
+/// Walks the extraction tree, asking about every unknown fact on the way (each answer's
+/// branch is followed, so a follow-up question is asked too).
+fn ask_extraction(book: &PipelineBook, facts: &Facts, out: &mut Vec<OpenQuestion>) {
+    let Walk::Ask(fact) = walk(book, &book.extraction, |r| &r.when, facts) else {
+        return;
+    };
+    let describe = |f: &Facts| match walk(book, &book.extraction, |r| &r.when, f) {
+        Walk::Row(r) => format!("extraction {} ({})", r.strategy, r.id),
+        Walk::Ask(next) => format!("then {}", question_id(book, next)),
+        Walk::Nothing => "no extraction rule".to_string(),
+    };
+    add_question(book, fact, describe, facts, out);
+    if let Some(q) = book.questions.iter().find(|q| q.fact == fact) {
+        for a in &q.answers {
+            let mut f = facts.clone();
+            f.insert(q.fact.clone(), a.value.clone());
+            ask_extraction(book, &f, out);
+        }
+    }
+}
+
 fn choose_extraction(
     book: &PipelineBook,
     p: &DesignPipelineParams,
     facts: &Facts,
+    questions: &mut Vec<OpenQuestion>,
 ) -> Result<Decision> {
     if let Some(given) = &p.extraction {
         let Some(rule) = book.extraction.iter().find(|r| &r.strategy == given) else {
@@ -566,32 +683,52 @@ fn choose_extraction(
             tradeoff: rule.tradeoff.clone(),
         });
     }
-    let rule = book
-        .extraction
-        .iter()
-        .find(|r| conditions::holds(&r.when, facts))
-        .ok_or_else(|| {
-            Error::invalid("source: no extraction rule matches this source; check source.kind")
-        })?;
-    Ok(Decision {
+    match walk(book, &book.extraction, |r| &r.when, facts) {
+        Walk::Row(rule) => Ok(extraction_decision(rule)),
+        Walk::Ask(fact) => {
+            ask_extraction(book, facts, questions);
+            let id = question_id(book, fact);
+            Ok(Decision {
+                id: "ASK".to_string(),
+                strategy: UNDECIDED.to_string(),
+                path: vec![format!("`{fact}` is not given")],
+                rationale: format!(
+                    "The extraction strategy depends on `{fact}`; answer {id} (see questions) instead of dana assuming it."
+                ),
+                tradeoff: String::new(),
+            })
+        }
+        Walk::Nothing => Err(Error::invalid(
+            "source: no extraction rule matches this source; check source.kind",
+        )),
+    }
+}
+
+fn extraction_decision(rule: &ExtractionRule) -> Decision {
+    Decision {
         id: rule.id.clone(),
         strategy: rule.strategy.clone(),
         path: rule.path.clone(),
         rationale: format!("{} Tools: {}.", rule.rationale, rule.tools.join(", ")),
         tradeoff: rule.tradeoff.clone(),
-    })
+    }
 }
 
 fn tree_pick(book: &PipelineBook, facts: &Facts) -> String {
-    book.extraction
-        .iter()
-        .find(|r| conditions::holds(&r.when, facts))
-        .map(|r| r.strategy.clone())
-        .unwrap_or_else(|| "nothing".to_string())
+    match walk(book, &book.extraction, |r| &r.when, facts) {
+        Walk::Row(r) => r.strategy.clone(),
+        Walk::Ask(fact) => format!("{UNDECIDED} until {} is answered", question_id(book, fact)),
+        Walk::Nothing => "nothing".to_string(),
+    }
 }
 
-fn choose_load(book: &PipelineBook, p: &DesignPipelineParams, facts: &Facts) -> Result<Decision> {
-    let table_pick = book.load.iter().find(|r| conditions::holds(&r.when, facts));
+fn choose_load(
+    book: &PipelineBook,
+    p: &DesignPipelineParams,
+    facts: &Facts,
+    questions: &mut Vec<OpenQuestion>,
+) -> Result<Decision> {
+    let table = walk(book, &book.load, |r| &r.when, facts);
     if let Some(given) = &p.load_strategy {
         let Some(rule) = book.load.iter().find(|r| &r.strategy == given) else {
             let valid: Vec<&str> = book.load.iter().map(|r| r.strategy.as_str()).collect();
@@ -600,26 +737,72 @@ fn choose_load(book: &PipelineBook, p: &DesignPipelineParams, facts: &Facts) -> 
                 valid.join(", ")
             )));
         };
+        let pick = match table {
+            Walk::Row(r) => r.strategy.clone(),
+            Walk::Ask(fact) => format!("{UNDECIDED} until {} is answered", question_id(book, fact)),
+            Walk::Nothing => "nothing".to_string(),
+        };
         return Ok(Decision {
             id: "GIVEN".to_string(),
             strategy: rule.strategy.clone(),
             path: vec!["given by the caller".to_string()],
-            rationale: format!(
-                "Forced by the caller; the load table would pick `{}`.",
-                table_pick.map(|r| r.strategy.as_str()).unwrap_or("nothing")
-            ),
+            rationale: format!("Forced by the caller; the load table would pick `{pick}`."),
             tradeoff: rule.tradeoff.clone(),
         });
     }
-    let rule = table_pick
-        .ok_or_else(|| Error::invalid("pipeline playbook: the load table has no fallback rule"))?;
-    Ok(Decision {
-        id: rule.id.clone(),
-        strategy: rule.strategy.clone(),
-        path: vec![conditions::explain(&rule.when, facts)],
-        rationale: rule.rationale.clone(),
-        tradeoff: rule.tradeoff.clone(),
-    })
+    match table {
+        Walk::Row(rule) => Ok(Decision {
+            id: rule.id.clone(),
+            strategy: rule.strategy.clone(),
+            path: vec![conditions::explain(&rule.when, facts)],
+            rationale: rule.rationale.clone(),
+            tradeoff: rule.tradeoff.clone(),
+        }),
+        Walk::Ask(fact) => {
+            let describe = |f: &Facts| match walk(book, &book.load, |r| &r.when, f) {
+                Walk::Row(r) => format!("load {} ({})", r.strategy, r.id),
+                Walk::Ask(next) => format!("then {}", question_id(book, next)),
+                Walk::Nothing => "no load rule".to_string(),
+            };
+            add_question(book, fact, describe, facts, questions);
+            let id = question_id(book, fact);
+            Ok(Decision {
+                id: "ASK".to_string(),
+                strategy: UNDECIDED.to_string(),
+                path: vec![format!("`{fact}` is not given")],
+                rationale: format!(
+                    "The load strategy depends on `{fact}`; answer {id} (see questions)."
+                ),
+                tradeoff: String::new(),
+            })
+        }
+        Walk::Nothing => Err(Error::invalid(
+            "pipeline playbook: the load table has no fallback rule",
+        )),
+    }
+}
+
+/// A rule or trap that cannot be settled because a fact with a question is unknown: the
+/// question says what each answer means for it.
+fn ask_for_rule(book: &PipelineBook, rule: &CheckRule, facts: &Facts, out: &mut Vec<OpenQuestion>) {
+    if fire(rule, facts).is_some() {
+        return;
+    }
+    for w in &rule.violated_when {
+        if conditions::eval(w, facts).is_some() {
+            continue;
+        }
+        for fact in conditions::unknown_facts(w, facts) {
+            let describe = |f: &Facts| {
+                if conditions::holds(w, f) {
+                    format!("finding {} ({})", rule.id, rule.text())
+                } else {
+                    format!("no {} finding", rule.id)
+                }
+            };
+            add_question(book, fact, describe, facts, out);
+        }
+    }
 }
 
 /// The finding of a rule when one of its `violated_when` maps holds.

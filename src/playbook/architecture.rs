@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Issues;
-use super::conditions::{self, When};
+use super::conditions::{self, FactQuestion, When};
 
 /// The whole `architecture.yaml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -16,6 +16,9 @@ pub struct ArchitectureBook {
     pub facts: Vec<FactDoc>,
     /// Questions asked when a brief field is missing.
     pub questions: Vec<Question>,
+    /// Questions asked when an unknown fact changes a decision.
+    #[serde(default)]
+    pub decision_questions: Vec<FactQuestion>,
     /// The pattern decision matrix.
     pub patterns: Vec<Pattern>,
     /// Pattern used when no row matches.
@@ -76,6 +79,9 @@ pub struct Category {
     pub id: String,
     /// Title.
     pub title: String,
+    /// Data paths (`batch`, `stream`) the layer is decided for, once each; empty = once.
+    #[serde(default)]
+    pub paths: Vec<String>,
     /// Candidates in preference order; the first whose `pick_when` holds and no avoid rule fires is picked.
     pub candidates: Vec<Candidate>,
 }
@@ -133,6 +139,9 @@ impl Candidate {
         self.tool.to_lowercase() == name || self.aliases.iter().any(|a| a.to_lowercase() == name)
     }
 }
+
+/// The data paths a layer may be decided for.
+pub const PATHS: &[&str] = &["batch", "stream"];
 
 /// Brief fields a question may name.
 pub const BRIEF_FIELDS: &[&str] = &[
@@ -202,16 +211,49 @@ impl ArchitectureBook {
                 ),
             );
         }
+        conditions::check_questions(&mut issues, &self.decision_questions, &known);
         for cat in &self.categories {
-            if !cat
-                .candidates
-                .iter()
-                .any(|c| c.pick_when.as_ref().is_some_and(|w| w.is_empty()))
-            {
+            for path in &cat.paths {
+                if !PATHS.contains(&path.as_str()) {
+                    issues.push(
+                        cat.id.clone(),
+                        format!(
+                            "category `{}`: unknown path `{path}`; allowed: {}",
+                            cat.id,
+                            PATHS.join(", ")
+                        ),
+                    );
+                }
+            }
+            // A fallback: a candidate whose pick rule names no fact but `path` (per path).
+            let fallback_for = |path: Option<&str>| {
+                cat.candidates.iter().any(|c| {
+                    c.pick_when.as_ref().is_some_and(|w| {
+                        w.iter().all(|(fact, cond)| {
+                            fact == "path"
+                                && path
+                                    .is_some_and(|p| cond.holds(Some(&serde_json::Value::from(p))))
+                        })
+                    })
+                })
+            };
+            let missing: Vec<String> = if cat.paths.is_empty() {
+                (!fallback_for(None))
+                    .then(|| "{}".to_string())
+                    .into_iter()
+                    .collect()
+            } else {
+                cat.paths
+                    .iter()
+                    .filter(|p| !fallback_for(Some(p)))
+                    .map(|p| format!("{{path: {p}}}"))
+                    .collect()
+            };
+            for m in missing {
                 issues.push(
                     cat.id.clone(),
                     format!(
-                        "category `{}` needs a fallback candidate with `pick_when: {{}}`",
+                        "category `{}` needs a fallback candidate with `pick_when: {m}`",
                         cat.id
                     ),
                 );

@@ -109,6 +109,82 @@ pub fn holds(when: &When, facts: &Facts) -> bool {
     when.iter().all(|(fact, cond)| cond.holds(facts.get(fact)))
 }
 
+/// Three-valued evaluation: `Some(false)` when a known fact fails its condition,
+/// `None` when nothing known fails but some named fact is unknown, `Some(true)` when all hold.
+pub fn eval(when: &When, facts: &Facts) -> Option<bool> {
+    let mut unknown = false;
+    for (fact, cond) in when {
+        match facts.get(fact).filter(|v| !v.is_null()) {
+            None => unknown = true,
+            Some(v) => {
+                if !cond.holds(Some(v)) {
+                    return Some(false);
+                }
+            }
+        }
+    }
+    if unknown { None } else { Some(true) }
+}
+
+/// The facts `when` names that are unknown, in name order.
+pub fn unknown_facts<'a>(when: &'a When, facts: &Facts) -> Vec<&'a str> {
+    when.keys()
+        .filter(|k| facts.get(*k).is_none_or(Value::is_null))
+        .map(String::as_str)
+        .collect()
+}
+
+/// A question about one fact whose answer changes a decision: asked only when the fact is
+/// unknown and the decisions under its answers differ.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactQuestion {
+    /// Stable id.
+    pub id: String,
+    /// The fact it settles.
+    pub fact: String,
+    /// The input field that answers it.
+    pub field: String,
+    /// The question.
+    pub ask: String,
+    /// The possible answers, each with the fact value it stands for.
+    pub answers: Vec<AnswerValue>,
+}
+
+/// One answer of a [`FactQuestion`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerValue {
+    /// The answer as the user gives it.
+    pub answer: String,
+    /// The fact value it means.
+    pub value: Value,
+}
+
+/// Validates fact questions: known fact, at least two answers.
+pub fn check_questions(issues: &mut Issues, questions: &[FactQuestion], known: &[&str]) {
+    issues.unique_ids("decision question", questions.iter().map(|q| q.id.as_str()));
+    for q in questions {
+        if !known.contains(&q.fact.as_str()) {
+            issues.push(
+                q.id.clone(),
+                format!(
+                    "`{}`: unknown fact `{}`; known: {}",
+                    q.id,
+                    q.fact,
+                    known.join(", ")
+                ),
+            );
+        }
+        if q.answers.len() < 2 {
+            issues.push(
+                q.id.clone(),
+                format!("`{}`: needs at least two answers", q.id),
+            );
+        }
+    }
+}
+
 /// `fact = value, fact >= n` with the actual values: the evidence for a decision.
 pub fn explain(when: &When, facts: &Facts) -> String {
     if when.is_empty() {
@@ -195,5 +271,12 @@ mod tests {
             "unknown facts never hold"
         );
         assert!(holds(&When::new(), &facts));
+        assert_eq!(eval(&when("{ kind: database, x: 1 }"), &facts), None);
+        assert_eq!(eval(&when("{ kind: api, x: 1 }"), &facts), Some(false));
+        assert_eq!(eval(&when("{ kind: database }"), &facts), Some(true));
+        assert_eq!(
+            unknown_facts(&when("{ kind: database, x: 1 }"), &facts),
+            ["x"]
+        );
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Issues;
 use super::architecture::FactDoc;
-use super::conditions::{self, When};
+use super::conditions::{self, FactQuestion, When};
 
 /// The whole `pipeline.yaml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -15,6 +15,9 @@ pub struct PipelineBook {
     pub version: u32,
     /// Facts the conditions may read.
     pub facts: Vec<FactDoc>,
+    /// Questions asked when an unknown fact changes a decision.
+    #[serde(default)]
+    pub questions: Vec<FactQuestion>,
     /// Extraction tree flattened into ordered leaves (first match wins).
     pub extraction: Vec<ExtractionRule>,
     /// Load-strategy table (first match wins).
@@ -209,6 +212,7 @@ impl PipelineBook {
         issues.unique_ids("fact", known.iter().copied());
         issues.unique_ids("extraction", self.extraction.iter().map(|r| r.id.as_str()));
         issues.unique_ids("load", self.load.iter().map(|r| r.id.as_str()));
+        conditions::check_questions(&mut issues, &self.questions, &known);
         issues.unique_ids(
             "rule",
             self.idempotency

@@ -12,7 +12,7 @@ impl DanaTool for DesignPipeline {
     const NAME: &'static str = "design_pipeline";
     const TOOLSET: &'static str = "pipeline";
     const TITLE: &'static str = "Design a pipeline";
-    const DESCRIPTION: &'static str = "Design a pipeline spec (YAML): extraction strategy from the decision tree, load strategy from the load table (rule ids), quality gates, error handling; findings for violated idempotency rules and known traps, each with its fix.";
+    const DESCRIPTION: &'static str = "Pipeline spec (YAML): extraction and load strategy by rule id, quality gates, error handling; idempotency and trap findings with fixes; unknown source facts that change a decision become questions.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = DesignPipelineParams;
     type Output = PipelineDesign;

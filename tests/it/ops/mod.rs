@@ -5,6 +5,8 @@
 mod decisions;
 mod engines;
 mod golden;
+mod layers;
+mod questions;
 mod sql_review;
 mod surface;
 mod triage;
