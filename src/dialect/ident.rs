@@ -435,6 +435,18 @@ impl TableName {
 
 /// Why a name cannot be used, or `None` when it can.
 pub fn problem(rules: &IdentRules, name: &str) -> Option<String> {
+    // Fast path for the common case: `[a-z_][a-z0-9_]*` within the limit has none of the
+    // problems below (no control characters, whitespace, non-word or astral characters;
+    // its byte length is its character count; no rule forbids a letter, digit or `_`).
+    if is_plain(name)
+        && name.len() <= rules.max_len
+        && !rules
+            .forbidden
+            .iter()
+            .any(|c| c.is_ascii_alphanumeric() || *c == '_')
+    {
+        return None;
+    }
     if name.is_empty() {
         return Some("identifier is empty".into());
     }
@@ -509,17 +521,28 @@ pub fn is_plain(name: &str) -> bool {
 pub fn quote(rules: &IdentRules, name: &str) -> Result<String> {
     validate(rules, name)?;
     if is_plain(name) {
-        let upper = name.to_ascii_uppercase();
-        if !rules.is_reserved(&upper) {
+        if !reserved_plain(rules, name) {
             return Ok(name.to_string());
         }
         let folded = match rules.fold {
-            Fold::Upper => upper,
+            Fold::Upper => name.to_ascii_uppercase(),
             Fold::Lower | Fold::Preserve => name.to_string(),
         };
         return Ok(wrap(rules.quote, &folded));
     }
     Ok(wrap(rules.quote, name))
+}
+
+/// Whether the plain (ASCII) `name` is a reserved word, upper-cased on the stack: quoting
+/// runs for every identifier of every statement, and no keyword is longer than 64 bytes.
+fn reserved_plain(rules: &IdentRules, name: &str) -> bool {
+    let mut buf = [0u8; 64];
+    let Some(slot) = buf.get_mut(..name.len()) else {
+        return false;
+    };
+    slot.copy_from_slice(name.as_bytes());
+    slot.make_ascii_uppercase();
+    std::str::from_utf8(slot).is_ok_and(|upper| rules.is_reserved(upper))
 }
 
 /// Validates `name` and returns it always quoted (for callers that need a stable form).
@@ -597,6 +620,60 @@ pub fn assert_sql_safe(sql: String) -> sqlx::AssertSqlSafe<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The allocation-free paths agree with the plain definitions for every reserved word
+    /// of every dialect (lower-, upper- and mixed-case) and for plain names near them.
+    #[test]
+    fn fast_paths_agree_with_the_definitions() {
+        for dialect in crate::dialect::all() {
+            let rules = dialect.ident_rules();
+            for word in &rules.reserved {
+                assert!(
+                    word.len() <= 64,
+                    "{}: `{word}` is longer than 64 bytes",
+                    rules.engine
+                );
+                let lower = word.to_ascii_lowercase();
+                for name in [lower.clone(), format!("{lower}_x"), format!("x{lower}")] {
+                    if !is_plain(&name) {
+                        continue;
+                    }
+                    assert_eq!(
+                        reserved_plain(rules, &name),
+                        rules.is_reserved(&name.to_ascii_uppercase()),
+                        "{}: `{name}`",
+                        rules.engine
+                    );
+                    let slow_ok = {
+                        let len = match rules.len_unit {
+                            LengthUnit::Bytes => name.len(),
+                            LengthUnit::Chars => name.chars().count(),
+                        };
+                        len <= rules.max_len
+                    };
+                    assert_eq!(
+                        problem(rules, &name).is_none(),
+                        slow_ok,
+                        "{}: `{name}`",
+                        rules.engine
+                    );
+                }
+                assert_ne!(
+                    quote(rules, &lower).ok().as_deref(),
+                    Some(lower.as_str()),
+                    "{}: reserved `{lower}` left unquoted",
+                    rules.engine
+                );
+            }
+            let long = "a".repeat(rules.max_len + 1);
+            assert!(problem(rules, &long).is_some(), "{}", rules.engine);
+            assert!(
+                !reserved_plain(rules, &"select".repeat(20)),
+                "{}",
+                rules.engine
+            );
+        }
+    }
 
     fn pg() -> IdentRules {
         IdentRules::new(
