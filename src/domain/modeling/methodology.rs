@@ -72,6 +72,25 @@ fn decide<'b>(book: &'b MethodologyBook, k: Known<'_>) -> (Option<&'b MethodRule
     (None, missing)
 }
 
+/// The decision under `k`, with the earlier rules that other answers could still make
+/// hold: `Kimball dimensional model (Data Vault 2.0 if audit required, 2+ sources)`.
+fn conditional(book: &MethodologyBook, k: Known<'_>) -> String {
+    let mut unless = Vec::new();
+    for rule in &book.rules {
+        match evaluate(rule, k) {
+            Outcome::Holds if unless.is_empty() => return title(book, &rule.choose).to_string(),
+            Outcome::Holds => {
+                return format!("{} ({})", title(book, &rule.choose), unless.join("; "));
+            }
+            Outcome::Fails => {}
+            Outcome::Unknown(_) => {
+                unless.push(format!("{} if {}", title(book, &rule.choose), signal(rule)))
+            }
+        }
+    }
+    "depends on the other questions".to_string()
+}
+
 fn title<'b>(book: &'b MethodologyBook, id: &'b str) -> &'b str {
     book.approaches
         .iter()
@@ -193,12 +212,7 @@ fn approach(model: &Model, book: &MethodologyBook, raw: &mut Vec<RawFinding>) {
             };
             let outcomes: Vec<String> = answers(*input, known)
                 .into_iter()
-                .map(|(label, k)| match decide(book, k) {
-                    (Some(rule), still) if still.is_empty() => {
-                        format!("{label} → {}", title(book, &rule.choose))
-                    }
-                    _ => format!("{label} → depends on the other questions"),
-                })
+                .map(|(label, k)| format!("{label} → {}", conditional(book, k)))
                 .collect();
             raw.push(model_finding(
                 "MOD-METHOD-QUESTION",

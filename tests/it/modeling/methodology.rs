@@ -139,10 +139,12 @@ fn missing_inputs_are_asked_with_the_decision_under_each_answer() {
         .collect();
     assert_eq!(q.len(), 3, "{q:?}");
     assert!(
-        q.iter()
-            .all(|m| m.contains("depends on the other questions")),
+        q[0].contains(
+            "bi → Kimball dimensional model (Data Vault 2.0 if audit required, 2+ sources)"
+        ),
         "{q:?}"
     );
+    assert!(q[1].contains("1 → depends on the other questions"), "{q:?}");
     // BI given, sources given (3), audit missing: audit decides vault vs Kimball.
     let mut model = retail();
     model.needs = Some(needs(Some(Serves::Bi), Some(3), None));
