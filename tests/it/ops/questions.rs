@@ -183,3 +183,93 @@ fn omitted_row_counts_are_asked_where_they_decide() {
     assert_eq!(out.load.id, "LOAD-TRUNCATE-RELOAD");
     assert!(out.questions.is_empty(), "{:?}", out.questions);
 }
+
+fn review(v: Value) -> dana::domain::costs::CostReview {
+    let p: dana::domain::costs::ReviewCostsParams = serde_json::from_value(v).expect("params");
+    dana::domain::costs::review(&books().optimization, &p).expect("review")
+}
+
+#[test]
+fn missing_business_value_is_asked_and_never_ranks_retirement_first() {
+    let out = review(json!({
+        "pipelines": [
+            {"name": "orders", "compute_usd": 2000, "storage_usd": 300, "business_value": "revenue reporting", "largest_full_scan_gb": 3000},
+            {"name": "mystery_sync", "compute_usd": 900, "storage_usd": 100}
+        ],
+        "tables": [{"name": "fct_orders", "days_since_last_query": 1, "storage_usd": 50}]
+    }));
+    assert!(
+        !out.red_flags.iter().any(|f| f.id == "COST-NO-VALUE"),
+        "{:?}",
+        out.red_flags
+    );
+    assert!(
+        !out.opportunities
+            .iter()
+            .any(|o| o.strategy == "SAVE-ELIMINATE")
+    );
+    assert_eq!(out.opportunities[0].subject, "orders");
+    let q = question(&out.questions, "COST-Q-VALUE");
+    assert_eq!(q.field, "pipelines[1].business_value");
+    assert_eq!(q.answers[0].answer, "none");
+    assert!(q.answers[0].decision.contains("SAVE-ELIMINATE"), "{q:?}");
+    assert!(q.answers[0].decision.contains("900-1000"), "{q:?}");
+    // Answered `none`: now it is a red flag with its saving.
+    let out = review(json!({
+        "pipelines": [{"name": "mystery_sync", "compute_usd": 900, "storage_usd": 100, "business_value": "none"}]
+    }));
+    assert!(out.red_flags.iter().any(|f| f.id == "COST-NO-VALUE"));
+    assert_eq!(out.opportunities[0].strategy, "SAVE-ELIMINATE");
+    assert!(out.questions.is_empty());
+}
+
+#[test]
+fn capacity_unknown_is_asked_and_savings_never_exceed_the_cost() {
+    let out = review(json!({
+        "pipelines": [{"name": "nightly", "compute_usd": 1000, "storage_usd": 200, "business_value": "finance", "workload": "batch"}]
+    }));
+    let q = question(&out.questions, "COST-Q-CAPACITY");
+    assert_eq!(
+        answers(q),
+        [
+            ("on_demand", "SAVE-SPOT: about 600-800 USD/month"),
+            ("spot", "no capacity saving"),
+            ("reserved", "no capacity saving")
+        ]
+    );
+    // Every flag at once on one pipeline: the savings compound on what is left.
+    let out = review(json!({
+        "pipelines": [
+            {"name": "big", "compute_usd": 5000, "storage_usd": 2000, "egress_usd": 500, "rows_processed": 1.0e9,
+             "previous_cost_per_row": 1.0e-6, "business_value": "clickstream analytics", "largest_full_scan_gb": 5000, "compressed": false,
+             "cross_region": true, "workload": "batch", "capacity": "on_demand", "tiered_storage": false},
+            {"name": "small", "compute_usd": 100, "business_value": "ops"}
+        ],
+        "tables": [{"name": "big_archive", "days_since_last_query": 90, "storage_usd": 2000}]
+    }));
+    let on_big: Vec<_> = out
+        .opportunities
+        .iter()
+        .filter(|o| o.subject == "big")
+        .collect();
+    assert!(on_big.len() >= 6, "{on_big:?}");
+    let high: f64 = on_big.iter().map(|o| o.savings_high_usd).sum();
+    let low: f64 = on_big.iter().map(|o| o.savings_low_usd).sum();
+    assert!(
+        high <= 7500.0 + 0.05,
+        "savings {high} exceed the 7,500 USD the pipeline costs"
+    );
+    assert!(low <= high);
+    for o in &on_big {
+        assert!(o.savings_low_usd <= o.savings_high_usd, "{o:?}");
+    }
+    let mids: Vec<f64> = out
+        .opportunities
+        .iter()
+        .map(|o| o.savings_low_usd + o.savings_high_usd)
+        .collect();
+    assert!(
+        mids.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by saving: {mids:?}"
+    );
+}
