@@ -273,3 +273,132 @@ fn capacity_unknown_is_asked_and_savings_never_exceed_the_cost() {
         "ranked by saving: {mids:?}"
     );
 }
+
+fn monitoring(v: Value) -> dana::domain::monitoring::Monitoring {
+    let p: dana::domain::monitoring::GenerateMonitoringParams =
+        serde_json::from_value(v).expect("params");
+    dana::domain::monitoring::generate(&books().operations, &p).expect("monitoring")
+}
+
+#[test]
+fn alerts_route_by_severity_and_a_p3_never_pages() {
+    let out = monitoring(json!({
+        "pipeline": {"name": "payments", "table": "fct_payments", "source_kind": "database", "tier": 1,
+                     "alert_channels": ["pagerduty:data-oncall", "#data-alerts", "jira:DATA", "data-team@example.com"]},
+        "dialect": "postgres", "timestamp_column": "loaded_at", "freshness_hours": 2
+    }));
+    let route = |sev: &str| -> Vec<String> {
+        out.routing
+            .iter()
+            .find(|r| r.severity == sev)
+            .expect("severity")
+            .channels
+            .clone()
+    };
+    assert_eq!(
+        route("P0"),
+        ["pagerduty:data-oncall", "#data-alerts", "jira:DATA"]
+    );
+    assert_eq!(route("P1"), ["#data-alerts", "jira:DATA"]);
+    assert_eq!(route("P2"), ["jira:DATA"]);
+    assert_eq!(route("P3"), ["jira:DATA", "data-team@example.com"]);
+    // Whatever the playbook says, only P0 reaches a pager.
+    for r in &out.routing {
+        assert_eq!(
+            r.channels.iter().any(|c| c.starts_with("pagerduty")),
+            r.severity == "P0",
+            "{r:?}"
+        );
+    }
+    assert!(out.questions.is_empty(), "{:?}", out.questions);
+    // An unrecognised channel is asked about, not sent everything.
+    let out = monitoring(json!({
+        "pipeline": {"name": "payments", "table": "fct_payments", "source_kind": "database", "tier": 2,
+                     "alert_channels": ["data-oncall"]},
+        "dialect": "postgres", "timestamp_column": "loaded_at", "freshness_minutes": 60
+    }));
+    assert!(out.routing.iter().all(|r| r.channels.is_empty()));
+    let q = question(&out.questions, "MON-Q-CHANNEL");
+    assert_eq!(q.answers[0].answer, "page");
+    assert!(q.answers[0].decision.ends_with("receives P0"), "{q:?}");
+}
+
+#[test]
+fn freshness_in_minutes_and_lag_for_streams() {
+    let out = monitoring(json!({
+        "pipeline": {"name": "clicks", "table": "clicks", "source_kind": "stream", "tier": 2, "alert_channels": ["#data"]},
+        "dialect": "postgres", "timestamp_column": "event_at", "freshness_minutes": 5
+    }));
+    let fresh = out
+        .metrics
+        .iter()
+        .find(|m| m.id == "MON-FRESHNESS")
+        .expect("freshness");
+    assert_eq!(fresh.alert, "> 5 min");
+    let lag = out
+        .metrics
+        .iter()
+        .find(|m| m.id == "MON-CONSUMER-LAG")
+        .expect("consumer lag");
+    assert!(lag.alert.contains("5 min"), "{lag:?}");
+    let sql = &out.monitors[0].sql;
+    assert!(
+        sql.contains("5 MINUTE") || sql.contains("'5 minute") || sql.contains("MINUTE"),
+        "{sql}"
+    );
+    // A fraction of an hour is accepted when it is whole minutes; otherwise refused clearly.
+    let out = monitoring(json!({
+        "pipeline": {"name": "clicks", "table": "clicks", "source_kind": "stream", "tier": 2},
+        "dialect": "postgres", "timestamp_column": "event_at", "freshness_hours": 0.25
+    }));
+    assert_eq!(
+        out.metrics
+            .iter()
+            .find(|m| m.id == "MON-FRESHNESS")
+            .expect("f")
+            .alert,
+        "> 15 min"
+    );
+    for (args, field) in [
+        (json!({"freshness_hours": 0.1234}), "freshness_hours"),
+        (json!({"freshness_hours": 0.001}), "freshness_hours"),
+        (json!({"freshness_minutes": 0}), "freshness_minutes"),
+        (
+            json!({"freshness_minutes": 5, "freshness_hours": 1}),
+            "freshness_minutes",
+        ),
+        (json!({}), "freshness_minutes"),
+    ] {
+        let mut v = json!({"pipeline": {"name": "c", "table": "c", "tier": 2}, "dialect": "postgres", "timestamp_column": "t"});
+        for (k, x) in args.as_object().expect("obj") {
+            v[k] = x.clone();
+        }
+        let p: dana::domain::monitoring::GenerateMonitoringParams =
+            serde_json::from_value(v).expect("params");
+        let err = dana::domain::monitoring::generate(&books().operations, &p).expect_err("refused");
+        assert!(err.to_string().starts_with(field), "{err}");
+    }
+    // Non-stream pipelines get no lag metric; an unknown source kind is asked.
+    let out = monitoring(json!({
+        "pipeline": {"name": "orders", "table": "orders", "alert_channels": ["#data"]},
+        "dialect": "postgres", "timestamp_column": "loaded_at", "freshness_hours": 1
+    }));
+    assert!(!out.metrics.iter().any(|m| m.id == "MON-CONSUMER-LAG"));
+    let q = question(&out.questions, "MON-Q-SOURCE-KIND");
+    assert_eq!(
+        q.answers[0],
+        dana::domain::architecture::AnswerDecision {
+            answer: "stream".into(),
+            decision: "adds MON-CONSUMER-LAG".into()
+        }
+    );
+    let q = question(&out.questions, "MON-Q-TIER");
+    assert_eq!(
+        answers(q),
+        [
+            ("1", "failed run P1, stale data P1"),
+            ("2", "failed run P2, stale data P2"),
+            ("3", "failed run P2, stale data P3")
+        ]
+    );
+}
