@@ -112,7 +112,7 @@ pub fn generate(ops: &OperationsBook, p: &GenerateMonitoringParams) -> Result<Mo
         return Err(Error::invalid("pipeline.table: give the table to monitor"));
     };
     let freshness_minutes = freshness_minutes(p)?;
-    let freshness = if freshness_minutes % 60 == 0 {
+    let freshness = if freshness_minutes.is_multiple_of(60) {
         format!("{} h", freshness_minutes / 60)
     } else {
         format!("{freshness_minutes} min")
@@ -315,7 +315,7 @@ pub fn monitor_sql(
     let ts = d.quote_ident(timestamp_column)?;
     let freshness = format!(
         "SELECT MAX({ts}) AS newest_at, CASE WHEN MAX({ts}) >= {ago} THEN 'PASS' ELSE 'FAIL' END AS freshness_status FROM {t}",
-        ago = if freshness_minutes % 60 == 0 {
+        ago = if freshness_minutes.is_multiple_of(60) {
             d.timestamp_ago(freshness_minutes / 60, IntervalUnit::Hour)
         } else {
             d.timestamp_ago(freshness_minutes, IntervalUnit::Minute)
@@ -343,7 +343,7 @@ FROM {t} WHERE {ts} >= {window}) AS volume_window",
             metric: "MON-FRESHNESS".to_string(),
             reading: format!(
                 "FAIL when the newest `{timestamp_column}` is older than {} (or the table is empty)",
-                if freshness_minutes % 60 == 0 {
+                if freshness_minutes.is_multiple_of(60) {
                     format!("{} h", freshness_minutes / 60)
                 } else {
                     format!("{freshness_minutes} min")
