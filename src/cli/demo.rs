@@ -297,7 +297,17 @@ impl Demo {
         let picks: Vec<String> = assessment
             .technology
             .iter()
-            .map(|l| format!("{} {}", l.layer, l.tool))
+            .map(|l| match &l.path {
+                Some(path)
+                    if assessment
+                        .technology
+                        .iter()
+                        .any(|o| o.layer == l.layer && o.path.as_ref() != Some(path)) =>
+                {
+                    format!("{} ({path}) {}", l.layer, l.tool)
+                }
+                _ => format!("{} {}", l.layer, l.tool),
+            })
             .collect();
         say(&format!(
             "pattern {}; {} open questions about the brief",

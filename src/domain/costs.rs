@@ -2,13 +2,15 @@
 //! opportunities ranked by estimated saving (then effort). Thresholds and savings ranges
 //! are playbook data; estimates are the playbook's share of the cost the strategy reduces.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::playbook::optimization::{CostPart, Effort, OptimizationBook};
+
+pub use super::architecture::OpenQuestion;
 
 /// Params of `review_costs`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -55,6 +57,34 @@ pub struct PipelineCost {
     /// Reads or writes across cloud regions.
     #[serde(default)]
     pub cross_region: bool,
+    /// How the compute runs: interruptible batch or steady 24/7.
+    pub workload: Option<Workload>,
+    /// Capacity it runs on.
+    pub capacity: Option<Capacity>,
+    /// Old data moves to cheaper storage tiers (false = all hot).
+    pub tiered_storage: Option<bool>,
+}
+
+// How a pipeline's compute runs.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    // Scheduled runs that can be retried if interrupted.
+    Batch,
+    // Round-the-clock, predictable load.
+    Steady,
+}
+
+// Capacity a pipeline's compute runs on.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Capacity {
+    // On-demand prices.
+    OnDemand,
+    // Spot or preemptible.
+    Spot,
+    // Reserved or committed use.
+    Reserved,
 }
 
 // A table's usage.
@@ -87,6 +117,9 @@ pub struct Environment {
 /// The review.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CostReview {
+    /// Unknown inputs that change a saving, with the decision under each answer.
+    #[serde(default)]
+    pub questions: Vec<OpenQuestion>,
     /// Total USD per month (pipelines + environments).
     pub total_monthly_usd: f64,
     /// Total as a share of the budget (with a budget).
@@ -143,7 +176,8 @@ pub struct Opportunity {
     pub subject: String,
     /// Red flag it addresses.
     pub flag: String,
-    /// Monthly USD the saving applies to.
+    /// Monthly USD the saving applies to: what is left of the subject's cost after the
+    /// bigger savings on it (savings on one subject never add up to more than its cost).
     pub base_usd: f64,
     /// Estimated monthly saving, low end.
     pub savings_low_usd: f64,
@@ -185,7 +219,8 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
         }
     };
     let mut pipelines = Vec::new();
-    for x in &p.pipelines {
+    let mut questions = Vec::new();
+    for (i, x) in p.pipelines.iter().enumerate() {
         let t = x.compute_usd + x.storage_usd + x.egress_usd;
         let share = if total > 0.0 { t / total } else { 0.0 };
         let cpr = x.rows_processed.filter(|r| *r > 0.0).map(|r| t / r);
@@ -245,17 +280,112 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
             );
             subjects.push(sub("COST-CROSS-REGION"));
         }
-        if x.business_value
-            .as_deref()
-            .is_none_or(|v| v.trim().is_empty())
-        {
+        let value = x.business_value.as_deref().map(str::trim).unwrap_or("");
+        if value.eq_ignore_ascii_case("none") {
             flag(
                 "COST-NO-VALUE",
                 &x.name,
-                format!("{} USD/month with no stated business value", money(t)),
+                format!("{} USD/month; business value stated as none", money(t)),
                 &mut flags,
             );
             subjects.push(sub("COST-NO-VALUE"));
+        } else if value.is_empty() {
+            let retire = book
+                .strategy("SAVE-ELIMINATE")
+                .map(|st| {
+                    format!(
+                        "COST-NO-VALUE: retire it ({}), about {}-{} USD/month",
+                        st.id,
+                        money(t * st.savings_low),
+                        money(t * st.savings_high)
+                    )
+                })
+                .unwrap_or_else(|| "COST-NO-VALUE: retire it".to_string());
+            questions.push(OpenQuestion::with_answers(
+                "COST-Q-VALUE",
+                &format!("pipelines[{i}].business_value"),
+                &format!(
+                    "What revenue or decision does `{}` serve ({} USD/month)? Answer `none` if nothing relies on it.",
+                    x.name,
+                    money(t)
+                ),
+                [
+                    ("none".to_string(), retire),
+                    (
+                        "names a use".to_string(),
+                        "kept; no retirement saving".to_string(),
+                    ),
+                ],
+            ));
+        }
+        match (x.workload, x.capacity) {
+            (Some(Workload::Batch), Some(Capacity::OnDemand)) => {
+                flag(
+                    "COST-BATCH-ON-DEMAND",
+                    &x.name,
+                    format!(
+                        "{} USD/month of batch compute at on-demand prices",
+                        money(x.compute_usd)
+                    ),
+                    &mut flags,
+                );
+                subjects.push(sub("COST-BATCH-ON-DEMAND"));
+            }
+            (Some(Workload::Steady), Some(Capacity::OnDemand)) => {
+                flag(
+                    "COST-STEADY-ON-DEMAND",
+                    &x.name,
+                    format!(
+                        "{} USD/month of steady compute at on-demand prices",
+                        money(x.compute_usd)
+                    ),
+                    &mut flags,
+                );
+                subjects.push(sub("COST-STEADY-ON-DEMAND"));
+            }
+            (Some(w), None) if x.compute_usd > 0.0 => {
+                let sid = if w == Workload::Batch {
+                    "SAVE-SPOT"
+                } else {
+                    "SAVE-RESERVED"
+                };
+                let saving = book
+                    .strategy(sid)
+                    .map(|st| {
+                        format!(
+                            "{sid}: about {}-{} USD/month",
+                            money(x.compute_usd * st.savings_low),
+                            money(x.compute_usd * st.savings_high)
+                        )
+                    })
+                    .unwrap_or_else(|| sid.to_string());
+                questions.push(OpenQuestion::with_answers(
+                    "COST-Q-CAPACITY",
+                    &format!("pipelines[{i}].capacity"),
+                    &format!(
+                        "Does `{}` run on on-demand, spot or reserved capacity?",
+                        x.name
+                    ),
+                    [
+                        ("on_demand".to_string(), saving),
+                        ("spot".to_string(), "no capacity saving".to_string()),
+                        ("reserved".to_string(), "no capacity saving".to_string()),
+                    ],
+                ));
+            }
+            _ => {}
+        }
+        if x.tiered_storage == Some(false) && x.storage_usd > 0.0 {
+            flag(
+                "COST-NO-LIFECYCLE",
+                &x.name,
+                format!(
+                    "{} USD/month of storage, all in the hot tier",
+                    money(x.storage_usd)
+                ),
+                &mut flags,
+            );
+            subjects.push(sub("COST-NO-LIFECYCLE"));
         }
         pipelines.push(PipelineBreakdown {
             name: x.name.clone(),
@@ -303,12 +433,26 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
             });
         }
     }
-    let mut opportunities = Vec::new();
+    // Raw opportunities: every strategy of every flag on its subject, once.
+    struct Raw {
+        subject: usize,
+        strategy: String,
+        title: String,
+        flag: String,
+        parts: Vec<usize>,
+        low: f64,
+        high: f64,
+        effort: Effort,
+    }
+    let mut raw: Vec<Raw> = Vec::new();
     let mut seen = HashSet::new();
+    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     for s in &subjects {
         let Some(f) = book.red_flag(s.flag) else {
             continue;
         };
+        let next = by_name.len();
+        let subject = *by_name.entry(s.name.clone()).or_insert(next);
         for sid in &f.strategies {
             let Some(st) = book.strategy(sid) else {
                 continue;
@@ -316,27 +460,64 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
             if !seen.insert((st.id.clone(), s.name.clone())) {
                 continue;
             }
-            let base = match st.applies_to {
-                CostPart::Compute => s.compute,
-                CostPart::Storage => s.storage,
-                CostPart::Egress => s.egress,
-                CostPart::Total => s.compute + s.storage + s.egress,
-            };
-            if base <= 0.0 {
-                continue;
-            }
-            opportunities.push(Opportunity {
-                priority: 0,
+            raw.push(Raw {
+                subject,
                 strategy: st.id.clone(),
                 title: st.title.clone(),
-                subject: s.name.clone(),
                 flag: f.id.clone(),
-                base_usd: round2(base),
-                savings_low_usd: round2(base * st.savings_low),
-                savings_high_usd: round2(base * st.savings_high),
+                parts: match st.applies_to {
+                    CostPart::Compute => vec![0],
+                    CostPart::Storage => vec![1],
+                    CostPart::Egress => vec![2],
+                    CostPart::Total => vec![0, 1, 2],
+                },
+                low: st.savings_low,
+                high: st.savings_high,
                 effort: st.effort,
             });
         }
+    }
+    // The cost of each subject by part (compute, storage, egress), from its first flag.
+    let mut cost: Vec<[f64; 3]> = vec![[0.0; 3]; by_name.len()];
+    for (name, &i) in &by_name {
+        if let Some(s) = subjects.iter().find(|s| &s.name == name) {
+            cost[i] = [s.compute, s.storage, s.egress];
+        }
+    }
+    let full = |r: &Raw| -> f64 { r.parts.iter().map(|&k| cost[r.subject][k]).sum() };
+    // Biggest first on each subject; each saving applies to what the ones before it left,
+    // so the savings on one subject compound and never exceed its cost.
+    raw.sort_by(|a, b| {
+        let mid = |r: &Raw| full(r) * (r.low + r.high);
+        a.subject
+            .cmp(&b.subject)
+            .then(mid(b).total_cmp(&mid(a)))
+            .then(a.effort.cmp(&b.effort))
+    });
+    // One remaining cost per subject, reduced by each saving's high end: the high ends add
+    // up to at most the subject's cost, and each low end stays below its high end.
+    let mut left = cost.clone();
+    let names: BTreeMap<usize, String> = by_name.iter().map(|(n, &i)| (i, n.clone())).collect();
+    let mut opportunities = Vec::new();
+    for r in &raw {
+        let base: f64 = r.parts.iter().map(|&k| left[r.subject][k]).sum();
+        if base <= 0.0 {
+            continue;
+        }
+        for &k in &r.parts {
+            left[r.subject][k] *= 1.0 - r.high;
+        }
+        opportunities.push(Opportunity {
+            priority: 0,
+            strategy: r.strategy.clone(),
+            title: r.title.clone(),
+            subject: names.get(&r.subject).cloned().unwrap_or_default(),
+            flag: r.flag.clone(),
+            base_usd: round2(base),
+            savings_low_usd: round2(base * r.low),
+            savings_high_usd: round2(base * r.high),
+            effort: r.effort,
+        });
     }
     opportunities.sort_by(|a, b| {
         let mid = |o: &Opportunity| o.savings_low_usd + o.savings_high_usd;
@@ -350,6 +531,7 @@ pub fn review(book: &OptimizationBook, p: &ReviewCostsParams) -> Result<CostRevi
     }
     pipelines.sort_by(|a, b| b.total_usd.total_cmp(&a.total_usd));
     Ok(CostReview {
+        questions,
         total_monthly_usd: round2(total),
         budget_used: p
             .budget_monthly_usd

@@ -10,6 +10,7 @@ use crate::dialect::{IntervalUnit, SqlDialect, TableName};
 use crate::error::{Error, Result};
 use crate::playbook::operations::OperationsBook;
 
+use super::architecture::OpenQuestion;
 use super::operations::{PipelineRef, severity_for};
 
 /// Params of `generate_monitoring`.
@@ -25,8 +26,10 @@ pub struct GenerateMonitoringParams {
     pub schema: Option<String>,
     /// Load or event timestamp column for freshness and volume.
     pub timestamp_column: String,
-    /// Freshness SLA in hours (data older than this alerts).
-    pub freshness_hours: u32,
+    /// Freshness SLA, minutes.
+    pub freshness_minutes: Option<u32>,
+    /// Or hours.
+    pub freshness_hours: Option<f64>,
     /// Project id: record the result in this project.
     #[serde(default)]
     pub project: Option<String>,
@@ -37,6 +40,9 @@ pub struct GenerateMonitoringParams {
 pub struct Monitoring {
     /// Pipeline name.
     pub pipeline: String,
+    /// Unknown facts that change the monitoring, with the decision under each answer.
+    #[serde(default)]
+    pub questions: Vec<OpenQuestion>,
     /// Health metrics with targets, thresholds and alert severity.
     pub metrics: Vec<MetricPlan>,
     /// Severity levels with response times.
@@ -78,7 +84,9 @@ pub struct Route {
     pub response_minutes: u32,
     /// What to do.
     pub response: String,
-    /// Alert channels (the pipeline's).
+    /// Kinds of channel this severity goes to (P0 pages; P3 never does).
+    pub routes_to: Vec<String>,
+    /// The pipeline's channels of those kinds.
     pub channels: Vec<String>,
 }
 
@@ -103,25 +111,38 @@ pub fn generate(ops: &OperationsBook, p: &GenerateMonitoringParams) -> Result<Mo
     let Some(table) = pipe.table.as_deref().filter(|t| !t.trim().is_empty()) else {
         return Err(Error::invalid("pipeline.table: give the table to monitor"));
     };
-    if p.freshness_hours == 0 {
-        return Err(Error::invalid("freshness_hours: must be at least 1"));
-    }
-    let tier = pipe.tier.unwrap_or(2);
-    if !(1..=3).contains(&tier) {
+    let freshness_minutes = freshness_minutes(p)?;
+    let freshness = if freshness_minutes.is_multiple_of(60) {
+        format!("{} h", freshness_minutes / 60)
+    } else {
+        format!("{freshness_minutes} min")
+    };
+    if let Some(t) = pipe.tier
+        && !(1..=3).contains(&t)
+    {
         return Err(Error::invalid(format!(
-            "pipeline.tier: `{tier}` is not allowed; allowed: 1, 2, 3"
+            "pipeline.tier: `{t}` is not allowed; allowed: 1, 2, 3"
         )));
     }
+    let tier = pipe.tier.unwrap_or(2);
     let sla_warn = pipe
         .sla_minutes
         .map(|m| (m * 4).div_ceil(5).to_string())
         .unwrap_or_else(|| "SLA".to_string());
+    let kind = pipe
+        .source_kind
+        .and_then(|k| serde_json::to_value(k).ok())
+        .and_then(|v| v.as_str().map(str::to_string));
+    let applies = |m: &crate::playbook::operations::Metric, kind: Option<&str>| {
+        m.source_kinds.is_empty() || kind.is_some_and(|k| m.source_kinds.iter().any(|x| x == k))
+    };
     let metrics = ops
         .metrics
         .iter()
+        .filter(|m| applies(m, kind.as_deref()))
         .map(|m| {
             let fill = |t: &str| {
-                t.replace("{freshness_hours}", &p.freshness_hours.to_string())
+                t.replace("{freshness}", &freshness)
                     .replace("{sla_warn_minutes}", &sla_warn)
             };
             MetricPlan {
@@ -134,6 +155,22 @@ pub fn generate(ops: &OperationsBook, p: &GenerateMonitoringParams) -> Result<Mo
             }
         })
         .collect();
+    let mut questions = Vec::new();
+    let kind_of = |channel: &str| -> Option<&str> {
+        let c = channel.trim().to_lowercase();
+        ops.channel_kinds
+            .iter()
+            .find(|k| {
+                k.prefixes.iter().any(|pre| {
+                    if pre == "@" {
+                        c.contains('@')
+                    } else {
+                        c.starts_with(pre.as_str())
+                    }
+                })
+            })
+            .map(|k| k.kind.as_str())
+    };
     let routing = ops
         .severities
         .iter()
@@ -142,19 +179,127 @@ pub fn generate(ops: &OperationsBook, p: &GenerateMonitoringParams) -> Result<Mo
             condition: s.condition.clone(),
             response_minutes: s.response_minutes,
             response: s.response.clone(),
-            channels: pipe.alert_channels.clone(),
+            routes_to: s.routes_to.clone(),
+            channels: pipe
+                .alert_channels
+                .iter()
+                .filter(|c| kind_of(c).is_some_and(|k| s.routes_to.iter().any(|r| r == k)))
+                .cloned()
+                .collect(),
         })
         .collect();
+    let receives = |kind: &str| -> String {
+        let sev: Vec<&str> = ops
+            .severities
+            .iter()
+            .filter(|s| s.routes_to.iter().any(|r| r == kind))
+            .map(|s| s.id.as_str())
+            .collect();
+        if sev.is_empty() {
+            "receives no alert".to_string()
+        } else {
+            format!("receives {}", sev.join(", "))
+        }
+    };
+    for (i, c) in pipe.alert_channels.iter().enumerate() {
+        if kind_of(c).is_none() {
+            questions.push(OpenQuestion::with_answers(
+                "MON-Q-CHANNEL",
+                &format!("pipeline.alert_channels[{i}]"),
+                &format!(
+                    "Is `{c}` a pager, a chat channel, a ticket queue or an e-mail address? Name it with its prefix (e.g. `pagerduty:`, `#`, `jira:`, `email:`)."
+                ),
+                ops.channel_kinds
+                    .iter()
+                    .map(|k| (k.kind.clone(), format!("`{c}` {}", receives(&k.kind)))),
+            ));
+        }
+    }
+    if pipe.source_kind.is_none() {
+        let lag: Vec<&str> = ops
+            .metrics
+            .iter()
+            .filter(|m| !m.source_kinds.is_empty())
+            .map(|m| m.id.as_str())
+            .collect();
+        if !lag.is_empty() {
+            questions.push(OpenQuestion::with_answers(
+                "MON-Q-SOURCE-KIND",
+                "pipeline.source_kind",
+                "What kind of source feeds the pipeline (database, api, files, stream)?",
+                ["stream", "database", "api", "files"].into_iter().map(|k| {
+                    let add: Vec<&str> = ops
+                        .metrics
+                        .iter()
+                        .filter(|m| !m.source_kinds.is_empty() && applies(m, Some(k)))
+                        .map(|m| m.id.as_str())
+                        .collect();
+                    let d = if add.is_empty() {
+                        "no source-specific metric".to_string()
+                    } else {
+                        format!("adds {}", add.join(", "))
+                    };
+                    (k.to_string(), d)
+                }),
+            ));
+        }
+    }
+    if pipe.tier.is_none() {
+        questions.push(OpenQuestion::with_answers(
+            "MON-Q-TIER",
+            "pipeline.tier",
+            "How critical is the pipeline: tier 1 critical, 2 important, 3 nice-to-have?",
+            (1u8..=3).map(|t| {
+                (
+                    t.to_string(),
+                    format!(
+                        "failed run {}, stale data {}",
+                        severity_for(ops, "MON-FAILED-RUNS", t, pipe.revenue_or_compliance),
+                        severity_for(ops, "MON-FRESHNESS", t, pipe.revenue_or_compliance)
+                    ),
+                )
+            }),
+        ));
+    }
     let name = TableName::new(p.schema.as_deref(), table);
-    let monitors = monitor_sql(ops, dialect, &name, &p.timestamp_column, p.freshness_hours)?;
+    let monitors = monitor_sql(ops, dialect, &name, &p.timestamp_column, freshness_minutes)?;
     Ok(Monitoring {
         pipeline: pipe.name.clone(),
+        questions,
         metrics,
         routing,
         run_log_schema: run_log_schema(ops),
         monitors,
         project: p.project.clone(),
     })
+}
+
+/// The freshness SLA in whole minutes, from `freshness_minutes` or `freshness_hours`.
+fn freshness_minutes(p: &GenerateMonitoringParams) -> Result<u32> {
+    match (p.freshness_minutes, p.freshness_hours) {
+        (Some(_), Some(_)) => Err(Error::invalid(
+            "freshness_minutes: give either freshness_minutes or freshness_hours, not both",
+        )),
+        (Some(0), None) => Err(Error::invalid("freshness_minutes: must be at least 1")),
+        (Some(m), None) => Ok(m),
+        (None, Some(h)) => {
+            let minutes = h * 60.0;
+            if !minutes.is_finite() || minutes < 1.0 || minutes > f64::from(u32::MAX) {
+                return Err(Error::invalid(format!(
+                    "freshness_hours: `{h}` must be at least 1 minute (1/60 h); for sub-hour SLAs give freshness_minutes"
+                )));
+            }
+            if (minutes - minutes.round()).abs() > 1e-6 {
+                return Err(Error::invalid(format!(
+                    "freshness_hours: `{h}` h is {minutes:.2} minutes; give a whole number of minutes in freshness_minutes"
+                )));
+            }
+            Ok(minutes.round() as u32)
+        }
+        (None, None) => Err(Error::invalid(
+            "freshness_minutes: give the freshness SLA in minutes (or freshness_hours)",
+        )),
+    }
 }
 
 /// Freshness and volume monitors. Identifiers are quoted by the dialect; the only other
@@ -164,13 +309,17 @@ pub fn monitor_sql(
     d: &dyn SqlDialect,
     table: &TableName,
     timestamp_column: &str,
-    freshness_hours: u32,
+    freshness_minutes: u32,
 ) -> Result<Vec<MonitorSql>> {
     let t = d.qualified_name(table)?;
     let ts = d.quote_ident(timestamp_column)?;
     let freshness = format!(
         "SELECT MAX({ts}) AS newest_at, CASE WHEN MAX({ts}) >= {ago} THEN 'PASS' ELSE 'FAIL' END AS freshness_status FROM {t}",
-        ago = d.timestamp_ago(freshness_hours, IntervalUnit::Hour)
+        ago = if freshness_minutes.is_multiple_of(60) {
+            d.timestamp_ago(freshness_minutes / 60, IntervalUnit::Hour)
+        } else {
+            d.timestamp_ago(freshness_minutes, IntervalUnit::Minute)
+        }
     );
     let v = &ops.volume_monitor;
     let day = d.timestamp_ago(1, IntervalUnit::Day);
@@ -193,7 +342,12 @@ FROM {t} WHERE {ts} >= {window}) AS volume_window",
         MonitorSql {
             metric: "MON-FRESHNESS".to_string(),
             reading: format!(
-                "FAIL when the newest `{timestamp_column}` is older than {freshness_hours} h (or the table is empty)"
+                "FAIL when the newest `{timestamp_column}` is older than {} (or the table is empty)",
+                if freshness_minutes.is_multiple_of(60) {
+                    format!("{} h", freshness_minutes / 60)
+                } else {
+                    format!("{freshness_minutes} min")
+                }
             ),
             sql: freshness,
         },

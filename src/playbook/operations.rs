@@ -17,6 +17,9 @@ pub struct OperationsBook {
     pub volume_monitor: VolumeMonitor,
     /// Severities P0-P3.
     pub severities: Vec<SeverityLevel>,
+    /// Alert channel kinds, recognised by name prefix.
+    #[serde(default)]
+    pub channel_kinds: Vec<ChannelKind>,
     /// Severity a tier-1 revenue/compliance pipeline's P1 alerts escalate to.
     pub escalate_critical_to: String,
     /// Fields of the structured run log.
@@ -78,6 +81,9 @@ pub struct Metric {
     pub alert: String,
     /// Alert severity for tiers 1, 2, 3.
     pub severity_by_tier: Vec<String>,
+    /// Source kinds it applies to (empty = every pipeline).
+    #[serde(default)]
+    pub source_kinds: Vec<String>,
 }
 
 /// Thresholds of the volume monitor SQL.
@@ -108,6 +114,19 @@ pub struct SeverityLevel {
     pub response: String,
     /// Example.
     pub example: String,
+    /// Kinds of channel an alert of this severity goes to (`page`, `chat`, `ticket`, `email`).
+    #[serde(default)]
+    pub routes_to: Vec<String>,
+}
+
+/// A kind of alert channel, recognised by the prefixes of the channel names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelKind {
+    /// `page`, `chat`, `ticket` or `email`.
+    pub kind: String,
+    /// Case-insensitive prefixes (or `@` anywhere for e-mail).
+    pub prefixes: Vec<String>,
 }
 
 /// A run-log field.
@@ -396,6 +415,21 @@ impl OperationsBook {
         let mut issues = Issues::default();
         issues.unique_ids("metric", self.metrics.iter().map(|m| m.id.as_str()));
         issues.unique_ids("severity", self.severities.iter().map(|s| s.id.as_str()));
+        let kinds: Vec<&str> = self.channel_kinds.iter().map(|k| k.kind.as_str()).collect();
+        for sev in &self.severities {
+            for k in &sev.routes_to {
+                if !kinds.contains(&k.as_str()) {
+                    issues.push(
+                        sev.id.clone(),
+                        format!(
+                            "severity `{}`: unknown channel kind `{k}`; known: {}",
+                            sev.id,
+                            kinds.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         issues.unique_ids(
             "run-log field",
             self.run_log.iter().map(|f| f.field.as_str()),

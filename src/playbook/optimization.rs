@@ -32,6 +32,9 @@ pub const RED_FLAG_IDS: &[&str] = &[
     "COST-UNCOMPRESSED",
     "COST-CROSS-REGION",
     "COST-NO-VALUE",
+    "COST-BATCH-ON-DEMAND",
+    "COST-STEADY-ON-DEMAND",
+    "COST-NO-LIFECYCLE",
 ];
 
 /// The whole `optimization.yaml`.

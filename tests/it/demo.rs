@@ -99,6 +99,27 @@ fn demo_walks_the_protocol_finds_every_planted_defect_and_leaves_the_gate_to_a_h
         );
     }
     assert!(text.contains("0 open questions about the brief"), "{text}");
+    // Advice a senior engineer signs for a database plus a files export: an ingestion
+    // tool, a real orchestrator, dbt only as the transformation layer.
+    let picks = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("picks: "))
+        .unwrap_or_else(|| panic!("no picks line:\n{text}"));
+    let picks: Vec<&str> = picks.split(", ").collect();
+    assert_eq!(
+        picks,
+        [
+            "ingestion fivetran",
+            "storage redshift",
+            "processing warehouse_sql",
+            "transformation dbt",
+            "orchestration prefect",
+            "quality sql_checks",
+            "catalog aws_glue_catalog",
+            "serving warehouse_bi"
+        ],
+        "{text}"
+    );
     assert!(
         text.contains("model.db tables: dim_customers, dim_dates, dim_products, fct_order_lines"),
         "{text}"

@@ -10,7 +10,7 @@ impl DanaTool for AssessArchitecture {
     const NAME: &'static str = "assess_architecture";
     const TOOLSET: &'static str = "discovery";
     const TITLE: &'static str = "Assess architecture brief";
-    const DESCRIPTION: &'static str = "Check an architecture brief (gaps and decision-changing unknowns become questions), pick patterns and one tool per layer and data path (ingestion to serving) with evidence and runner-up, avoid-when warnings, guardrails.";
+    const DESCRIPTION: &'static str = "Architecture brief to patterns, one tool per layer and data path (ingestion to serving) with evidence and runner-up, avoid-when warnings, guardrails; unknowns that matter become questions.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = AssessArchitectureParams;
     type Output = ArchitectureAssessment;

@@ -13,7 +13,7 @@ impl DanaTool for GenerateMonitoring {
     const NAME: &'static str = "generate_monitoring";
     const TOOLSET: &'static str = "govern";
     const TITLE: &'static str = "Generate pipeline monitoring";
-    const DESCRIPTION: &'static str = "Monitoring for a pipeline: health metrics with targets, thresholds and tier severity, P0-P3 routing, run-log JSON Schema, freshness and volume monitor SQL for the dialect.";
+    const DESCRIPTION: &'static str = "Pipeline monitoring: metrics with tier severity (lag for streams), P0-P3 routing by channel kind, run-log JSON Schema, freshness and volume SQL.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateMonitoringParams;
     type Output = Monitoring;

@@ -42,7 +42,7 @@ impl DanaTool for ReviewCosts {
     const NAME: &'static str = "review_costs";
     const TOOLSET: &'static str = "optimize";
     const TITLE: &'static str = "Review data costs";
-    const DESCRIPTION: &'static str = "Cost per pipeline and per row from monthly compute/storage/egress, red flags (dominant pipeline, rising cost per row, unqueried tables, always-on dev, big full scans, uncompressed, cross-region), savings ranked by USD then effort.";
+    const DESCRIPTION: &'static str = "Cost per pipeline and per row, red flags, savings per strategy capped by each subject's cost, ranked by USD then effort; unknown value or capacity become questions.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = ReviewCostsParams;
     type Output = CostReview;

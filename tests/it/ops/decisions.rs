@@ -927,9 +927,12 @@ fn cost_red_flags_each_fire_and_rank_by_saving() {
     let p: ReviewCostsParams = serde_json::from_value(json!({
         "pipelines": [
             {"name": "clickstream", "compute_usd": 6000, "storage_usd": 1500, "egress_usd": 900, "rows_processed": 3.0e9,
-             "previous_cost_per_row": 2.0e-6, "business_value": "product analytics", "largest_full_scan_gb": 2500, "compressed": false, "cross_region": true},
-            {"name": "orders", "compute_usd": 800, "storage_usd": 200, "rows_processed": 1.0e8, "previous_cost_per_row": 1.0e-5, "business_value": "revenue reporting", "compressed": true},
-            {"name": "legacy_export", "compute_usd": 300, "storage_usd": 50}
+             "previous_cost_per_row": 2.0e-6, "business_value": "product analytics", "largest_full_scan_gb": 2500, "compressed": false, "cross_region": true,
+             "workload": "batch", "capacity": "on_demand", "tiered_storage": false},
+            {"name": "orders", "compute_usd": 800, "storage_usd": 200, "rows_processed": 1.0e8, "previous_cost_per_row": 1.0e-5, "business_value": "revenue reporting", "compressed": true,
+             "workload": "batch", "capacity": "spot", "tiered_storage": true},
+            {"name": "legacy_export", "compute_usd": 300, "storage_usd": 50, "business_value": "none"},
+            {"name": "fraud_stream", "compute_usd": 900, "business_value": "fraud losses avoided", "workload": "steady", "capacity": "on_demand"}
         ],
         "tables": [{"name": "tmp_backfill_2023", "days_since_last_query": 120, "storage_usd": 400}, {"name": "fct_orders", "days_since_last_query": 0, "storage_usd": 100}],
         "environments": [{"name": "staging", "always_on": true, "monthly_usd": 1200}, {"name": "dev", "always_on": false, "monthly_usd": 300}],
@@ -950,8 +953,17 @@ fn cost_red_flags_each_fire_and_rank_by_saving() {
     );
     assert_eq!(
         out.total_monthly_usd,
-        6000.0 + 1500.0 + 900.0 + 1000.0 + 350.0 + 1500.0
+        6000.0 + 1500.0 + 900.0 + 1000.0 + 350.0 + 900.0 + 1500.0
     );
+    // Every strategy of the playbook is reachable from a red flag or an input.
+    let strategies: BTreeSet<String> = out
+        .opportunities
+        .iter()
+        .map(|o| o.strategy.clone())
+        .collect();
+    let all: BTreeSet<String> = book.cost.strategies.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(strategies, all, "every strategy needs a path to it");
+    assert!(out.questions.is_empty(), "{:?}", out.questions);
     let mids: Vec<f64> = out
         .opportunities
         .iter()

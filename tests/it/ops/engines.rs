@@ -113,7 +113,7 @@ async fn every_generated_statement_parses_in_every_dialect() {
             d,
             &TableName::new(schema, "fct_sales"),
             "loaded_at",
-            2,
+            90,
         )
         .expect("monitors");
         for m in monitors {
@@ -170,7 +170,7 @@ async fn monitors_and_backfill_queries_answer_correctly_on_sqlite() {
     let ops = books().operations;
     for (table, expected) in [("events", ["PASS", "PASS"]), ("stale", ["FAIL", "FAIL"])] {
         let monitors =
-            monitor_sql(&ops, d, &TableName::new(None, table), "loaded_at", 2).expect("sql");
+            monitor_sql(&ops, d, &TableName::new(None, table), "loaded_at", 120).expect("sql");
         for (m, want) in monitors.iter().zip(expected) {
             let row = sqlx::query(sqlx::AssertSqlSafe(m.sql.clone()))
                 .fetch_one(&mut conn)
@@ -235,7 +235,7 @@ async fn monitors_and_backfill_queries_answer_correctly_on_postgres() {
             d,
             &TableName::new(Some(&schema), table),
             "loaded_at",
-            2,
+            120,
         )
         .expect("sql");
         for (m, want) in monitors.iter().zip(expected) {
@@ -297,7 +297,7 @@ async fn monitors_and_backfill_queries_answer_correctly_on_mysql() {
     let ops = books().operations;
     for (table, expected) in [("events", ["PASS", "PASS"]), ("stale", ["FAIL", "FAIL"])] {
         let monitors =
-            monitor_sql(&ops, d, &TableName::new(Some(&db), table), "loaded_at", 2).expect("sql");
+            monitor_sql(&ops, d, &TableName::new(Some(&db), table), "loaded_at", 120).expect("sql");
         for (m, want) in monitors.iter().zip(expected) {
             let row = sqlx::query(sqlx::AssertSqlSafe(m.sql.clone()))
                 .fetch_one(&pool)

@@ -135,8 +135,8 @@ async fn golden_generate_monitoring() {
     golden(
         "generate_monitoring",
         json!({
-            "pipeline": {"name": "payments_sync", "table": "fct_payments", "tier": 1, "sla_minutes": 30, "owner": "payments-data",
-                         "alert_channels": ["pagerduty:payments"], "revenue_or_compliance": true},
+            "pipeline": {"name": "payments_sync", "table": "fct_payments", "source_kind": "database", "tier": 1, "sla_minutes": 30, "owner": "payments-data",
+                         "alert_channels": ["pagerduty:payments", "#payments-data", "jira:PAY"], "revenue_or_compliance": true},
             "dialect": "postgres", "schema": "analytics", "timestamp_column": "loaded_at", "freshness_hours": 2
         }),
     )

@@ -183,3 +183,222 @@ fn omitted_row_counts_are_asked_where_they_decide() {
     assert_eq!(out.load.id, "LOAD-TRUNCATE-RELOAD");
     assert!(out.questions.is_empty(), "{:?}", out.questions);
 }
+
+fn review(v: Value) -> dana::domain::costs::CostReview {
+    let p: dana::domain::costs::ReviewCostsParams = serde_json::from_value(v).expect("params");
+    dana::domain::costs::review(&books().optimization, &p).expect("review")
+}
+
+#[test]
+fn missing_business_value_is_asked_and_never_ranks_retirement_first() {
+    let out = review(json!({
+        "pipelines": [
+            {"name": "orders", "compute_usd": 2000, "storage_usd": 300, "business_value": "revenue reporting", "largest_full_scan_gb": 3000},
+            {"name": "mystery_sync", "compute_usd": 900, "storage_usd": 100}
+        ],
+        "tables": [{"name": "fct_orders", "days_since_last_query": 1, "storage_usd": 50}]
+    }));
+    assert!(
+        !out.red_flags.iter().any(|f| f.id == "COST-NO-VALUE"),
+        "{:?}",
+        out.red_flags
+    );
+    assert!(
+        !out.opportunities
+            .iter()
+            .any(|o| o.strategy == "SAVE-ELIMINATE")
+    );
+    assert_eq!(out.opportunities[0].subject, "orders");
+    let q = question(&out.questions, "COST-Q-VALUE");
+    assert_eq!(q.field, "pipelines[1].business_value");
+    assert_eq!(q.answers[0].answer, "none");
+    assert!(q.answers[0].decision.contains("SAVE-ELIMINATE"), "{q:?}");
+    assert!(q.answers[0].decision.contains("900-1000"), "{q:?}");
+    // Answered `none`: now it is a red flag with its saving.
+    let out = review(json!({
+        "pipelines": [{"name": "mystery_sync", "compute_usd": 900, "storage_usd": 100, "business_value": "none"}]
+    }));
+    assert!(out.red_flags.iter().any(|f| f.id == "COST-NO-VALUE"));
+    assert_eq!(out.opportunities[0].strategy, "SAVE-ELIMINATE");
+    assert!(out.questions.is_empty());
+}
+
+#[test]
+fn capacity_unknown_is_asked_and_savings_never_exceed_the_cost() {
+    let out = review(json!({
+        "pipelines": [{"name": "nightly", "compute_usd": 1000, "storage_usd": 200, "business_value": "finance", "workload": "batch"}]
+    }));
+    let q = question(&out.questions, "COST-Q-CAPACITY");
+    assert_eq!(
+        answers(q),
+        [
+            ("on_demand", "SAVE-SPOT: about 600-800 USD/month"),
+            ("spot", "no capacity saving"),
+            ("reserved", "no capacity saving")
+        ]
+    );
+    // Every flag at once on one pipeline: the savings compound on what is left.
+    let out = review(json!({
+        "pipelines": [
+            {"name": "big", "compute_usd": 5000, "storage_usd": 2000, "egress_usd": 500, "rows_processed": 1.0e9,
+             "previous_cost_per_row": 1.0e-6, "business_value": "clickstream analytics", "largest_full_scan_gb": 5000, "compressed": false,
+             "cross_region": true, "workload": "batch", "capacity": "on_demand", "tiered_storage": false},
+            {"name": "small", "compute_usd": 100, "business_value": "ops"}
+        ],
+        "tables": [{"name": "big_archive", "days_since_last_query": 90, "storage_usd": 2000}]
+    }));
+    let on_big: Vec<_> = out
+        .opportunities
+        .iter()
+        .filter(|o| o.subject == "big")
+        .collect();
+    assert!(on_big.len() >= 6, "{on_big:?}");
+    let high: f64 = on_big.iter().map(|o| o.savings_high_usd).sum();
+    let low: f64 = on_big.iter().map(|o| o.savings_low_usd).sum();
+    assert!(
+        high <= 7500.0 + 0.05,
+        "savings {high} exceed the 7,500 USD the pipeline costs"
+    );
+    assert!(low <= high);
+    for o in &on_big {
+        assert!(o.savings_low_usd <= o.savings_high_usd, "{o:?}");
+    }
+    let mids: Vec<f64> = out
+        .opportunities
+        .iter()
+        .map(|o| o.savings_low_usd + o.savings_high_usd)
+        .collect();
+    assert!(
+        mids.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by saving: {mids:?}"
+    );
+}
+
+fn monitoring(v: Value) -> dana::domain::monitoring::Monitoring {
+    let p: dana::domain::monitoring::GenerateMonitoringParams =
+        serde_json::from_value(v).expect("params");
+    dana::domain::monitoring::generate(&books().operations, &p).expect("monitoring")
+}
+
+#[test]
+fn alerts_route_by_severity_and_a_p3_never_pages() {
+    let out = monitoring(json!({
+        "pipeline": {"name": "payments", "table": "fct_payments", "source_kind": "database", "tier": 1,
+                     "alert_channels": ["pagerduty:data-oncall", "#data-alerts", "jira:DATA", "data-team@example.com"]},
+        "dialect": "postgres", "timestamp_column": "loaded_at", "freshness_hours": 2
+    }));
+    let route = |sev: &str| -> Vec<String> {
+        out.routing
+            .iter()
+            .find(|r| r.severity == sev)
+            .expect("severity")
+            .channels
+            .clone()
+    };
+    assert_eq!(
+        route("P0"),
+        ["pagerduty:data-oncall", "#data-alerts", "jira:DATA"]
+    );
+    assert_eq!(route("P1"), ["#data-alerts", "jira:DATA"]);
+    assert_eq!(route("P2"), ["jira:DATA"]);
+    assert_eq!(route("P3"), ["jira:DATA", "data-team@example.com"]);
+    // Whatever the playbook says, only P0 reaches a pager.
+    for r in &out.routing {
+        assert_eq!(
+            r.channels.iter().any(|c| c.starts_with("pagerduty")),
+            r.severity == "P0",
+            "{r:?}"
+        );
+    }
+    assert!(out.questions.is_empty(), "{:?}", out.questions);
+    // An unrecognised channel is asked about, not sent everything.
+    let out = monitoring(json!({
+        "pipeline": {"name": "payments", "table": "fct_payments", "source_kind": "database", "tier": 2,
+                     "alert_channels": ["data-oncall"]},
+        "dialect": "postgres", "timestamp_column": "loaded_at", "freshness_minutes": 60
+    }));
+    assert!(out.routing.iter().all(|r| r.channels.is_empty()));
+    let q = question(&out.questions, "MON-Q-CHANNEL");
+    assert_eq!(q.answers[0].answer, "page");
+    assert!(q.answers[0].decision.ends_with("receives P0"), "{q:?}");
+}
+
+#[test]
+fn freshness_in_minutes_and_lag_for_streams() {
+    let out = monitoring(json!({
+        "pipeline": {"name": "clicks", "table": "clicks", "source_kind": "stream", "tier": 2, "alert_channels": ["#data"]},
+        "dialect": "postgres", "timestamp_column": "event_at", "freshness_minutes": 5
+    }));
+    let fresh = out
+        .metrics
+        .iter()
+        .find(|m| m.id == "MON-FRESHNESS")
+        .expect("freshness");
+    assert_eq!(fresh.alert, "> 5 min");
+    let lag = out
+        .metrics
+        .iter()
+        .find(|m| m.id == "MON-CONSUMER-LAG")
+        .expect("consumer lag");
+    assert!(lag.alert.contains("5 min"), "{lag:?}");
+    let sql = &out.monitors[0].sql;
+    assert!(
+        sql.contains("5 MINUTE") || sql.contains("'5 minute") || sql.contains("MINUTE"),
+        "{sql}"
+    );
+    // A fraction of an hour is accepted when it is whole minutes; otherwise refused clearly.
+    let out = monitoring(json!({
+        "pipeline": {"name": "clicks", "table": "clicks", "source_kind": "stream", "tier": 2},
+        "dialect": "postgres", "timestamp_column": "event_at", "freshness_hours": 0.25
+    }));
+    assert_eq!(
+        out.metrics
+            .iter()
+            .find(|m| m.id == "MON-FRESHNESS")
+            .expect("f")
+            .alert,
+        "> 15 min"
+    );
+    for (args, field) in [
+        (json!({"freshness_hours": 0.1234}), "freshness_hours"),
+        (json!({"freshness_hours": 0.001}), "freshness_hours"),
+        (json!({"freshness_minutes": 0}), "freshness_minutes"),
+        (
+            json!({"freshness_minutes": 5, "freshness_hours": 1}),
+            "freshness_minutes",
+        ),
+        (json!({}), "freshness_minutes"),
+    ] {
+        let mut v = json!({"pipeline": {"name": "c", "table": "c", "tier": 2}, "dialect": "postgres", "timestamp_column": "t"});
+        for (k, x) in args.as_object().expect("obj") {
+            v[k] = x.clone();
+        }
+        let p: dana::domain::monitoring::GenerateMonitoringParams =
+            serde_json::from_value(v).expect("params");
+        let err = dana::domain::monitoring::generate(&books().operations, &p).expect_err("refused");
+        assert!(err.to_string().starts_with(field), "{err}");
+    }
+    // Non-stream pipelines get no lag metric; an unknown source kind is asked.
+    let out = monitoring(json!({
+        "pipeline": {"name": "orders", "table": "orders", "alert_channels": ["#data"]},
+        "dialect": "postgres", "timestamp_column": "loaded_at", "freshness_hours": 1
+    }));
+    assert!(!out.metrics.iter().any(|m| m.id == "MON-CONSUMER-LAG"));
+    let q = question(&out.questions, "MON-Q-SOURCE-KIND");
+    assert_eq!(
+        q.answers[0],
+        dana::domain::architecture::AnswerDecision {
+            answer: "stream".into(),
+            decision: "adds MON-CONSUMER-LAG".into()
+        }
+    );
+    let q = question(&out.questions, "MON-Q-TIER");
+    assert_eq!(
+        answers(q),
+        [
+            ("1", "failed run P1, stale data P1"),
+            ("2", "failed run P2, stale data P2"),
+            ("3", "failed run P2, stale data P3")
+        ]
+    );
+}
