@@ -22,7 +22,7 @@ impl DanaTool for GenerateDataContract {
     const NAME: &'static str = "generate_data_contract";
     const TOOLSET: &'static str = "quality";
     const TITLE: &'static str = "Generate an ODCS data contract";
-    const DESCRIPTION: &'static str = "ODCS v3 data contract (YAML) for one table: types, nullability, keys, descriptions, business definitions, PII and classification, quality rules, SLA, owner, consumers, version and breaking-change policy. Missing facts come back as questions.";
+    const DESCRIPTION: &'static str = "ODCS v3 data contract (YAML) for one table: types, nullability, keys, descriptions, definitions, PII, classification, quality rules, SLA, owner, consumers, version, change policy. Missing facts come back as questions.";
     const HINTS: Hints = GOVERN;
     type Params = GenerateDataContractParams;
     type Output = DataContract;
@@ -76,7 +76,7 @@ impl DanaTool for GenerateCatalogEntry {
     const NAME: &'static str = "generate_catalog_entry";
     const TOOLSET: &'static str = "govern";
     const TITLE: &'static str = "Generate a catalog entry";
-    const DESCRIPTION: &'static str = "Catalog entry for a table (owner, steward, domain, tier, lineage, refresh/SLA, quality tests and score, classification and PII columns, usage) filled from the schema, contract, classification and the facts you give; anything unknown is returned as a question, never invented.";
+    const DESCRIPTION: &'static str = "Catalog entry for a table (owner, steward, domain, tier, lineage, SLA, quality, classification, PII, usage) from the schema, contract, classification and given facts; unknowns come back as questions, never invented.";
     const HINTS: Hints = GOVERN;
     type Params = GenerateCatalogEntryParams;
     type Output = CatalogEntry;
