@@ -357,47 +357,14 @@ pub async fn run_checks<P: Progress>(
                 return Err(Error::invalid("cancelled by the client"));
             }
             let Ok(sql) = &p.sql else { continue };
-            if let Some(combined) = &sql.combined {
-                // Count and failing keys in one statement: the observed number is the last
-                // column of every row (read by position: a key column may carry any name),
-                // and no row means nothing failed.
-                let t0 = Instant::now();
-                let outcome = ds.fetch_capped(combined, &[], sample_limit).await;
-                statements += 1;
-                let ms = t0.elapsed().as_millis() as u64;
-                let outcome =
-                    keep_going(outcome, || format!("check `{}` on `{}`", p.check.id, key.1))?;
-                results[p.index] = Some(match outcome {
-                    Ok(mut rows) => {
-                        let observed = match rows.rows.first() {
-                            None => Some(0.0),
-                            Some(row) => row.last().and_then(Cell::as_f64),
-                        };
-                        let mut result = judge(p.check, observed, ms, "own", None);
-                        if result.status == Status::Fail && !rows.rows.is_empty() {
-                            rows.columns.pop();
-                            for row in &mut rows.rows {
-                                row.pop();
-                            }
-                            result.failing_sample =
-                                Some(mask(app, p.check, rows.columns, rows.rows, sample_limit)?);
-                        }
-                        result
-                    }
-                    Err(e) => result_of(
-                        p.check,
-                        Status::Error,
-                        None,
-                        ms,
-                        "own",
-                        None,
-                        Some(error_message(&e)),
-                    ),
-                });
-                continue;
-            }
+            // A combined statement brings count and failing keys at once, capped like a
+            // sample; the others return one row with `observed`.
+            let (statement_sql, cap) = match &sql.combined {
+                Some(combined) => (combined, sample_limit),
+                None => (&sql.standalone, ds.limits.row_cap),
+            };
             let t0 = Instant::now();
-            let outcome = ds.fetch(&sql.standalone, &[]).await;
+            let outcome = ds.fetch_capped(statement_sql, &[], cap).await;
             statements += 1;
             let ms = t0.elapsed().as_millis() as u64;
             let outcome = keep_going(outcome, || format!("check `{}` on `{}`", p.check.id, key.1))?;
@@ -405,6 +372,9 @@ pub async fn run_checks<P: Progress>(
                 .kind(&p.check.kind)
                 .is_some_and(|k| k.name == "custom_sql");
             results[p.index] = Some(match outcome {
+                Ok(rows) if sql.combined.is_some() => {
+                    combined_result(app, p.check, rows, ms, sample_limit)?
+                }
                 Ok(rows) if custom && rows.rows.len() > 1 => result_of(
                     p.check,
                     Status::Error,
@@ -584,6 +554,31 @@ pub async fn run_checks<P: Progress>(
         results,
         tables: order.into_iter().map(|(_, t)| t).collect(),
     })
+}
+
+/// The result of a combined statement: the observed number is the last column of every
+/// row (read by position: a key column may carry any name), no row means nothing failed,
+/// and the other columns are the failing keys.
+fn combined_result(
+    app: &App,
+    check: &QualityCheck,
+    mut rows: live::Rows,
+    ms: u64,
+    sample_limit: u64,
+) -> Result<CheckResult> {
+    let observed = match rows.rows.first() {
+        None => Some(0.0),
+        Some(row) => row.last().and_then(Cell::as_f64),
+    };
+    let mut result = judge(check, observed, ms, "own", None);
+    if result.status == Status::Fail && !rows.rows.is_empty() {
+        rows.columns.pop();
+        for row in &mut rows.rows {
+            row.pop();
+        }
+        result.failing_sample = Some(mask(app, check, rows.columns, rows.rows, sample_limit)?);
+    }
+    Ok(result)
 }
 
 /// The outcome of one statement, kept (`Ok`) when it succeeded or only it failed (the
