@@ -293,7 +293,7 @@ fn apply_overrides(dir: &Path, sources: &mut BTreeMap<String, Source>) -> Result
 
 include!(concat!(env!("OUT_DIR"), "/embedded_playbooks_json.rs"));
 
-/// An embedded playbook as build.rs converted it to JSON (`None` if it could not).
+/// An embedded playbook as src/build.rs converted it to JSON (`None` if it could not).
 fn embedded_json(name: &str) -> Option<&'static str> {
     EMBEDDED_JSON
         .iter()
@@ -405,7 +405,7 @@ mod tests {
                 .find(|(n, _)| *n == name)
                 .expect("embedded playbook");
             let json = embedded_json(name)
-                .unwrap_or_else(|| panic!("build.rs did not convert {name}.yaml to JSON"));
+                .unwrap_or_else(|| panic!("src/build.rs did not convert {name}.yaml to JSON"));
             let from_json: T = serde_json::from_str(json)
                 .unwrap_or_else(|e| panic!("{name}: the JSON does not type-check: {e}"));
             let from_yaml: T = serde_norway::from_str(yaml).expect("YAML parses");
