@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dana::domain::architecture::{self, ArchitectureAssessment, AssessArchitectureParams};
 use serde_json::{Value, json};
 
-use super::books;
+use super::{answers, books, question};
 
 /// What each tool is, independent of the playbook: the layers it may be picked for.
 fn layers_of(tool: &str) -> &'static [&'static str] {
@@ -414,19 +414,10 @@ fn unknown_facts_that_change_a_pick_become_questions_with_decisions() {
         "sources": [{"name": "payments_pg", "kind": "database"}, {"name": "cards", "kind": "stream", "replayable": false}],
         "constraints": {"team_size": 4, "cloud_provider": "aws"}
     }));
-    let q = out
-        .questions
-        .iter()
-        .find(|q| q.id == "ARCH-Q-CDC")
-        .expect("CDC question");
+    let q = question(&out.questions, "ARCH-Q-CDC");
     assert_eq!(q.field, "sources[].cdc");
-    let answers: Vec<(&str, &str)> = q
-        .answers
-        .iter()
-        .map(|a| (a.answer.as_str(), a.decision.as_str()))
-        .collect();
     assert_eq!(
-        answers,
+        answers(q),
         [
             ("yes", "ingestion (stream): debezium"),
             ("no", "ingestion (stream): kinesis")
@@ -451,11 +442,7 @@ fn unknown_facts_that_change_a_pick_become_questions_with_decisions() {
         "sources": [{"name": "events", "kind": "stream"}],
         "constraints": {"team_size": 4, "cloud_provider": "gcp"}
     }));
-    let q = out
-        .questions
-        .iter()
-        .find(|q| q.id == "ARCH-Q-REPLAY")
-        .expect("replay question");
+    let q = question(&out.questions, "ARCH-Q-REPLAY");
     assert!(q.answers[0].decision.contains("Kappa"), "{:?}", q.answers);
     assert!(q.answers[1].decision.contains("Lambda"), "{:?}", q.answers);
     // The batch path exists only without Kappa: the decision says so.
