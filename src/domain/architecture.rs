@@ -389,11 +389,11 @@ pub fn assess(
         let candidate = book
             .categories
             .iter()
-            .flat_map(|c| &c.candidates)
-            .find(|c| c.is_named(tool));
+            .flat_map(|cat| cat.candidates.iter().map(move |c| (cat, c)))
+            .find(|(_, c)| c.is_named(tool));
         match candidate {
-            Some(cand) => {
-                for (hit, Scope { path, zone }) in named_hits(cand, &facts, &decided) {
+            Some((cat, cand)) => {
+                for (hit, Scope { path, zone }) in named_hits(cat, cand, &facts, &decided) {
                     warnings.push(ToolWarning {
                         tool: tool.clone(),
                         named_in: named_in.to_string(),
@@ -581,26 +581,32 @@ fn active_paths(facts: &Facts, patterns: &[PatternPick]) -> Vec<&'static str> {
 }
 
 /// Avoid rules a named tool hits: unscoped rules once; a rule scoped to a path or zone on
-/// each active path and zone it names.
-fn named_hits(cand: &Candidate, facts: &Facts, decided: &Decided) -> Vec<(AvoidHit, Scope)> {
+/// each path and zone its layer is decided for in this design.
+fn named_hits(
+    cat: &Category,
+    cand: &Candidate,
+    facts: &Facts,
+    decided: &Decided,
+) -> Vec<(AvoidHit, Scope)> {
+    let mut scopes = layer_scopes(cat, &decided.paths, &decided.zones);
+    if scopes.is_empty() {
+        scopes.push(Scope::default());
+    }
     let mut out: Vec<(AvoidHit, Scope)> = Vec::new();
     for rule in &cand.avoid {
-        let on = |key: &str, active: &[&str]| -> Vec<Option<String>> {
-            if rule.when.contains_key(key) {
-                active.iter().map(|v| Some(v.to_string())).collect()
-            } else {
-                vec![None]
+        let mut seen: Vec<Scope> = Vec::new();
+        for s in &scopes {
+            // Only the scope keys the rule names matter.
+            let scope = Scope {
+                path: s.path.clone().filter(|_| rule.when.contains_key("path")),
+                zone: s.zone.clone().filter(|_| rule.when.contains_key("zone")),
+            };
+            if seen.contains(&scope) {
+                continue;
             }
-        };
-        for path in on("path", &decided.paths) {
-            for zone in on("zone", &decided.zones) {
-                let scope = Scope {
-                    path: path.clone(),
-                    zone,
-                };
-                if conditions::holds(&rule.when, &scope.facts(facts)) {
-                    out.push((hit(rule), scope));
-                }
+            seen.push(scope.clone());
+            if conditions::holds(&rule.when, &scope.facts(facts)) {
+                out.push((hit(rule), scope));
             }
         }
     }

@@ -486,6 +486,21 @@ fn technology_picks_reach_every_candidate_and_avoid_rule() {
             vec![],
             vec!["AVOID-SNOWFLAKE-OLTP"],
         ),
+        // Lakehouse zones: the raw zone keeps files as landed; curated tables are built in SQL.
+        (
+            "storage",
+            json!({"zone": "raw", "lake_and_sql": true, "stored_gb": 5000}),
+            "STOR-OBJECT",
+            vec![],
+            vec![],
+        ),
+        (
+            "processing",
+            json!({"path": "batch", "zone": "curated", "daily_gb": 300, "ml_share": 0.0, "budget_monthly_usd": 30000}),
+            "PROC-WAREHOUSE-SQL",
+            vec!["AVOID-SPARK-CURATED"],
+            vec![],
+        ),
     ];
     let mut picked = BTreeSet::new();
     let mut avoided = BTreeSet::new();

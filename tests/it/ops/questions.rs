@@ -226,7 +226,11 @@ fn omitted_updated_at_is_asked_and_an_empty_one_means_none() {
         assert_eq!(out.extraction.id, "EXT-FULL", "{none:?}");
         assert!(out.questions.is_empty(), "{:?}", out.questions);
         assert!(out.findings.iter().any(|f| f.id == "TRAP-FULL-LARGE"));
-        assert!(!out.spec_yaml.contains("incremental_key: "), "{}", out.spec_yaml);
+        assert!(
+            out.spec_yaml.contains("incremental_key: null"),
+            "{}",
+            out.spec_yaml
+        );
     }
     // Where it changes nothing it is not asked: CDC available, or an API source.
     for source in [
