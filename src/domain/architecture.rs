@@ -502,7 +502,11 @@ fn decide(book: &ArchitectureBook, facts: &Facts) -> Decided {
     }
     let paths = active_paths(facts, &patterns);
     let has = |pattern: &str| patterns.iter().any(|p| p.pattern == pattern);
-    let zones: Vec<&'static str> = if has("lakehouse") { ZONES.to_vec() } else { Vec::new() };
+    let zones: Vec<&'static str> = if has("lakehouse") {
+        ZONES.to_vec()
+    } else {
+        Vec::new()
+    };
     let mesh = has("data_mesh");
     let mut technology = Vec::new();
     for cat in &book.categories {
@@ -510,7 +514,10 @@ fn decide(book: &ArchitectureBook, facts: &Facts) -> Decided {
             if let Some(mut pick) = pick_layer(&cat.id, &cat.candidates, &scope.facts(facts)) {
                 if mesh {
                     pick.scope = Some(cat.mesh.scope.clone());
-                    pick.reason = format!("{}; data mesh, {}: {}", pick.reason, cat.mesh.scope, cat.mesh.note);
+                    pick.reason = format!(
+                        "{}; data mesh, {}: {}",
+                        pick.reason, cat.mesh.scope, cat.mesh.note
+                    );
                 }
                 pick.path = scope.path;
                 pick.zone = scope.zone;

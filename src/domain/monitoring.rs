@@ -19,14 +19,14 @@ use super::operations::{PipelineRef, severity_for};
 pub struct GenerateMonitoringParams {
     /// The pipeline to monitor (`table` is the monitored table).
     pub pipeline: PipelineRef,
-    /// SQL dialect of the monitored table.
+    /// SQL dialect.
     pub dialect: String,
     /// Schema of the table.
     #[serde(default)]
     pub schema: Option<String>,
     /// Load or event timestamp column for freshness and volume.
     pub timestamp_column: String,
-    /// Freshness SLA, minutes (neither given = asked).
+    /// Freshness SLA, minutes (none given = asked).
     pub freshness_minutes: Option<u32>,
     /// Or hours.
     pub freshness_hours: Option<f64>,

@@ -514,7 +514,9 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
         ("has_cursor", s.has_cursor),
         (
             "has_updated_at",
-            s.updated_at_column.as_ref().map(|_| updated_at_column(s).is_some()),
+            s.updated_at_column
+                .as_ref()
+                .map(|_| updated_at_column(s).is_some()),
         ),
         ("track_deletes", t.track_deletes),
     ] {
@@ -570,35 +572,27 @@ trait StrategyRow {
     fn tradeoff(&self) -> &str;
 }
 
-impl StrategyRow for ExtractionRule {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn strategy(&self) -> &str {
-        &self.strategy
-    }
-    fn when(&self) -> &When {
-        &self.when
-    }
-    fn tradeoff(&self) -> &str {
-        &self.tradeoff
-    }
+/// Both tables' rows carry the same four fields.
+macro_rules! strategy_rows {
+    ($($row:ty),*) => {$(
+        impl StrategyRow for $row {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn strategy(&self) -> &str {
+                &self.strategy
+            }
+            fn when(&self) -> &When {
+                &self.when
+            }
+            fn tradeoff(&self) -> &str {
+                &self.tradeoff
+            }
+        }
+    )*};
 }
 
-impl StrategyRow for LoadRule {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn strategy(&self) -> &str {
-        &self.strategy
-    }
-    fn when(&self) -> &When {
-        &self.when
-    }
-    fn tradeoff(&self) -> &str {
-        &self.tradeoff
-    }
-}
+strategy_rows!(ExtractionRule, LoadRule);
 
 /// The first row whose conditions hold, or the fact that must be answered first: a row
 /// whose conditions cannot be settled because a fact with a question is unknown stops the

@@ -440,6 +440,19 @@ async fn vault_loads_are_insert_only_and_rerun_without_change() {
 /// A link or satellite load without its hubs is refused naming `parents`; a satellite
 /// without a parent, a link of one hub and a hub with attributes are findings that
 /// block the DDL.
+/// Rows of `sat_event` (matching `filter`, a WHERE clause or "").
+async fn sat_rows(engine: &Engine, filter: &str) -> i64 {
+    count(
+        engine,
+        &format!(
+            "SELECT {} FROM {}{filter}",
+            engine.text("COUNT(*)"),
+            engine.table("sat_event")
+        ),
+    )
+    .await
+}
+
 /// A satellite over a `timestamptz` attribute: the hashdiff must not depend on the session's
 /// time zone, or a load run under another TimeZone adds a row for every unchanged key.
 #[tokio::test]
@@ -511,24 +524,12 @@ async fn a_timestamptz_hashdiff_does_not_depend_on_the_session_time_zone() {
                 ))
                 .await;
         }
-        let rows = count(
-            &engine,
-            &format!(
-                "SELECT {} FROM {}",
-                engine.text("COUNT(*)"),
-                engine.table("sat_event")
-            ),
-        )
-        .await;
+        let rows = sat_rows(&engine, "").await;
         assert_eq!(rows, 1, "a new session time zone added satellite rows");
         // The hashed text is the UTC instant in a fixed format.
-        let hit = count(
+        let hit = sat_rows(
             &engine,
-            &format!(
-                "SELECT {} FROM {} WHERE hashdiff = md5('ok||2024-01-01 00:00:00.000000')",
-                engine.text("COUNT(*)"),
-                engine.table("sat_event")
-            ),
+            " WHERE hashdiff = md5('ok||2024-01-01 00:00:00.000000')",
         )
         .await;
         assert_eq!(hit, 1);
@@ -544,15 +545,7 @@ async fn a_timestamptz_hashdiff_does_not_depend_on_the_session_time_zone() {
                 "BEGIN; SET LOCAL TimeZone = 'Asia/Kolkata'; {sat_load}; COMMIT"
             ))
             .await;
-        let rows = count(
-            &engine,
-            &format!(
-                "SELECT {} FROM {}",
-                engine.text("COUNT(*)"),
-                engine.table("sat_event")
-            ),
-        )
-        .await;
+        let rows = sat_rows(&engine, "").await;
         assert_eq!(rows, 2);
         engine.cleanup().await;
         checked += 1;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dana::domain::architecture::{self, ArchitectureAssessment, AssessArchitectureParams};
 use serde_json::{Value, json};
 
-use super::{answers, books, question};
+use super::{assert_asked, books, question};
 
 /// What each tool is, independent of the playbook: the layers it may be picked for.
 fn layers_of(tool: &str) -> &'static [&'static str] {
@@ -213,6 +213,18 @@ fn no_layer_ever_gets_a_tool_from_another_layer() {
     assert_eq!(runs, 5 * 5 * 4 * 4 * 3);
 }
 
+/// The warnings on a tool named in the brief: rule id, path and zone.
+fn warned<'a>(
+    out: &'a ArchitectureAssessment,
+    tool: &str,
+) -> Vec<(&'a str, Option<&'a str>, Option<&'a str>)> {
+    out.warnings
+        .iter()
+        .filter(|w| w.tool == tool)
+        .map(|w| (w.id.as_str(), w.path.as_deref(), w.zone.as_deref()))
+        .collect()
+}
+
 fn kappa_of(out: &ArchitectureAssessment) -> bool {
     out.patterns.iter().any(|p| p.pattern == "kappa")
 }
@@ -234,7 +246,16 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
                 "constraints": {"budget_monthly_usd": 3000, "team_size": 2, "skill_level": "mid", "compliance": ["GDPR"], "cloud_provider": "aws"}
             }),
             vec!["ARCH-PAT-BATCH"],
-            batch(["fivetran", "redshift", "warehouse_sql", "dbt", "prefect", "sql_checks", "aws_glue_catalog", "warehouse_bi"]),
+            batch([
+                "fivetran",
+                "redshift",
+                "warehouse_sql",
+                "dbt",
+                "prefect",
+                "sql_checks",
+                "aws_glue_catalog",
+                "warehouse_bi",
+            ]),
         ),
         (
             "PostgreSQL plus two SaaS APIs on GCP, three engineers",
@@ -245,7 +266,16 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
                 "constraints": {"budget_monthly_usd": 4000, "team_size": 3, "skill_level": "mid", "cloud_provider": "gcp"}
             }),
             vec!["ARCH-PAT-BATCH"],
-            batch(["fivetran", "bigquery", "warehouse_sql", "dbt", "prefect", "sql_checks", "dataplex", "warehouse_bi"]),
+            batch([
+                "fivetran",
+                "bigquery",
+                "warehouse_sql",
+                "dbt",
+                "prefect",
+                "sql_checks",
+                "dataplex",
+                "warehouse_bi",
+            ]),
         ),
         (
             "Lambda: real-time fraud scoring plus finance batch, senior team of six on AWS",
@@ -333,7 +363,16 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
                 "constraints": {"budget_monthly_usd": 60000, "team_size": 25, "skill_level": "senior", "compliance": ["SOX"], "cloud_provider": "on_prem"}
             }),
             vec!["ARCH-PAT-BATCH", "ARCH-PAT-DATA-MESH"],
-            batch(["airbyte", "snowflake", "warehouse_sql", "dbt", "dagster", "soda", "datahub", "warehouse_bi"]),
+            batch([
+                "airbyte",
+                "snowflake",
+                "warehouse_sql",
+                "dbt",
+                "dagster",
+                "soda",
+                "datahub",
+                "warehouse_bi",
+            ]),
         ),
         (
             "Feature store: ML is the main consumer, 20 GB a day",
@@ -347,7 +386,16 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
                 "constraints": {"budget_monthly_usd": 10000, "team_size": 4, "skill_level": "mid", "cloud_provider": "azure"}
             }),
             vec!["ARCH-PAT-BATCH", "ARCH-PAT-FEATURE-STORE"],
-            batch(["fivetran", "databricks", "polars", "dataframe_code", "prefect", "great_expectations", "purview", "feature_store"]),
+            batch([
+                "fivetran",
+                "databricks",
+                "polars",
+                "dataframe_code",
+                "prefect",
+                "great_expectations",
+                "purview",
+                "feature_store",
+            ]),
         ),
     ];
     for (name, brief, patterns, expected) in cases {
@@ -382,20 +430,14 @@ fn path_scoped_avoid_rules_stay_on_their_path() {
     assert_eq!(p["processing (batch)"], "spark");
     assert_eq!(p["processing (stream)"], "flink");
     assert_eq!(p["transformation (batch)"], "dbt");
-    let spark: Vec<(&str, Option<&str>)> = out
-        .warnings
-        .iter()
-        .filter(|w| w.tool == "spark")
-        .map(|w| (w.id.as_str(), w.path.as_deref()))
-        .collect();
-    assert_eq!(spark, [("AVOID-SPARK-REALTIME", Some("stream"))]);
-    let dbt: Vec<(&str, Option<&str>)> = out
-        .warnings
-        .iter()
-        .filter(|w| w.tool == "dbt")
-        .map(|w| (w.id.as_str(), w.path.as_deref()))
-        .collect();
-    assert_eq!(dbt, [("AVOID-DBT-STREAMING", Some("stream"))]);
+    assert_eq!(
+        warned(&out, "spark"),
+        [("AVOID-SPARK-REALTIME", Some("stream"), None)]
+    );
+    assert_eq!(
+        warned(&out, "dbt"),
+        [("AVOID-DBT-STREAMING", Some("stream"), None)]
+    );
     // The pick carries its runner-up.
     let batch = out
         .technology
@@ -418,14 +460,14 @@ fn unknown_facts_that_change_a_pick_become_questions_with_decisions() {
         "sources": [{"name": "payments_pg", "kind": "database"}, {"name": "cards", "kind": "stream", "replayable": false}],
         "constraints": {"team_size": 4, "cloud_provider": "aws"}
     }));
-    let q = question(&out.questions, "ARCH-Q-CDC");
-    assert_eq!(q.field, "sources[].cdc");
-    assert_eq!(
-        answers(q),
-        [
+    assert_asked(
+        &out.questions,
+        "ARCH-Q-CDC",
+        "sources[].cdc",
+        &[
             ("yes", "ingestion (stream): debezium"),
-            ("no", "ingestion (stream): kinesis")
-        ]
+            ("no", "ingestion (stream): kinesis"),
+        ],
     );
     // Answering it removes the question.
     let answered = assess(json!({
@@ -504,17 +546,11 @@ fn lakehouse_designs_pick_storage_and_processing_per_zone() {
         "{curated:?}"
     );
     // Object storage named in the brief: the SQL warning concerns the zones SQL reads, not raw.
-    let s3: Vec<(&str, Option<&str>)> = out
-        .warnings
-        .iter()
-        .filter(|w| w.tool == "s3")
-        .map(|w| (w.id.as_str(), w.zone.as_deref()))
-        .collect();
     assert_eq!(
-        s3,
+        warned(&out, "s3"),
         [
-            ("AVOID-OBJECT-DIRECT-SQL", Some("cleaned")),
-            ("AVOID-OBJECT-DIRECT-SQL", Some("curated"))
+            ("AVOID-OBJECT-DIRECT-SQL", None, Some("cleaned")),
+            ("AVOID-OBJECT-DIRECT-SQL", None, Some("curated"))
         ]
     );
     for t in &out.technology {
@@ -530,6 +566,21 @@ fn lakehouse_designs_pick_storage_and_processing_per_zone() {
             .iter()
             .filter(|t| t.path.as_deref() == Some("stream"))
             .all(|t| t.zone.is_none())
+    );
+    // Kappa lakehouse: no batch path, so processing is not zoned and no curated-zone rule applies.
+    let mut kappa = brief(&["real_time", "batch"]);
+    kappa["sources"] = json!([{"name": "clicks", "kind": "stream", "replayable": true}]);
+    kappa["considering"] = json!(["spark"]);
+    let out = assess(kappa);
+    assert!(kappa_of(&out), "{:?}", out.patterns);
+    assert_eq!(
+        warned(&out, "spark"),
+        [("AVOID-SPARK-REALTIME", Some("stream"), None)]
+    );
+    assert!(
+        out.technology
+            .iter()
+            .all(|t| t.zone.is_none() || t.layer == "storage")
     );
     // Without a lake there are no zones.
     let mut no_lake = brief(&["batch"]);
@@ -560,7 +611,13 @@ fn mesh_designs_separate_platform_picks_from_domain_picks() {
     let set = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<BTreeSet<_>>();
     assert_eq!(
         by_scope["platform"],
-        set(&["catalog", "ingestion", "orchestration", "quality", "storage"])
+        set(&[
+            "catalog",
+            "ingestion",
+            "orchestration",
+            "quality",
+            "storage"
+        ])
     );
     assert_eq!(
         by_scope["domain"],

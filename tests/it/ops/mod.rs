@@ -34,6 +34,14 @@ pub fn answers(q: &OpenQuestion) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// Asserts that the question `id` is asked through `field`, with these answers and the
+/// decision under each.
+pub fn assert_asked(qs: &[OpenQuestion], id: &str, field: &str, expected: &[(&str, &str)]) {
+    let q = question(qs, id);
+    assert_eq!(q.field, field, "{id}");
+    assert_eq!(answers(q), expected, "{id}");
+}
+
 /// Savings come ranked, largest first (the midpoint of each range).
 pub fn assert_ranked_by_saving(opportunities: &[dana::domain::costs::Opportunity]) {
     let mids: Vec<f64> = opportunities

@@ -5,7 +5,7 @@
 use dana::domain::pipeline::{self, DesignPipelineParams, PipelineDesign};
 use serde_json::{Value, json};
 
-use super::{answers, assert_ranked_by_saving, books, question};
+use super::{answers, assert_asked, assert_ranked_by_saving, books, question};
 
 fn design(v: Value) -> PipelineDesign {
     let p: DesignPipelineParams = serde_json::from_value(v).expect("params");
@@ -42,20 +42,23 @@ fn omitted_cdc_on_a_large_postgres_table_is_asked_not_read_as_false() {
         "{}",
         out.spec_yaml
     );
-    let q = question(&out.questions, "SRC-Q-CDC");
-    assert_eq!(q.field, "source.supports_cdc");
-    assert_eq!(
-        answers(q),
-        [
+    assert_asked(
+        &out.questions,
+        "SRC-Q-CDC",
+        "source.supports_cdc",
+        &[
             ("yes", "extraction cdc (EXT-CDC)"),
-            ("no", "then SRC-Q-UPDATED-AT")
-        ]
+            ("no", "then SRC-Q-UPDATED-AT"),
+        ],
     );
     // The follow-up is asked too, with its own decisions.
     assert_eq!(
         answers(question(&out.questions, "SRC-Q-UPDATED-AT")),
         [
-            ("yes (its name)", "extraction incremental_updated_at (EXT-INCREMENTAL)"),
+            (
+                "yes (its name)",
+                "extraction incremental_updated_at (EXT-INCREMENTAL)"
+            ),
             ("none (\"\")", "extraction full (EXT-FULL)")
         ]
     );
@@ -195,14 +198,17 @@ fn omitted_updated_at_is_asked_and_an_empty_one_means_none() {
         (out.extraction.id.as_str(), out.extraction.strategy.as_str()),
         ("ASK", "undecided")
     );
-    let q = question(&out.questions, "SRC-Q-UPDATED-AT");
-    assert_eq!(q.field, "source.updated_at_column");
-    assert_eq!(
-        answers(q),
-        [
-            ("yes (its name)", "extraction incremental_updated_at (EXT-INCREMENTAL)"),
-            ("none (\"\")", "extraction full (EXT-FULL)")
-        ]
+    assert_asked(
+        &out.questions,
+        "SRC-Q-UPDATED-AT",
+        "source.updated_at_column",
+        &[
+            (
+                "yes (its name)",
+                "extraction incremental_updated_at (EXT-INCREMENTAL)",
+            ),
+            ("none (\"\")", "extraction full (EXT-FULL)"),
+        ],
     );
     assert!(
         !out.findings
@@ -244,11 +250,15 @@ fn omitted_updated_at_is_asked_and_an_empty_one_means_none() {
 
 /// A design of `data_kind` rows from a daily file drop, with `track_deletes` as given.
 fn with_deletes(data_kind: &str, track_deletes: Option<bool>) -> PipelineDesign {
-    let mut target = json!({"system": "snowflake", "table": "t", "data_kind": data_kind, "merge_keys": ["id"]});
+    let mut target =
+        json!({"system": "snowflake", "table": "t", "data_kind": data_kind, "merge_keys": ["id"]});
     if let Some(t) = track_deletes {
         target["track_deletes"] = json!(t);
     }
-    let mut p = base(json!({"system": "sftp", "kind": "files", "rows": 5000}), target);
+    let mut p = base(
+        json!({"system": "sftp", "kind": "files", "rows": 5000}),
+        target,
+    );
     p["late_window_hours"] = json!(24);
     design(p)
 }
@@ -262,16 +272,20 @@ fn omitted_track_deletes_is_asked_for_rows_that_change() {
             ("ASK", "undecided"),
             "{kind}"
         );
-        let q = question(&out.questions, "SRC-Q-DELETES");
-        assert_eq!(q.field, "target.track_deletes");
-        assert_eq!(
-            answers(q),
-            [
+        assert_asked(
+            &out.questions,
+            "SRC-Q-DELETES",
+            "target.track_deletes",
+            &[
                 ("yes", "load soft_delete (LOAD-SOFT-DELETE)"),
-                ("no", "load merge (LOAD-MERGE)")
-            ]
+                ("no", "load merge (LOAD-MERGE)"),
+            ],
         );
-        assert!(!out.spec_yaml.contains("strategy: merge"), "{}", out.spec_yaml);
+        assert!(
+            !out.spec_yaml.contains("strategy: merge"),
+            "{}",
+            out.spec_yaml
+        );
         assert_eq!(with_deletes(kind, Some(true)).load.id, "LOAD-SOFT-DELETE");
         assert_eq!(with_deletes(kind, Some(false)).load.id, "LOAD-MERGE");
         for given in [true, false] {
@@ -290,9 +304,11 @@ fn omitted_track_deletes_is_asked_for_rows_that_change() {
             ("no", "then SRC-Q-ROWS")
         ]
     );
-    assert!(question(&out.questions, "SRC-Q-ROWS").answers[0]
-        .decision
-        .contains("LOAD-TRUNCATE-RELOAD"));
+    assert!(
+        question(&out.questions, "SRC-Q-ROWS").answers[0]
+            .decision
+            .contains("LOAD-TRUNCATE-RELOAD")
+    );
     // Append-only rows have nothing to mark deleted: never asked, and the answer changes nothing.
     for kind in ["event", "immutable_fact"] {
         for given in [None, Some(true), Some(false)] {
@@ -527,29 +543,44 @@ fn a_missing_freshness_sla_is_asked_and_everything_else_is_produced() {
         "pipeline": {"name": "clicks", "table": "clicks", "source_kind": "stream", "tier": 1, "alert_channels": ["#data"]},
         "dialect": "postgres", "timestamp_column": "event_at"
     }));
-    let q = question(&out.questions, "MON-Q-FRESHNESS");
-    assert_eq!(q.field, "freshness_minutes");
-    assert_eq!(
-        answers(q),
-        [
-            ("15 min", "MON-FRESHNESS alerts when the newest `event_at` is older than 15 min, with its monitor SQL"),
-            ("60 min", "MON-FRESHNESS alerts when the newest `event_at` is older than 1 h, with its monitor SQL"),
-            ("1440 min", "MON-FRESHNESS alerts when the newest `event_at` is older than 24 h, with its monitor SQL")
-        ]
+    assert_asked(
+        &out.questions,
+        "MON-Q-FRESHNESS",
+        "freshness_minutes",
+        &[
+            (
+                "15 min",
+                "MON-FRESHNESS alerts when the newest `event_at` is older than 15 min, with its monitor SQL",
+            ),
+            (
+                "60 min",
+                "MON-FRESHNESS alerts when the newest `event_at` is older than 1 h, with its monitor SQL",
+            ),
+            (
+                "1440 min",
+                "MON-FRESHNESS alerts when the newest `event_at` is older than 24 h, with its monitor SQL",
+            ),
+        ],
     );
     assert_eq!(out.questions.len(), 1, "{:?}", out.questions);
     // No threshold is invented: the freshness metrics point at the question, and only the
     // freshness monitor waits for it.
     for id in ["MON-FRESHNESS", "MON-CONSUMER-LAG"] {
         let m = out.metrics.iter().find(|m| m.id == id).expect("metric");
-        assert!(m.alert.contains("the freshness SLA (MON-Q-FRESHNESS)"), "{m:?}");
+        assert!(
+            m.alert.contains("the freshness SLA (MON-Q-FRESHNESS)"),
+            "{m:?}"
+        );
     }
     let monitors: Vec<&str> = out.monitors.iter().map(|m| m.metric.as_str()).collect();
     assert_eq!(monitors, ["MON-VOLUME"]);
     assert_eq!(out.monitors[0].sql, given.monitors[1].sql);
     // Everything else is what the answered call produces.
     let ids = |m: &dana::domain::monitoring::Monitoring| -> Vec<String> {
-        m.metrics.iter().map(|x| format!("{} {}", x.id, x.severity)).collect()
+        m.metrics
+            .iter()
+            .map(|x| format!("{} {}", x.id, x.severity))
+            .collect()
     };
     assert_eq!(ids(&out), ids(&given));
     assert_eq!(
