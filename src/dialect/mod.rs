@@ -541,6 +541,12 @@ pub trait SqlDialect: Send + Sync + Debug {
     fn hash_input(&self, expr: &str) -> String {
         format!("COALESCE(CAST({expr} AS VARCHAR), '')")
     }
+    /// `expr` of logical type `ty` as hash input: [`Self::hash_input`] unless the engine's
+    /// text of that type depends on session settings, which an engine overrides with a fixed form.
+    fn typed_hash_input(&self, expr: &str, ty: LogicalType) -> String {
+        let _ = ty;
+        self.hash_input(expr)
+    }
     /// Text expressions joined end to end.
     fn concat(&self, parts: &[String]) -> String {
         parts.join(" || ")

@@ -152,6 +152,15 @@ impl SqlDialect for Postgres {
     fn timestamp_ago(&self, amount: u32, unit: super::IntervalUnit) -> String {
         format!("CURRENT_TIMESTAMP - INTERVAL '{amount} {}'", unit.plural())
     }
+    // timestamptz as text follows the session TimeZone: hash the UTC instant in a fixed format.
+    fn typed_hash_input(&self, expr: &str, ty: LogicalType) -> String {
+        match ty {
+            LogicalType::TimestampTz => format!(
+                "COALESCE(to_char(CAST({expr} AS TIMESTAMPTZ) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '')"
+            ),
+            _ => self.hash_input(expr),
+        }
+    }
 }
 
 pub(super) fn grain_word(grain: super::TimeGrain) -> &'static str {

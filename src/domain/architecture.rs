@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::playbook::architecture::{ArchitectureBook, Candidate};
+use crate::playbook::architecture::{ArchitectureBook, Candidate, Category, ZONES};
 use crate::playbook::conditions::{self, Facts};
 
 /// Params of `assess_architecture`: the architecture brief. Leave unknown answers out; they become questions.
@@ -286,6 +286,12 @@ pub struct LayerPick {
     /// Data path (`batch` or `stream`) for layers decided per path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Lakehouse zone (`raw`, `cleaned`, `curated`) for layers decided per zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Data mesh: `platform` (shared by every domain) or `domain` (each domain picks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// Candidate id.
     pub id: String,
     /// Tool.
@@ -345,6 +351,9 @@ pub struct ToolWarning {
     /// The data path the rule concerns, when it is scoped to one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// The lakehouse zone the rule concerns, when it is scoped to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// Rule id (`UNKNOWN-TOOL` when dana has no entry for it).
     pub id: String,
     /// The warning.
@@ -380,15 +389,16 @@ pub fn assess(
         let candidate = book
             .categories
             .iter()
-            .flat_map(|c| &c.candidates)
-            .find(|c| c.is_named(tool));
+            .flat_map(|cat| cat.candidates.iter().map(move |c| (cat, c)))
+            .find(|(_, c)| c.is_named(tool));
         match candidate {
-            Some(cand) => {
-                for (hit, path) in named_hits(cand, &facts, &decided.paths) {
+            Some((cat, cand)) => {
+                for (hit, Scope { path, zone }) in named_hits(cat, cand, &facts, &decided) {
                     warnings.push(ToolWarning {
                         tool: tool.clone(),
                         named_in: named_in.to_string(),
                         path,
+                        zone,
                         id: hit.id,
                         warning: hit.warning,
                     });
@@ -398,6 +408,7 @@ pub fn assess(
                 tool: tool.clone(),
                 named_in: named_in.to_string(),
                 path: None,
+                zone: None,
                 id: "UNKNOWN-TOOL".to_string(),
                 warning: "dana's technology playbook has no entry for this tool; judge it against the facts above".to_string(),
             }),
@@ -430,11 +441,32 @@ pub fn assess(
     })
 }
 
-/// Patterns, active paths and layer picks for a set of facts.
+/// Patterns, active paths and zones, and layer picks for a set of facts.
 struct Decided {
     patterns: Vec<PatternPick>,
     paths: Vec<&'static str>,
+    zones: Vec<&'static str>,
     technology: Vec<LayerPick>,
+}
+
+/// Where a layer is decided: the data path and lakehouse zone (either may be none).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Scope {
+    path: Option<String>,
+    zone: Option<String>,
+}
+
+impl Scope {
+    /// The facts with `path` and `zone` set for this scope.
+    fn facts(&self, facts: &Facts) -> Facts {
+        let mut f = facts.clone();
+        for (key, value) in [("path", &self.path), ("zone", &self.zone)] {
+            if let Some(v) = value {
+                f.insert(key.into(), json!(v));
+            }
+        }
+        f
+    }
 }
 
 fn decide(book: &ArchitectureBook, facts: &Facts) -> Decided {
@@ -469,17 +501,26 @@ fn decide(book: &ArchitectureBook, facts: &Facts) -> Decided {
         });
     }
     let paths = active_paths(facts, &patterns);
+    let has = |pattern: &str| patterns.iter().any(|p| p.pattern == pattern);
+    let zones: Vec<&'static str> = if has("lakehouse") {
+        ZONES.to_vec()
+    } else {
+        Vec::new()
+    };
+    let mesh = has("data_mesh");
     let mut technology = Vec::new();
     for cat in &book.categories {
-        if cat.paths.is_empty() {
-            technology.extend(pick_layer(&cat.id, &cat.candidates, facts));
-            continue;
-        }
-        for path in paths.iter().filter(|p| cat.paths.iter().any(|c| c == *p)) {
-            let mut f = facts.clone();
-            f.insert("path".into(), json!(path));
-            if let Some(mut pick) = pick_layer(&cat.id, &cat.candidates, &f) {
-                pick.path = Some(path.to_string());
+        for scope in layer_scopes(cat, &paths, &zones) {
+            if let Some(mut pick) = pick_layer(&cat.id, &cat.candidates, &scope.facts(facts)) {
+                if mesh {
+                    pick.scope = Some(cat.mesh.scope.clone());
+                    pick.reason = format!(
+                        "{}; data mesh, {}: {}",
+                        pick.reason, cat.mesh.scope, cat.mesh.note
+                    );
+                }
+                pick.path = scope.path;
+                pick.zone = scope.zone;
                 technology.push(pick);
             }
         }
@@ -487,8 +528,45 @@ fn decide(book: &ArchitectureBook, facts: &Facts) -> Decided {
     Decided {
         patterns,
         paths,
+        zones,
         technology,
     }
+}
+
+/// Where a layer is decided: once, or once per active path it has; in a lakehouse, a zoned
+/// layer once per zone it has (on the batch path only when it is also decided per path).
+fn layer_scopes(cat: &Category, paths: &[&str], zones: &[&str]) -> Vec<Scope> {
+    let paths: Vec<Option<&str>> = if cat.paths.is_empty() {
+        vec![None]
+    } else {
+        paths
+            .iter()
+            .filter(|p| cat.paths.iter().any(|c| c == *p))
+            .map(|p| Some(*p))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for path in paths {
+        let layer_zones: Vec<&str> = zones
+            .iter()
+            .filter(|z| cat.zones.iter().any(|c| c == *z))
+            .copied()
+            .collect();
+        if layer_zones.is_empty() || path.is_some_and(|p| p != "batch") {
+            out.push(Scope {
+                path: path.map(str::to_string),
+                zone: None,
+            });
+            continue;
+        }
+        for zone in layer_zones {
+            out.push(Scope {
+                path: path.map(str::to_string),
+                zone: Some(zone.to_string()),
+            });
+        }
+    }
+    out
 }
 
 /// The data paths a design has: `stream` when a consumer needs sub-second data; `batch`
@@ -509,21 +587,33 @@ fn active_paths(facts: &Facts, patterns: &[PatternPick]) -> Vec<&'static str> {
     paths
 }
 
-/// Avoid rules a named tool hits: unscoped rules once, path-scoped rules on each active path.
-fn named_hits(cand: &Candidate, facts: &Facts, paths: &[&str]) -> Vec<(AvoidHit, Option<String>)> {
-    let mut out: Vec<(AvoidHit, Option<String>)> = Vec::new();
+/// Avoid rules a named tool hits: unscoped rules once; a rule scoped to a path or zone on
+/// each path and zone its layer is decided for in this design.
+fn named_hits(
+    cat: &Category,
+    cand: &Candidate,
+    facts: &Facts,
+    decided: &Decided,
+) -> Vec<(AvoidHit, Scope)> {
+    let mut scopes = layer_scopes(cat, &decided.paths, &decided.zones);
+    if scopes.is_empty() {
+        scopes.push(Scope::default());
+    }
+    let mut out: Vec<(AvoidHit, Scope)> = Vec::new();
     for rule in &cand.avoid {
-        if !rule.when.contains_key("path") {
-            if conditions::holds(&rule.when, facts) {
-                out.push((hit(rule), None));
+        let mut seen: Vec<Scope> = Vec::new();
+        for s in &scopes {
+            // Only the scope keys the rule names matter.
+            let scope = Scope {
+                path: s.path.clone().filter(|_| rule.when.contains_key("path")),
+                zone: s.zone.clone().filter(|_| rule.when.contains_key("zone")),
+            };
+            if seen.contains(&scope) {
+                continue;
             }
-            continue;
-        }
-        for path in paths {
-            let mut f = facts.clone();
-            f.insert("path".into(), json!(path));
-            if conditions::holds(&rule.when, &f) {
-                out.push((hit(rule), Some(path.to_string())));
+            seen.push(scope.clone());
+            if conditions::holds(&rule.when, &scope.facts(facts)) {
+                out.push((hit(rule), scope));
             }
         }
     }
@@ -534,6 +624,20 @@ fn hit(rule: &crate::playbook::architecture::AvoidRule) -> AvoidHit {
     AvoidHit {
         id: rule.id.clone(),
         warning: rule.warning.clone(),
+    }
+}
+
+impl LayerPick {
+    /// `layer`, `layer (path)`, `layer [zone]` or `layer (path) [zone]`.
+    pub fn key(&self) -> String {
+        let mut key = self.layer.clone();
+        if let Some(p) = &self.path {
+            key.push_str(&format!(" ({p})"));
+        }
+        if let Some(z) = &self.zone {
+            key.push_str(&format!(" [{z}]"));
+        }
+        key
     }
 }
 
@@ -548,11 +652,7 @@ fn decision_lines(d: &Decided) -> Vec<(String, String)> {
             .join(" + "),
     )];
     for t in &d.technology {
-        let key = match &t.path {
-            Some(p) => format!("{} ({p})", t.layer),
-            None => t.layer.clone(),
-        };
-        lines.push((key, t.tool.clone()));
+        lines.push((t.key(), t.tool.clone()));
     }
     lines
 }
@@ -885,6 +985,8 @@ pub fn pick_layer(layer: &str, candidates: &[Candidate], facts: &Facts) -> Optio
     Some(LayerPick {
         layer: layer.to_string(),
         path: None,
+        zone: None,
+        scope: None,
         id: cand.id.clone(),
         tool: cand.tool.clone(),
         best_for: cand.best_for.clone(),

@@ -19,14 +19,14 @@ use super::operations::{PipelineRef, severity_for};
 pub struct GenerateMonitoringParams {
     /// The pipeline to monitor (`table` is the monitored table).
     pub pipeline: PipelineRef,
-    /// SQL dialect of the monitored table.
+    /// SQL dialect.
     pub dialect: String,
     /// Schema of the table.
     #[serde(default)]
     pub schema: Option<String>,
     /// Load or event timestamp column for freshness and volume.
     pub timestamp_column: String,
-    /// Freshness SLA, minutes.
+    /// Freshness SLA, minutes (none given = asked).
     pub freshness_minutes: Option<u32>,
     /// Or hours.
     pub freshness_hours: Option<f64>,
@@ -112,10 +112,10 @@ pub fn generate(ops: &OperationsBook, p: &GenerateMonitoringParams) -> Result<Mo
         return Err(Error::invalid("pipeline.table: give the table to monitor"));
     };
     let freshness_minutes = freshness_minutes(p)?;
-    let freshness = if freshness_minutes.is_multiple_of(60) {
-        format!("{} h", freshness_minutes / 60)
-    } else {
-        format!("{freshness_minutes} min")
+    let freshness_q = &ops.freshness_question;
+    let freshness = match freshness_minutes {
+        Some(m) => duration(m),
+        None => format!("the freshness SLA ({})", freshness_q.id),
     };
     if let Some(t) = pipe.tier
         && !(1..=3).contains(&t)
@@ -262,7 +262,27 @@ pub fn generate(ops: &OperationsBook, p: &GenerateMonitoringParams) -> Result<Mo
         ));
     }
     let name = TableName::new(p.schema.as_deref(), table);
-    let monitors = monitor_sql(ops, dialect, &name, &p.timestamp_column, freshness_minutes)?;
+    let mut monitors = Vec::new();
+    match freshness_minutes {
+        Some(m) => monitors.push(freshness_monitor(dialect, &name, &p.timestamp_column, m)?),
+        // Unknown SLA: asked, never assumed; everything else is still produced.
+        None => questions.push(OpenQuestion::with_answers(
+            &freshness_q.id,
+            "freshness_minutes",
+            &freshness_q.ask,
+            freshness_q.answers_minutes.iter().map(|&m| {
+                (
+                    format!("{m} min"),
+                    format!(
+                        "MON-FRESHNESS alerts when the newest `{}` is older than {}, with its monitor SQL",
+                        p.timestamp_column,
+                        duration(m)
+                    ),
+                )
+            }),
+        )),
+    }
+    monitors.push(volume_monitor(ops, dialect, &name, &p.timestamp_column)?);
     Ok(Monitoring {
         pipeline: pipe.name.clone(),
         questions,
@@ -274,14 +294,24 @@ pub fn generate(ops: &OperationsBook, p: &GenerateMonitoringParams) -> Result<Mo
     })
 }
 
-/// The freshness SLA in whole minutes, from `freshness_minutes` or `freshness_hours`.
-fn freshness_minutes(p: &GenerateMonitoringParams) -> Result<u32> {
+/// `2 h` for whole hours, else `90 min`.
+fn duration(minutes: u32) -> String {
+    if minutes.is_multiple_of(60) {
+        format!("{} h", minutes / 60)
+    } else {
+        format!("{minutes} min")
+    }
+}
+
+/// The freshness SLA in whole minutes, from `freshness_minutes` or `freshness_hours`;
+/// `None` when neither is given.
+fn freshness_minutes(p: &GenerateMonitoringParams) -> Result<Option<u32>> {
     match (p.freshness_minutes, p.freshness_hours) {
         (Some(_), Some(_)) => Err(Error::invalid(
             "freshness_minutes: give either freshness_minutes or freshness_hours, not both",
         )),
         (Some(0), None) => Err(Error::invalid("freshness_minutes: must be at least 1")),
-        (Some(m), None) => Ok(m),
+        (Some(m), None) => Ok(Some(m)),
         (None, Some(h)) => {
             let minutes = h * 60.0;
             if !minutes.is_finite() || minutes < 1.0 || minutes > f64::from(u32::MAX) {
@@ -294,11 +324,9 @@ fn freshness_minutes(p: &GenerateMonitoringParams) -> Result<u32> {
                     "freshness_hours: `{h}` h is {minutes:.2} minutes; give a whole number of minutes in freshness_minutes"
                 )));
             }
-            Ok(minutes.round() as u32)
+            Ok(Some(minutes.round() as u32))
         }
-        (None, None) => Err(Error::invalid(
-            "freshness_minutes: give the freshness SLA in minutes (or freshness_hours)",
-        )),
+        (None, None) => Ok(None),
     }
 }
 
@@ -311,16 +339,47 @@ pub fn monitor_sql(
     timestamp_column: &str,
     freshness_minutes: u32,
 ) -> Result<Vec<MonitorSql>> {
+    Ok(vec![
+        freshness_monitor(d, table, timestamp_column, freshness_minutes)?,
+        volume_monitor(ops, d, table, timestamp_column)?,
+    ])
+}
+
+/// FAIL when the newest timestamp is older than the SLA.
+fn freshness_monitor(
+    d: &dyn SqlDialect,
+    table: &TableName,
+    timestamp_column: &str,
+    freshness_minutes: u32,
+) -> Result<MonitorSql> {
     let t = d.qualified_name(table)?;
     let ts = d.quote_ident(timestamp_column)?;
-    let freshness = format!(
-        "SELECT MAX({ts}) AS newest_at, CASE WHEN MAX({ts}) >= {ago} THEN 'PASS' ELSE 'FAIL' END AS freshness_status FROM {t}",
-        ago = if freshness_minutes.is_multiple_of(60) {
-            d.timestamp_ago(freshness_minutes / 60, IntervalUnit::Hour)
-        } else {
-            d.timestamp_ago(freshness_minutes, IntervalUnit::Minute)
-        }
-    );
+    let ago = if freshness_minutes.is_multiple_of(60) {
+        d.timestamp_ago(freshness_minutes / 60, IntervalUnit::Hour)
+    } else {
+        d.timestamp_ago(freshness_minutes, IntervalUnit::Minute)
+    };
+    Ok(MonitorSql {
+        metric: "MON-FRESHNESS".to_string(),
+        reading: format!(
+            "FAIL when the newest `{timestamp_column}` is older than {} (or the table is empty)",
+            duration(freshness_minutes)
+        ),
+        sql: format!(
+            "SELECT MAX({ts}) AS newest_at, CASE WHEN MAX({ts}) >= {ago} THEN 'PASS' ELSE 'FAIL' END AS freshness_status FROM {t}"
+        ),
+    })
+}
+
+/// Rows of the last day against the daily average of the baseline days.
+fn volume_monitor(
+    ops: &OperationsBook,
+    d: &dyn SqlDialect,
+    table: &TableName,
+    timestamp_column: &str,
+) -> Result<MonitorSql> {
+    let t = d.qualified_name(table)?;
+    let ts = d.quote_ident(timestamp_column)?;
     let v = &ops.volume_monitor;
     let day = d.timestamp_ago(1, IntervalUnit::Day);
     let window = d.timestamp_ago(v.baseline_days + 1, IntervalUnit::Day);
@@ -338,28 +397,14 @@ FROM {t} WHERE {ts} >= {window}) AS volume_window",
         warn = v.warn_pct,
         days = v.baseline_days,
     );
-    Ok(vec![
-        MonitorSql {
-            metric: "MON-FRESHNESS".to_string(),
-            reading: format!(
-                "FAIL when the newest `{timestamp_column}` is older than {} (or the table is empty)",
-                if freshness_minutes.is_multiple_of(60) {
-                    format!("{} h", freshness_minutes / 60)
-                } else {
-                    format!("{freshness_minutes} min")
-                }
-            ),
-            sql: freshness,
-        },
-        MonitorSql {
-            metric: "MON-VOLUME".to_string(),
-            reading: format!(
-                "rows of the last 24 h against the daily average of the {} days before; WARN above {}% variance, FAIL above {}% or when nothing arrived",
-                v.baseline_days, v.warn_pct, v.alert_pct
-            ),
-            sql: volume,
-        },
-    ])
+    Ok(MonitorSql {
+        metric: "MON-VOLUME".to_string(),
+        reading: format!(
+            "rows of the last 24 h against the daily average of the {} days before; WARN above {}% variance, FAIL above {}% or when nothing arrived",
+            v.baseline_days, v.warn_pct, v.alert_pct
+        ),
+        sql: volume,
+    })
 }
 
 /// The run-log record as a JSON Schema (draft 2020-12).

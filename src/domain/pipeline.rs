@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::playbook::conditions::{self, Facts, When};
-use crate::playbook::pipeline::{CheckRule, ExtractionRule, PipelineBook, Severity};
+use crate::playbook::pipeline::{CheckRule, ExtractionRule, LoadRule, PipelineBook, Severity};
 
 pub use super::architecture::{OpenQuestion, SourceKind};
 
@@ -80,7 +80,7 @@ pub struct PipelineSource {
     pub rows: Option<u64>,
     /// Database: a change log readable by CDC is available (omitted = asked).
     pub supports_cdc: Option<bool>,
-    /// Database: reliable last-modified column, e.g. `updated_at`.
+    /// Database: reliable last-modified column, e.g. `updated_at`; `""` = none (omitted = asked).
     pub updated_at_column: Option<String>,
     /// API: pushes webhooks.
     pub supports_webhooks: Option<bool>,
@@ -106,9 +106,8 @@ pub struct PipelineTarget {
     /// Clustering columns.
     #[serde(default)]
     pub clustering_keys: Vec<String>,
-    /// Consumers need an audit trail of deletions.
-    #[serde(default)]
-    pub track_deletes: bool,
+    /// Mutable data: consumers need an audit trail of deletions (omitted = asked).
+    pub track_deletes: Option<bool>,
 }
 
 // What the loaded rows are.
@@ -411,7 +410,7 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
             object: p.source.object.clone(),
             strategy: extraction.strategy.clone(),
             incremental_key: (extraction.strategy == "incremental_updated_at")
-                .then(|| p.source.updated_at_column.clone())
+                .then(|| updated_at_column(&p.source))
                 .flatten(),
             watermark_storage: watermark,
             time_semantics,
@@ -507,24 +506,24 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
         "source_kind".into(),
         serde_json::to_value(s.kind).unwrap_or_default(),
     );
-    // Unknown stays unknown: a decision that needs it becomes a question.
+    // Unknown stays unknown: a decision that needs it becomes a question. An empty
+    // `updated_at_column` says there is no such column.
     for (fact, value) in [
         ("supports_cdc", s.supports_cdc),
         ("supports_webhooks", s.supports_webhooks),
         ("has_cursor", s.has_cursor),
+        (
+            "has_updated_at",
+            s.updated_at_column
+                .as_ref()
+                .map(|_| updated_at_column(s).is_some()),
+        ),
+        ("track_deletes", t.track_deletes),
     ] {
         if let Some(v) = value {
             f.insert(fact.into(), json!(v));
         }
     }
-    f.insert(
-        "has_updated_at".into(),
-        json!(
-            s.updated_at_column
-                .as_deref()
-                .is_some_and(|c| !c.trim().is_empty())
-        ),
-    );
     if let Some(rows) = s.rows {
         f.insert("source_rows".into(), json!(rows));
     }
@@ -541,7 +540,6 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
         "is_event_data".into(),
         json!(t.data_kind == DataKind::Event || s.kind == SourceKind::Stream),
     );
-    f.insert("track_deletes".into(), json!(t.track_deletes));
     f.insert("has_partition_key".into(), json!(t.partition_key.is_some()));
     f.insert("has_merge_keys".into(), json!(!t.merge_keys.is_empty()));
     f.insert("rerun_tested".into(), json!(p.rerun_tested));
@@ -554,8 +552,47 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
     f
 }
 
+/// The source's last-modified column; `None` when omitted or given empty (no such column).
+fn updated_at_column(s: &PipelineSource) -> Option<String> {
+    s.updated_at_column
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+}
+
 /// Strategy of a decision that waits for an answer.
 pub const UNDECIDED: &str = "undecided";
+
+/// A row of the extraction tree or the load table: a strategy taken when its conditions hold.
+trait StrategyRow {
+    fn id(&self) -> &str;
+    fn strategy(&self) -> &str;
+    fn when(&self) -> &When;
+    fn tradeoff(&self) -> &str;
+}
+
+/// Both tables' rows carry the same four fields.
+macro_rules! strategy_rows {
+    ($($row:ty),*) => {$(
+        impl StrategyRow for $row {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn strategy(&self) -> &str {
+                &self.strategy
+            }
+            fn when(&self) -> &When {
+                &self.when
+            }
+            fn tradeoff(&self) -> &str {
+                &self.tradeoff
+            }
+        }
+    )*};
+}
+
+strategy_rows!(ExtractionRule, LoadRule);
 
 /// The first row whose conditions hold, or the fact that must be answered first: a row
 /// whose conditions cannot be settled because a fact with a question is unknown stops the
@@ -566,14 +603,9 @@ enum Walk<'a, T> {
     Nothing,
 }
 
-fn walk<'a, T>(
-    book: &PipelineBook,
-    rows: &'a [T],
-    when: impl Fn(&T) -> &When,
-    facts: &Facts,
-) -> Walk<'a, T> {
+fn walk<'a, T: StrategyRow>(book: &PipelineBook, rows: &'a [T], facts: &Facts) -> Walk<'a, T> {
     for row in rows {
-        let w = when(row);
+        let w = row.when();
         match conditions::eval(w, facts) {
             Some(true) => return Walk::Row(row),
             Some(false) => {}
@@ -588,6 +620,66 @@ fn walk<'a, T>(
         }
     }
     Walk::Nothing
+}
+
+/// What the table decides on `facts`, for the decision under an answer:
+/// `{kind} {strategy} ({id})`, `then {question}` or `no {kind} rule`.
+fn describe<T: StrategyRow>(book: &PipelineBook, kind: &str, rows: &[T], facts: &Facts) -> String {
+    match walk(book, rows, facts) {
+        Walk::Row(r) => format!("{kind} {} ({})", r.strategy(), r.id()),
+        Walk::Ask(next) => format!("then {}", question_id(book, next)),
+        Walk::Nothing => format!("no {kind} rule"),
+    }
+}
+
+/// The table's own pick, for the rationale of a forced strategy.
+fn pick_text<T: StrategyRow>(book: &PipelineBook, rows: &[T], facts: &Facts) -> String {
+    match walk(book, rows, facts) {
+        Walk::Row(r) => r.strategy().to_string(),
+        Walk::Ask(fact) => format!("{UNDECIDED} until {} is answered", question_id(book, fact)),
+        Walk::Nothing => "nothing".to_string(),
+    }
+}
+
+/// A strategy forced by the caller through `field`: its row, or an error naming the allowed ones.
+fn given_decision<T: StrategyRow>(
+    book: &PipelineBook,
+    (field, table): (&str, &str),
+    rows: &[T],
+    given: &str,
+    facts: &Facts,
+) -> Result<Decision> {
+    let Some(rule) = rows.iter().find(|r| r.strategy() == given) else {
+        let valid: Vec<&str> = rows.iter().map(|r| r.strategy()).collect();
+        return Err(Error::invalid(format!(
+            "{field}: unknown strategy `{given}`; allowed: {}",
+            valid.join(", ")
+        )));
+    };
+    Ok(Decision {
+        id: "GIVEN".to_string(),
+        strategy: rule.strategy().to_string(),
+        path: vec!["given by the caller".to_string()],
+        rationale: format!(
+            "Forced by the caller; the {table} would pick `{}`.",
+            pick_text(book, rows, facts)
+        ),
+        tradeoff: rule.tradeoff().to_string(),
+    })
+}
+
+/// The decision that waits for the answer about `fact`.
+fn ask_decision(book: &PipelineBook, kind: &str, fact: &str) -> Decision {
+    let id = question_id(book, fact);
+    Decision {
+        id: "ASK".to_string(),
+        strategy: UNDECIDED.to_string(),
+        path: vec![format!("`{fact}` is not given")],
+        rationale: format!(
+            "The {kind} strategy depends on `{fact}`; answer {id} (see questions) instead of dana assuming it."
+        ),
+        tradeoff: String::new(),
+    }
 }
 
 /// Adds (or extends) the question for `fact`, with the decision under each answer.
@@ -633,23 +725,24 @@ fn question_id(book: &PipelineBook, fact: &str) -> String {
         .unwrap_or_else(|| fact.to_string())
 }
 
-/// Walks the extraction tree, asking about every unknown fact on the way (each answer's
-/// branch is followed, so a follow-up question is asked too).
-fn ask_extraction(book: &PipelineBook, facts: &Facts, out: &mut Vec<OpenQuestion>) {
-    let Walk::Ask(fact) = walk(book, &book.extraction, |r| &r.when, facts) else {
+/// Walks a table, asking about every unknown fact on the way (each answer's branch is
+/// followed, so a follow-up question is asked too).
+fn ask_table<T: StrategyRow>(
+    book: &PipelineBook,
+    kind: &str,
+    rows: &[T],
+    facts: &Facts,
+    out: &mut Vec<OpenQuestion>,
+) {
+    let Walk::Ask(fact) = walk(book, rows, facts) else {
         return;
     };
-    let describe = |f: &Facts| match walk(book, &book.extraction, |r| &r.when, f) {
-        Walk::Row(r) => format!("extraction {} ({})", r.strategy, r.id),
-        Walk::Ask(next) => format!("then {}", question_id(book, next)),
-        Walk::Nothing => "no extraction rule".to_string(),
-    };
-    add_question(book, fact, describe, facts, out);
+    add_question(book, fact, |f| describe(book, kind, rows, f), facts, out);
     if let Some(q) = book.questions.iter().find(|q| q.fact == fact) {
         for a in &q.answers {
             let mut f = facts.clone();
             f.insert(q.fact.clone(), a.value.clone());
-            ask_extraction(book, &f, out);
+            ask_table(book, kind, rows, &f, out);
         }
     }
 }
@@ -660,65 +753,25 @@ fn choose_extraction(
     facts: &Facts,
     questions: &mut Vec<OpenQuestion>,
 ) -> Result<Decision> {
+    let rows = &book.extraction;
     if let Some(given) = &p.extraction {
-        let Some(rule) = book.extraction.iter().find(|r| &r.strategy == given) else {
-            let valid: Vec<&str> = book
-                .extraction
-                .iter()
-                .map(|r| r.strategy.as_str())
-                .collect();
-            return Err(Error::invalid(format!(
-                "extraction: unknown strategy `{given}`; allowed: {}",
-                valid.join(", ")
-            )));
-        };
-        return Ok(Decision {
-            id: "GIVEN".to_string(),
-            strategy: rule.strategy.clone(),
-            path: vec!["given by the caller".to_string()],
-            rationale: format!(
-                "Forced by the caller; the tree would pick `{}`.",
-                tree_pick(book, facts)
-            ),
-            tradeoff: rule.tradeoff.clone(),
-        });
+        return given_decision(book, ("extraction", "tree"), rows, given, facts);
     }
-    match walk(book, &book.extraction, |r| &r.when, facts) {
-        Walk::Row(rule) => Ok(extraction_decision(rule)),
+    match walk(book, rows, facts) {
+        Walk::Row(rule) => Ok(Decision {
+            id: rule.id.clone(),
+            strategy: rule.strategy.clone(),
+            path: rule.path.clone(),
+            rationale: format!("{} Tools: {}.", rule.rationale, rule.tools.join(", ")),
+            tradeoff: rule.tradeoff.clone(),
+        }),
         Walk::Ask(fact) => {
-            ask_extraction(book, facts, questions);
-            let id = question_id(book, fact);
-            Ok(Decision {
-                id: "ASK".to_string(),
-                strategy: UNDECIDED.to_string(),
-                path: vec![format!("`{fact}` is not given")],
-                rationale: format!(
-                    "The extraction strategy depends on `{fact}`; answer {id} (see questions) instead of dana assuming it."
-                ),
-                tradeoff: String::new(),
-            })
+            ask_table(book, "extraction", rows, facts, questions);
+            Ok(ask_decision(book, "extraction", fact))
         }
         Walk::Nothing => Err(Error::invalid(
             "source: no extraction rule matches this source; check source.kind",
         )),
-    }
-}
-
-fn extraction_decision(rule: &ExtractionRule) -> Decision {
-    Decision {
-        id: rule.id.clone(),
-        strategy: rule.strategy.clone(),
-        path: rule.path.clone(),
-        rationale: format!("{} Tools: {}.", rule.rationale, rule.tools.join(", ")),
-        tradeoff: rule.tradeoff.clone(),
-    }
-}
-
-fn tree_pick(book: &PipelineBook, facts: &Facts) -> String {
-    match walk(book, &book.extraction, |r| &r.when, facts) {
-        Walk::Row(r) => r.strategy.clone(),
-        Walk::Ask(fact) => format!("{UNDECIDED} until {} is answered", question_id(book, fact)),
-        Walk::Nothing => "nothing".to_string(),
     }
 }
 
@@ -728,29 +781,11 @@ fn choose_load(
     facts: &Facts,
     questions: &mut Vec<OpenQuestion>,
 ) -> Result<Decision> {
-    let table = walk(book, &book.load, |r| &r.when, facts);
+    let rows = &book.load;
     if let Some(given) = &p.load_strategy {
-        let Some(rule) = book.load.iter().find(|r| &r.strategy == given) else {
-            let valid: Vec<&str> = book.load.iter().map(|r| r.strategy.as_str()).collect();
-            return Err(Error::invalid(format!(
-                "load_strategy: unknown strategy `{given}`; allowed: {}",
-                valid.join(", ")
-            )));
-        };
-        let pick = match table {
-            Walk::Row(r) => r.strategy.clone(),
-            Walk::Ask(fact) => format!("{UNDECIDED} until {} is answered", question_id(book, fact)),
-            Walk::Nothing => "nothing".to_string(),
-        };
-        return Ok(Decision {
-            id: "GIVEN".to_string(),
-            strategy: rule.strategy.clone(),
-            path: vec!["given by the caller".to_string()],
-            rationale: format!("Forced by the caller; the load table would pick `{pick}`."),
-            tradeoff: rule.tradeoff.clone(),
-        });
+        return given_decision(book, ("load_strategy", "load table"), rows, given, facts);
     }
-    match table {
+    match walk(book, rows, facts) {
         Walk::Row(rule) => Ok(Decision {
             id: rule.id.clone(),
             strategy: rule.strategy.clone(),
@@ -759,22 +794,8 @@ fn choose_load(
             tradeoff: rule.tradeoff.clone(),
         }),
         Walk::Ask(fact) => {
-            let describe = |f: &Facts| match walk(book, &book.load, |r| &r.when, f) {
-                Walk::Row(r) => format!("load {} ({})", r.strategy, r.id),
-                Walk::Ask(next) => format!("then {}", question_id(book, next)),
-                Walk::Nothing => "no load rule".to_string(),
-            };
-            add_question(book, fact, describe, facts, questions);
-            let id = question_id(book, fact);
-            Ok(Decision {
-                id: "ASK".to_string(),
-                strategy: UNDECIDED.to_string(),
-                path: vec![format!("`{fact}` is not given")],
-                rationale: format!(
-                    "The load strategy depends on `{fact}`; answer {id} (see questions)."
-                ),
-                tradeoff: String::new(),
-            })
+            ask_table(book, "load", rows, facts, questions);
+            Ok(ask_decision(book, "load", fact))
         }
         Walk::Nothing => Err(Error::invalid(
             "pipeline playbook: the load table has no fallback rule",

@@ -82,8 +82,24 @@ pub struct Category {
     /// Data paths (`batch`, `stream`) the layer is decided for, once each; empty = once.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Lakehouse zones (`raw`, `cleaned`, `curated`) the layer is decided for in a lakehouse
+    /// design, once each (on the batch path of a per-path layer); empty = not zoned.
+    #[serde(default)]
+    pub zones: Vec<String>,
+    /// In a data-mesh design: whether the pick is shared platform or chosen per domain.
+    pub mesh: MeshScope,
     /// Candidates in preference order; the first whose `pick_when` holds and no avoid rule fires is picked.
     pub candidates: Vec<Candidate>,
+}
+
+/// Who owns a layer's pick in a data mesh.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeshScope {
+    /// `platform` (one pick shared by every domain) or `domain` (each domain team picks).
+    pub scope: String,
+    /// What that means for this layer.
+    pub note: String,
 }
 
 /// A technology candidate.
@@ -142,6 +158,12 @@ impl Candidate {
 
 /// The data paths a layer may be decided for.
 pub const PATHS: &[&str] = &["batch", "stream"];
+
+/// Lakehouse zones, in the order data flows through them.
+pub const ZONES: &[&str] = &["raw", "cleaned", "curated"];
+
+/// Owners of a layer's pick in a data mesh.
+pub const MESH_SCOPES: &[&str] = &["platform", "domain"];
 
 /// Brief fields a question may name.
 pub const BRIEF_FIELDS: &[&str] = &[
@@ -224,6 +246,29 @@ impl ArchitectureBook {
                         ),
                     );
                 }
+            }
+            for zone in &cat.zones {
+                if !ZONES.contains(&zone.as_str()) {
+                    issues.push(
+                        cat.id.clone(),
+                        format!(
+                            "category `{}`: unknown zone `{zone}`; allowed: {}",
+                            cat.id,
+                            ZONES.join(", ")
+                        ),
+                    );
+                }
+            }
+            if !MESH_SCOPES.contains(&cat.mesh.scope.as_str()) {
+                issues.push(
+                    cat.id.clone(),
+                    format!(
+                        "category `{}`: unknown mesh scope `{}`; allowed: {}",
+                        cat.id,
+                        cat.mesh.scope,
+                        MESH_SCOPES.join(", ")
+                    ),
+                );
             }
             // A fallback: a candidate whose pick rule names no fact but `path` (per path).
             let fallback_for = |path: Option<&str>| {

@@ -20,6 +20,8 @@ pub struct OperationsBook {
     /// Alert channel kinds, recognised by name prefix.
     #[serde(default)]
     pub channel_kinds: Vec<ChannelKind>,
+    /// Asked when no freshness SLA is given.
+    pub freshness_question: FreshnessQuestion,
     /// Severity a tier-1 revenue/compliance pipeline's P1 alerts escalate to.
     pub escalate_critical_to: String,
     /// Fields of the structured run log.
@@ -127,6 +129,18 @@ pub struct ChannelKind {
     pub kind: String,
     /// Case-insensitive prefixes (or `@` anywhere for e-mail).
     pub prefixes: Vec<String>,
+}
+
+/// The question for a missing freshness SLA, with the usual targets as answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreshnessQuestion {
+    /// Stable id.
+    pub id: String,
+    /// The question.
+    pub ask: String,
+    /// Typical targets in minutes, each offered as an answer.
+    pub answers_minutes: Vec<u32>,
 }
 
 /// A run-log field.
@@ -416,6 +430,16 @@ impl OperationsBook {
         issues.unique_ids("metric", self.metrics.iter().map(|m| m.id.as_str()));
         issues.unique_ids("severity", self.severities.iter().map(|s| s.id.as_str()));
         let kinds: Vec<&str> = self.channel_kinds.iter().map(|k| k.kind.as_str()).collect();
+        let fq = &self.freshness_question;
+        if fq.answers_minutes.len() < 2 || fq.answers_minutes.contains(&0) {
+            issues.push(
+                fq.id.clone(),
+                format!(
+                    "`{}`: answers_minutes needs two or more targets of at least 1 minute",
+                    fq.id
+                ),
+            );
+        }
         for sev in &self.severities {
             for k in &sev.routes_to {
                 if !kinds.contains(&k.as_str()) {

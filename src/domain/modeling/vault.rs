@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::ddl::render_sql;
 use super::model::{Column, ColumnRole, Model, Table, TableKind, business_keys};
 use super::scd::{ScdMergeOutput, ScdStatement, ScdStrategy};
-use crate::dialect::SqlDialect;
+use crate::dialect::{LogicalType, SqlDialect};
 use crate::error::{Error, Result};
 use crate::playbook::Playbooks;
 use crate::render::Templates;
@@ -59,13 +59,13 @@ struct SatelliteInsertContext<'a> {
 
 /// The hash of text expressions: each as text (NULL as ''), joined with '||', hashed
 /// where the engine can.
-pub fn hash(dialect: &dyn SqlDialect, exprs: &[String]) -> String {
+pub fn hash(dialect: &dyn SqlDialect, exprs: &[(String, LogicalType)]) -> String {
     let mut parts = Vec::with_capacity(exprs.len() * 2);
-    for (i, e) in exprs.iter().enumerate() {
+    for (i, (e, ty)) in exprs.iter().enumerate() {
         if i > 0 {
             parts.push("'||'".to_string());
         }
-        parts.push(dialect.hash_input(e));
+        parts.push(dialect.typed_hash_input(e, *ty));
     }
     let text = if parts.len() == 1 {
         parts.remove(0)
@@ -83,6 +83,15 @@ impl VaultLoad<'_> {
             .collect()
     }
 
+    /// Staged columns with their logical types, for hashing.
+    fn typed(&self, columns: &[&Column]) -> Result<Vec<(String, LogicalType)>> {
+        Ok(self
+            .staged(columns)?
+            .into_iter()
+            .zip(columns.iter().map(|c| c.logical_type))
+            .collect())
+    }
+
     fn parent(&self, name: &str) -> Result<&Table> {
         self.model
             .table(name)
@@ -97,7 +106,7 @@ impl VaultLoad<'_> {
                 table.name
             ))
         })?;
-        Ok(hash(self.dialect, &self.staged(&keys)?))
+        Ok(hash(self.dialect, &self.typed(&keys)?))
     }
 
     fn load_time(&self) -> String {
@@ -130,7 +139,7 @@ impl VaultLoad<'_> {
         let mut hashdiff = String::new();
         let mut load_date = String::new();
         let attributes: Vec<&Column> = table.columns_with(ColumnRole::Attribute).collect();
-        let hashdiff_expr = hash(d, &self.staged(&attributes)?);
+        let hashdiff_expr = hash(d, &self.typed(&attributes)?);
         let parent_keys: Vec<&str> = table
             .foreign_keys
             .iter()

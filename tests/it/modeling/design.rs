@@ -287,6 +287,11 @@ async fn model_domain_prompt_walks_the_workflow() {
         "fct_<business_process>",
         "is_active",
         "dialect: \\\"snowflake\\\"",
+        "model.needs",
+        "MOD-METHOD-CHOICE",
+        "MOD-METHOD-QUESTION",
+        "Data Vault",
+        "kind: hub",
     ] {
         assert!(text.contains(wanted), "{wanted} not in {text}");
     }

@@ -440,6 +440,121 @@ async fn vault_loads_are_insert_only_and_rerun_without_change() {
 /// A link or satellite load without its hubs is refused naming `parents`; a satellite
 /// without a parent, a link of one hub and a hub with attributes are findings that
 /// block the DDL.
+/// Rows of `sat_event` (matching `filter`, a WHERE clause or "").
+async fn sat_rows(engine: &Engine, filter: &str) -> i64 {
+    count(
+        engine,
+        &format!(
+            "SELECT {} FROM {}{filter}",
+            engine.text("COUNT(*)"),
+            engine.table("sat_event")
+        ),
+    )
+    .await
+}
+
+/// A satellite over a `timestamptz` attribute: the hashdiff must not depend on the session's
+/// time zone, or a load run under another TimeZone adds a row for every unchanged key.
+#[tokio::test]
+async fn a_timestamptz_hashdiff_does_not_depend_on_the_session_time_zone() {
+    let mut hub = vault("hub_event", VaultKind::Hub, &[]);
+    hub.natural_key = vec![column("event_id", LogicalType::String(Some(20)))];
+    let mut sat = vault("sat_event", VaultKind::Satellite, &["hub_event"]);
+    sat.attributes = vec![
+        attribute("status", LogicalType::String(Some(20))),
+        attribute("seen_at", LogicalType::TimestampTz),
+    ];
+    let model = ModelSpec {
+        name: "events".into(),
+        dimensions: vec![hub.clone(), sat.clone()],
+        ..ModelSpec::default()
+    };
+    let (books, templates) = env();
+    let mut checked = 0;
+    for engine in Engine::all("dvtz").await {
+        if engine.dialect.name() != "postgres" {
+            engine.cleanup().await;
+            continue;
+        }
+        engine.create(&model).await;
+        engine
+            .staging(
+                "stg_events",
+                &[
+                    ("event_id", LogicalType::String(Some(20))),
+                    ("status", LogicalType::String(Some(20))),
+                    ("seen_at", LogicalType::TimestampTz),
+                ],
+            )
+            .await;
+        engine
+            .stage(
+                "stg_events",
+                &["'E1', 'ok', TIMESTAMPTZ '2024-01-01 00:00:00+00'"],
+            )
+            .await;
+        let sql = |dimension: &DimensionSpec, parents: Vec<DimensionSpec>| {
+            generate_scd_merge(
+                &GenerateScdMergeParams {
+                    dimension: dimension.clone(),
+                    staging_table: "stg_events".into(),
+                    parents,
+                    dialect: None,
+                    schema: Some(engine.schema.clone()),
+                    staging_schema: None,
+                    effective_from_column: None,
+                    project: None,
+                },
+                engine.dialect,
+                &books,
+                &templates,
+            )
+            .expect("load")
+            .statements[0]
+                .sql
+                .clone()
+        };
+        let hub_load = sql(&hub, Vec::new());
+        let sat_load = sql(&sat, vec![hub.clone()]);
+        // One connection per batch: SET LOCAL holds for this transaction only.
+        for zone in ["UTC", "Asia/Kolkata", "America/St_Johns"] {
+            engine
+                .exec(&format!(
+                    "BEGIN; SET LOCAL TimeZone = '{zone}'; {hub_load}; {sat_load}; COMMIT"
+                ))
+                .await;
+        }
+        let rows = sat_rows(&engine, "").await;
+        assert_eq!(rows, 1, "a new session time zone added satellite rows");
+        // The hashed text is the UTC instant in a fixed format.
+        let hit = sat_rows(
+            &engine,
+            " WHERE hashdiff = md5('ok||2024-01-01 00:00:00.000000')",
+        )
+        .await;
+        assert_eq!(hit, 1);
+        // A real change still adds a row.
+        engine
+            .stage(
+                "stg_events",
+                &["'E1', 'ok', TIMESTAMPTZ '2024-01-01 00:00:01+00'"],
+            )
+            .await;
+        engine
+            .exec(&format!(
+                "BEGIN; SET LOCAL TimeZone = 'Asia/Kolkata'; {sat_load}; COMMIT"
+            ))
+            .await;
+        let rows = sat_rows(&engine, "").await;
+        assert_eq!(rows, 2);
+        engine.cleanup().await;
+        checked += 1;
+    }
+    if std::env::var_os("DANA_TEST_POSTGRES_URL").is_some() {
+        assert_eq!(checked, 1, "PostgreSQL took part");
+    }
+}
+
 #[tokio::test]
 async fn vault_shape_errors_name_the_problem() {
     let (books, templates) = env();

@@ -486,6 +486,21 @@ fn technology_picks_reach_every_candidate_and_avoid_rule() {
             vec![],
             vec!["AVOID-SNOWFLAKE-OLTP"],
         ),
+        // Lakehouse zones: the raw zone keeps files as landed; curated tables are built in SQL.
+        (
+            "storage",
+            json!({"zone": "raw", "lake_and_sql": true, "stored_gb": 5000}),
+            "STOR-OBJECT",
+            vec![],
+            vec![],
+        ),
+        (
+            "processing",
+            json!({"path": "batch", "zone": "curated", "daily_gb": 300, "ml_share": 0.0, "budget_monthly_usd": 30000}),
+            "PROC-WAREHOUSE-SQL",
+            vec!["AVOID-SPARK-CURATED"],
+            vec![],
+        ),
     ];
     let mut picked = BTreeSet::new();
     let mut avoided = BTreeSet::new();
@@ -679,8 +694,8 @@ fn brief_questions_and_guardrails() {
 fn pipeline_params(v: Value) -> DesignPipelineParams {
     let mut base = json!({
         "name": "orders_sync",
-        "source": {"system": "shop_pg", "kind": "database", "object": "orders", "supports_cdc": false},
-        "target": {"system": "snowflake", "table": "fct_orders", "data_kind": "mutable_fact", "merge_keys": ["order_id"]},
+        "source": {"system": "shop_pg", "kind": "database", "object": "orders", "supports_cdc": false, "updated_at_column": ""},
+        "target": {"system": "snowflake", "table": "fct_orders", "data_kind": "mutable_fact", "merge_keys": ["order_id"], "track_deletes": false},
         "alert_channels": ["#data-alerts"],
         "rerun_tested": true,
         "reconciliation": true
@@ -964,15 +979,7 @@ fn cost_red_flags_each_fire_and_rank_by_saving() {
     let all: BTreeSet<String> = book.cost.strategies.iter().map(|s| s.id.clone()).collect();
     assert_eq!(strategies, all, "every strategy needs a path to it");
     assert!(out.questions.is_empty(), "{:?}", out.questions);
-    let mids: Vec<f64> = out
-        .opportunities
-        .iter()
-        .map(|o| o.savings_low_usd + o.savings_high_usd)
-        .collect();
-    assert!(
-        mids.windows(2).all(|w| w[0] >= w[1]),
-        "ranked by saving: {mids:?}"
-    );
+    super::assert_ranked_by_saving(&out.opportunities);
     assert_eq!(out.opportunities[0].priority, 1);
     assert_eq!(out.opportunities[0].subject, "clickstream");
     let err = costs::review(

@@ -61,7 +61,7 @@ async fn golden_design_pipeline() {
             "sla_minutes": 20,
             "tier": 1,
             "source": {"system": "app_postgres", "kind": "database", "object": "public.customers", "rows": 2000000, "updated_at_column": "updated_at", "supports_cdc": false},
-            "target": {"system": "snowflake", "table": "dim_customer", "data_kind": "dimension", "merge_keys": ["customer_id"], "clustering_keys": ["country_code"]},
+            "target": {"system": "snowflake", "table": "dim_customer", "data_kind": "dimension", "merge_keys": ["customer_id"], "clustering_keys": ["country_code"], "track_deletes": false},
             "transform_engine": "dbt",
             "alert_channels": ["#data-alerts", "pagerduty:data-oncall"]
         }),

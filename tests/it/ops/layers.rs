@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use dana::domain::architecture::{self, ArchitectureAssessment, AssessArchitectureParams};
 use serde_json::{Value, json};
 
-use super::books;
+use super::{assert_asked, books, question};
 
 /// What each tool is, independent of the playbook: the layers it may be picked for.
 fn layers_of(tool: &str) -> &'static [&'static str] {
@@ -59,18 +59,29 @@ fn assess(v: Value) -> ArchitectureAssessment {
     architecture::assess(&books().architecture, &brief).expect("assess")
 }
 
-/// `layer` or `layer (path)` → tool.
+/// `layer`, `layer (path)`, `layer [zone]` or `layer (path) [zone]` → tool.
 fn picks(out: &ArchitectureAssessment) -> BTreeMap<String, String> {
     out.technology
         .iter()
-        .map(|t| {
-            let key = match &t.path {
-                Some(p) => format!("{} ({p})", t.layer),
-                None => t.layer.clone(),
-            };
-            (key, t.tool.clone())
-        })
+        .map(|t| (t.key(), t.tool.clone()))
         .collect()
+}
+
+/// The picks of a batch-only design, layer by layer in `LAYERS` order.
+fn batch(tools: [&'static str; 8]) -> Vec<(&'static str, &'static str)> {
+    [
+        "ingestion (batch)",
+        "storage",
+        "processing (batch)",
+        "transformation (batch)",
+        "orchestration",
+        "quality",
+        "catalog",
+        "serving (batch)",
+    ]
+    .into_iter()
+    .zip(tools)
+    .collect()
 }
 
 #[test]
@@ -150,6 +161,28 @@ fn no_layer_ever_gets_a_tool_from_another_layer() {
                                 assert!(layers_of(&r.tool).contains(&t.layer.as_str()));
                             }
                         }
+                        // Zones only in a lakehouse, only for storage and batch processing, each zone once.
+                        let lakehouse = out.patterns.iter().any(|p| p.pattern == "lakehouse");
+                        let zoned: Vec<String> = out
+                            .technology
+                            .iter()
+                            .filter(|t| t.zone.is_some())
+                            .map(|t| t.key())
+                            .collect();
+                        let mut want_zoned = Vec::new();
+                        if lakehouse {
+                            for z in ["raw", "cleaned", "curated"] {
+                                want_zoned.push(format!("storage [{z}]"));
+                            }
+                            let real_time = lat.contains(&"real_time");
+                            if !kappa_of(&out) && (!real_time || lat.len() > 1) {
+                                for z in ["cleaned", "curated"] {
+                                    want_zoned.push(format!("processing (batch) [{z}]"));
+                                }
+                            }
+                        }
+                        assert_eq!(zoned, want_zoned, "{lat:?} {src}");
+                        assert!(out.technology.iter().all(|t| t.scope.is_none()));
                         let layers: BTreeSet<&str> =
                             out.technology.iter().map(|t| t.layer.as_str()).collect();
                         assert_eq!(layers.len(), LAYERS.len(), "{:?}", picks(&out));
@@ -180,6 +213,22 @@ fn no_layer_ever_gets_a_tool_from_another_layer() {
     assert_eq!(runs, 5 * 5 * 4 * 4 * 3);
 }
 
+/// The warnings on a tool named in the brief: rule id, path and zone.
+fn warned<'a>(
+    out: &'a ArchitectureAssessment,
+    tool: &str,
+) -> Vec<(&'a str, Option<&'a str>, Option<&'a str>)> {
+    out.warnings
+        .iter()
+        .filter(|w| w.tool == tool)
+        .map(|w| (w.id.as_str(), w.path.as_deref(), w.zone.as_deref()))
+        .collect()
+}
+
+fn kappa_of(out: &ArchitectureAssessment) -> bool {
+    out.patterns.iter().any(|p| p.pattern == "kappa")
+}
+
 /// Realistic briefs, one per design shape; every pick per layer and path is checked.
 #[test]
 fn realistic_briefs_get_one_pick_per_layer_and_path() {
@@ -197,16 +246,16 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
                 "constraints": {"budget_monthly_usd": 3000, "team_size": 2, "skill_level": "mid", "compliance": ["GDPR"], "cloud_provider": "aws"}
             }),
             vec!["ARCH-PAT-BATCH"],
-            vec![
-                ("ingestion (batch)", "fivetran"),
-                ("storage", "redshift"),
-                ("processing (batch)", "warehouse_sql"),
-                ("transformation (batch)", "dbt"),
-                ("orchestration", "prefect"),
-                ("quality", "sql_checks"),
-                ("catalog", "aws_glue_catalog"),
-                ("serving (batch)", "warehouse_bi"),
-            ],
+            batch([
+                "fivetran",
+                "redshift",
+                "warehouse_sql",
+                "dbt",
+                "prefect",
+                "sql_checks",
+                "aws_glue_catalog",
+                "warehouse_bi",
+            ]),
         ),
         (
             "PostgreSQL plus two SaaS APIs on GCP, three engineers",
@@ -217,16 +266,16 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
                 "constraints": {"budget_monthly_usd": 4000, "team_size": 3, "skill_level": "mid", "cloud_provider": "gcp"}
             }),
             vec!["ARCH-PAT-BATCH"],
-            vec![
-                ("ingestion (batch)", "fivetran"),
-                ("storage", "bigquery"),
-                ("processing (batch)", "warehouse_sql"),
-                ("transformation (batch)", "dbt"),
-                ("orchestration", "prefect"),
-                ("quality", "sql_checks"),
-                ("catalog", "dataplex"),
-                ("serving (batch)", "warehouse_bi"),
-            ],
+            batch([
+                "fivetran",
+                "bigquery",
+                "warehouse_sql",
+                "dbt",
+                "prefect",
+                "sql_checks",
+                "dataplex",
+                "warehouse_bi",
+            ]),
         ),
         (
             "Lambda: real-time fraud scoring plus finance batch, senior team of six on AWS",
@@ -293,8 +342,11 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
             vec!["ARCH-PAT-BATCH", "ARCH-PAT-LAKEHOUSE"],
             vec![
                 ("ingestion (batch)", "airbyte"),
-                ("storage", "iceberg_or_delta"),
-                ("processing (batch)", "spark"),
+                ("storage [raw]", "object_storage"),
+                ("storage [cleaned]", "iceberg_or_delta"),
+                ("storage [curated]", "iceberg_or_delta"),
+                ("processing (batch) [cleaned]", "spark"),
+                ("processing (batch) [curated]", "warehouse_sql"),
                 ("transformation (batch)", "dbt"),
                 ("orchestration", "airflow"),
                 ("quality", "sql_checks"),
@@ -311,16 +363,16 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
                 "constraints": {"budget_monthly_usd": 60000, "team_size": 25, "skill_level": "senior", "compliance": ["SOX"], "cloud_provider": "on_prem"}
             }),
             vec!["ARCH-PAT-BATCH", "ARCH-PAT-DATA-MESH"],
-            vec![
-                ("ingestion (batch)", "airbyte"),
-                ("storage", "snowflake"),
-                ("processing (batch)", "warehouse_sql"),
-                ("transformation (batch)", "dbt"),
-                ("orchestration", "dagster"),
-                ("quality", "soda"),
-                ("catalog", "datahub"),
-                ("serving (batch)", "warehouse_bi"),
-            ],
+            batch([
+                "airbyte",
+                "snowflake",
+                "warehouse_sql",
+                "dbt",
+                "dagster",
+                "soda",
+                "datahub",
+                "warehouse_bi",
+            ]),
         ),
         (
             "Feature store: ML is the main consumer, 20 GB a day",
@@ -334,16 +386,16 @@ fn realistic_briefs_get_one_pick_per_layer_and_path() {
                 "constraints": {"budget_monthly_usd": 10000, "team_size": 4, "skill_level": "mid", "cloud_provider": "azure"}
             }),
             vec!["ARCH-PAT-BATCH", "ARCH-PAT-FEATURE-STORE"],
-            vec![
-                ("ingestion (batch)", "fivetran"),
-                ("storage", "databricks"),
-                ("processing (batch)", "polars"),
-                ("transformation (batch)", "dataframe_code"),
-                ("orchestration", "prefect"),
-                ("quality", "great_expectations"),
-                ("catalog", "purview"),
-                ("serving (batch)", "feature_store"),
-            ],
+            batch([
+                "fivetran",
+                "databricks",
+                "polars",
+                "dataframe_code",
+                "prefect",
+                "great_expectations",
+                "purview",
+                "feature_store",
+            ]),
         ),
     ];
     for (name, brief, patterns, expected) in cases {
@@ -378,20 +430,14 @@ fn path_scoped_avoid_rules_stay_on_their_path() {
     assert_eq!(p["processing (batch)"], "spark");
     assert_eq!(p["processing (stream)"], "flink");
     assert_eq!(p["transformation (batch)"], "dbt");
-    let spark: Vec<(&str, Option<&str>)> = out
-        .warnings
-        .iter()
-        .filter(|w| w.tool == "spark")
-        .map(|w| (w.id.as_str(), w.path.as_deref()))
-        .collect();
-    assert_eq!(spark, [("AVOID-SPARK-REALTIME", Some("stream"))]);
-    let dbt: Vec<(&str, Option<&str>)> = out
-        .warnings
-        .iter()
-        .filter(|w| w.tool == "dbt")
-        .map(|w| (w.id.as_str(), w.path.as_deref()))
-        .collect();
-    assert_eq!(dbt, [("AVOID-DBT-STREAMING", Some("stream"))]);
+    assert_eq!(
+        warned(&out, "spark"),
+        [("AVOID-SPARK-REALTIME", Some("stream"), None)]
+    );
+    assert_eq!(
+        warned(&out, "dbt"),
+        [("AVOID-DBT-STREAMING", Some("stream"), None)]
+    );
     // The pick carries its runner-up.
     let batch = out
         .technology
@@ -414,23 +460,14 @@ fn unknown_facts_that_change_a_pick_become_questions_with_decisions() {
         "sources": [{"name": "payments_pg", "kind": "database"}, {"name": "cards", "kind": "stream", "replayable": false}],
         "constraints": {"team_size": 4, "cloud_provider": "aws"}
     }));
-    let q = out
-        .questions
-        .iter()
-        .find(|q| q.id == "ARCH-Q-CDC")
-        .expect("CDC question");
-    assert_eq!(q.field, "sources[].cdc");
-    let answers: Vec<(&str, &str)> = q
-        .answers
-        .iter()
-        .map(|a| (a.answer.as_str(), a.decision.as_str()))
-        .collect();
-    assert_eq!(
-        answers,
-        [
+    assert_asked(
+        &out.questions,
+        "ARCH-Q-CDC",
+        "sources[].cdc",
+        &[
             ("yes", "ingestion (stream): debezium"),
-            ("no", "ingestion (stream): kinesis")
-        ]
+            ("no", "ingestion (stream): kinesis"),
+        ],
     );
     // Answering it removes the question.
     let answered = assess(json!({
@@ -451,11 +488,7 @@ fn unknown_facts_that_change_a_pick_become_questions_with_decisions() {
         "sources": [{"name": "events", "kind": "stream"}],
         "constraints": {"team_size": 4, "cloud_provider": "gcp"}
     }));
-    let q = out
-        .questions
-        .iter()
-        .find(|q| q.id == "ARCH-Q-REPLAY")
-        .expect("replay question");
+    let q = question(&out.questions, "ARCH-Q-REPLAY");
     assert!(q.answers[0].decision.contains("Kappa"), "{:?}", q.answers);
     assert!(q.answers[1].decision.contains("Lambda"), "{:?}", q.answers);
     // The batch path exists only without Kappa: the decision says so.
@@ -476,4 +509,125 @@ fn unknown_facts_that_change_a_pick_become_questions_with_decisions() {
         "{:?}",
         out.questions
     );
+}
+
+/// A lake on S3 queried by SQL: storage and batch processing are decided per zone, each
+/// from its own layer; the stream path of a Lambda lakehouse is not zoned.
+#[test]
+fn lakehouse_designs_pick_storage_and_processing_per_zone() {
+    let brief = |latencies: &[&str]| {
+        json!({
+            "data_consumers": latencies.iter().enumerate().map(|(i, l)| json!({"team": format!("t{i}"), "use_case": "analytics", "latency": l, "query_pattern": "ad_hoc"})).collect::<Vec<_>>(),
+            "sources": [{"name": "erp", "kind": "database", "cdc": true}, {"name": "logs", "kind": "files"}, {"name": "clicks", "kind": "stream", "replayable": false}],
+            "storage": ["s3"],
+            "volume": {"current_gb_per_day": 300, "retention_months": 24},
+            "constraints": {"budget_monthly_usd": 30000, "team_size": 8, "skill_level": "senior", "cloud_provider": "aws"}
+        })
+    };
+    let out = assess(brief(&["batch"]));
+    let p = picks(&out);
+    assert_eq!(p["storage [raw]"], "object_storage");
+    assert_eq!(p["storage [cleaned]"], "iceberg_or_delta");
+    assert_eq!(p["storage [curated]"], "iceberg_or_delta");
+    assert_eq!(p["processing (batch) [cleaned]"], "spark");
+    assert_eq!(p["processing (batch) [curated]"], "warehouse_sql");
+    assert!(!p.contains_key("storage") && !p.contains_key("processing (batch)"));
+    // The curated zone passes Spark over for SQL, saying why.
+    let curated = out
+        .technology
+        .iter()
+        .find(|t| t.key() == "processing (batch) [curated]")
+        .expect("curated processing");
+    assert!(
+        curated
+            .passed_over
+            .iter()
+            .any(|x| x.tool == "spark" && x.avoid.iter().any(|a| a.id == "AVOID-SPARK-CURATED")),
+        "{curated:?}"
+    );
+    // Object storage named in the brief: the SQL warning concerns the zones SQL reads, not raw.
+    assert_eq!(
+        warned(&out, "s3"),
+        [
+            ("AVOID-OBJECT-DIRECT-SQL", None, Some("cleaned")),
+            ("AVOID-OBJECT-DIRECT-SQL", None, Some("curated"))
+        ]
+    );
+    for t in &out.technology {
+        assert!(layers_of(&t.tool).contains(&t.layer.as_str()), "{t:?}");
+    }
+    // Lambda lakehouse: the stream path keeps one pick per layer, without zones.
+    let out = assess(brief(&["real_time", "batch"]));
+    let p = picks(&out);
+    assert_eq!(p["processing (stream)"], "flink");
+    assert_eq!(p["processing (batch) [cleaned]"], "spark");
+    assert!(
+        out.technology
+            .iter()
+            .filter(|t| t.path.as_deref() == Some("stream"))
+            .all(|t| t.zone.is_none())
+    );
+    // Kappa lakehouse: no batch path, so processing is not zoned and no curated-zone rule applies.
+    let mut kappa = brief(&["real_time", "batch"]);
+    kappa["sources"] = json!([{"name": "clicks", "kind": "stream", "replayable": true}]);
+    kappa["considering"] = json!(["spark"]);
+    let out = assess(kappa);
+    assert!(kappa_of(&out), "{:?}", out.patterns);
+    assert_eq!(
+        warned(&out, "spark"),
+        [("AVOID-SPARK-REALTIME", Some("stream"), None)]
+    );
+    assert!(
+        out.technology
+            .iter()
+            .all(|t| t.zone.is_none() || t.layer == "storage")
+    );
+    // Without a lake there are no zones.
+    let mut no_lake = brief(&["batch"]);
+    no_lake["storage"] = json!(["snowflake"]);
+    let out = assess(no_lake);
+    assert!(out.patterns.iter().all(|p| p.pattern != "lakehouse"));
+    assert!(out.technology.iter().all(|t| t.zone.is_none()));
+}
+
+/// A data mesh: every pick says whether the platform runs it for every domain or each
+/// domain chooses; other designs say neither.
+#[test]
+fn mesh_designs_separate_platform_picks_from_domain_picks() {
+    let mesh = json!({
+        "data_consumers": (0..7).map(|i| json!({"team": format!("domain{i}"), "use_case": "analytics", "latency": "batch", "query_pattern": "dashboard"})).collect::<Vec<_>>(),
+        "sources": (0..9).map(|i| json!({"name": format!("sys{i}"), "kind": "database"})).collect::<Vec<_>>(),
+        "volume": {"current_gb_per_day": 60, "retention_months": 36},
+        "constraints": {"budget_monthly_usd": 50000, "team_size": 30, "skill_level": "senior", "cloud_provider": "gcp"}
+    });
+    let out = assess(mesh);
+    assert!(out.patterns.iter().any(|p| p.pattern == "data_mesh"));
+    let mut by_scope: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for t in &out.technology {
+        let scope = t.scope.clone().expect("every mesh pick has a scope");
+        assert!(t.reason.contains("data mesh"), "{t:?}");
+        by_scope.entry(scope).or_default().insert(t.layer.clone());
+    }
+    let set = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        by_scope["platform"],
+        set(&[
+            "catalog",
+            "ingestion",
+            "orchestration",
+            "quality",
+            "storage"
+        ])
+    );
+    assert_eq!(
+        by_scope["domain"],
+        set(&["processing", "serving", "transformation"])
+    );
+    assert_eq!(by_scope.len(), 2);
+    let out = assess(json!({
+        "data_consumers": [{"team": "bi", "use_case": "reporting", "latency": "batch"}],
+        "sources": [{"name": "db", "kind": "database"}],
+        "constraints": {"team_size": 3, "cloud_provider": "gcp"}
+    }));
+    assert!(out.technology.iter().all(|t| t.scope.is_none()));
 }

@@ -2,28 +2,14 @@
 //! as a structured question with the decision under each answer (pipeline design, costs,
 //! monitoring), and source-kind-appropriate advice.
 
-use dana::domain::architecture::OpenQuestion;
 use dana::domain::pipeline::{self, DesignPipelineParams, PipelineDesign};
 use serde_json::{Value, json};
 
-use super::books;
+use super::{answers, assert_asked, assert_ranked_by_saving, books, question};
 
 fn design(v: Value) -> PipelineDesign {
     let p: DesignPipelineParams = serde_json::from_value(v).expect("params");
     pipeline::design(&books().pipeline, &p).expect("design")
-}
-
-fn answers(q: &OpenQuestion) -> Vec<(&str, &str)> {
-    q.answers
-        .iter()
-        .map(|a| (a.answer.as_str(), a.decision.as_str()))
-        .collect()
-}
-
-fn question<'a>(qs: &'a [OpenQuestion], id: &str) -> &'a OpenQuestion {
-    qs.iter()
-        .find(|q| q.id == id)
-        .unwrap_or_else(|| panic!("question {id} in {qs:?}"))
 }
 
 fn base(source: Value, target: Value) -> Value {
@@ -37,7 +23,7 @@ fn base(source: Value, target: Value) -> Value {
     })
 }
 
-const ORDERS: &str = r#"{"system": "snowflake", "table": "fct_orders", "data_kind": "mutable_fact", "merge_keys": ["order_id"]}"#;
+const ORDERS: &str = r#"{"system": "snowflake", "table": "fct_orders", "data_kind": "mutable_fact", "merge_keys": ["order_id"], "track_deletes": false}"#;
 
 fn orders() -> Value {
     serde_json::from_str(ORDERS).expect("target")
@@ -56,13 +42,24 @@ fn omitted_cdc_on_a_large_postgres_table_is_asked_not_read_as_false() {
         "{}",
         out.spec_yaml
     );
-    let q = question(&out.questions, "SRC-Q-CDC");
-    assert_eq!(q.field, "source.supports_cdc");
-    assert_eq!(
-        answers(q),
-        [
+    assert_asked(
+        &out.questions,
+        "SRC-Q-CDC",
+        "source.supports_cdc",
+        &[
             ("yes", "extraction cdc (EXT-CDC)"),
-            ("no", "extraction full (EXT-FULL)")
+            ("no", "then SRC-Q-UPDATED-AT"),
+        ],
+    );
+    // The follow-up is asked too, with its own decisions.
+    assert_eq!(
+        answers(question(&out.questions, "SRC-Q-UPDATED-AT")),
+        [
+            (
+                "yes (its name)",
+                "extraction incremental_updated_at (EXT-INCREMENTAL)"
+            ),
+            ("none (\"\")", "extraction full (EXT-FULL)")
         ]
     );
     // Nothing is concluded from the unknown: no full-extraction trap yet.
@@ -87,7 +84,7 @@ fn omitted_cdc_on_a_large_postgres_table_is_asked_not_read_as_false() {
 
     // Answered: decided, and nothing left to ask.
     let out = design(base(
-        json!({"system": "orders_pg", "kind": "database", "rows": 80_000_000, "supports_cdc": false}),
+        json!({"system": "orders_pg", "kind": "database", "rows": 80_000_000, "supports_cdc": false, "updated_at_column": ""}),
         orders(),
     ));
     assert_eq!(out.extraction.id, "EXT-FULL");
@@ -151,8 +148,8 @@ fn api_sources_get_api_questions_and_api_advice() {
 fn omitted_row_counts_are_asked_where_they_decide() {
     // Reference data: the row count picks truncate-reload or merge.
     let out = design(base(
-        json!({"system": "erp", "kind": "database", "supports_cdc": false}),
-        json!({"system": "snowflake", "table": "ref_country", "data_kind": "reference", "merge_keys": ["code"]}),
+        json!({"system": "erp", "kind": "database", "supports_cdc": false, "updated_at_column": ""}),
+        json!({"system": "snowflake", "table": "ref_country", "data_kind": "reference", "merge_keys": ["code"], "track_deletes": false}),
     ));
     assert_eq!(out.load.strategy, "undecided");
     let q = question(&out.questions, "SRC-Q-ROWS");
@@ -177,11 +174,153 @@ fn omitted_row_counts_are_asked_where_they_decide() {
         "{q:?}"
     );
     let out = design(base(
-        json!({"system": "erp", "kind": "database", "supports_cdc": false, "rows": 250}),
-        json!({"system": "snowflake", "table": "ref_country", "data_kind": "reference", "merge_keys": ["code"]}),
+        json!({"system": "erp", "kind": "database", "supports_cdc": false, "updated_at_column": "", "rows": 250}),
+        json!({"system": "snowflake", "table": "ref_country", "data_kind": "reference", "merge_keys": ["code"], "track_deletes": false}),
     ));
     assert_eq!(out.load.id, "LOAD-TRUNCATE-RELOAD");
     assert!(out.questions.is_empty(), "{:?}", out.questions);
+}
+
+/// The extraction of an 80M-row PostgreSQL table without CDC, by its last-modified column.
+fn without_cdc(updated_at: Option<&str>) -> PipelineDesign {
+    let mut source = json!({"system": "orders_pg", "kind": "database", "rows": 80_000_000, "supports_cdc": false});
+    if let Some(c) = updated_at {
+        source["updated_at_column"] = json!(c);
+    }
+    design(base(source, orders()))
+}
+
+#[test]
+fn omitted_updated_at_is_asked_and_an_empty_one_means_none() {
+    // Omitted: unknown, so asked with the decision under each answer; nothing concluded.
+    let out = without_cdc(None);
+    assert_eq!(
+        (out.extraction.id.as_str(), out.extraction.strategy.as_str()),
+        ("ASK", "undecided")
+    );
+    assert_asked(
+        &out.questions,
+        "SRC-Q-UPDATED-AT",
+        "source.updated_at_column",
+        &[
+            (
+                "yes (its name)",
+                "extraction incremental_updated_at (EXT-INCREMENTAL)",
+            ),
+            ("none (\"\")", "extraction full (EXT-FULL)"),
+        ],
+    );
+    assert!(
+        !out.findings
+            .iter()
+            .any(|f| f.id == "TRAP-FULL-LARGE" || f.id == "TRAP-HARD-DELETES"),
+        "{:?}",
+        out.findings
+    );
+    // Named: incremental on it, nothing asked.
+    let out = without_cdc(Some("updated_at"));
+    assert_eq!(out.extraction.id, "EXT-INCREMENTAL");
+    assert!(out.questions.is_empty(), "{:?}", out.questions);
+    assert!(
+        out.spec_yaml.contains("incremental_key: updated_at"),
+        "{}",
+        out.spec_yaml
+    );
+    // Empty (or blank): explicitly none, so a full copy, and the large-table trap fires.
+    for none in ["", "  "] {
+        let out = without_cdc(Some(none));
+        assert_eq!(out.extraction.id, "EXT-FULL", "{none:?}");
+        assert!(out.questions.is_empty(), "{:?}", out.questions);
+        assert!(out.findings.iter().any(|f| f.id == "TRAP-FULL-LARGE"));
+        assert!(
+            out.spec_yaml.contains("incremental_key: null"),
+            "{}",
+            out.spec_yaml
+        );
+    }
+    // Where it changes nothing it is not asked: CDC available, or an API source.
+    for source in [
+        json!({"system": "orders_pg", "kind": "database", "rows": 80_000_000, "supports_cdc": true}),
+        json!({"system": "hubspot", "kind": "api", "supports_webhooks": false, "has_cursor": true}),
+    ] {
+        let out = design(base(source, orders()));
+        assert!(out.questions.is_empty(), "{:?}", out.questions);
+    }
+}
+
+/// A design of `data_kind` rows from a daily file drop, with `track_deletes` as given.
+fn with_deletes(data_kind: &str, track_deletes: Option<bool>) -> PipelineDesign {
+    let mut target =
+        json!({"system": "snowflake", "table": "t", "data_kind": data_kind, "merge_keys": ["id"]});
+    if let Some(t) = track_deletes {
+        target["track_deletes"] = json!(t);
+    }
+    let mut p = base(
+        json!({"system": "sftp", "kind": "files", "rows": 5000}),
+        target,
+    );
+    p["late_window_hours"] = json!(24);
+    design(p)
+}
+
+#[test]
+fn omitted_track_deletes_is_asked_for_rows_that_change() {
+    for kind in ["mutable_fact", "dimension"] {
+        let out = with_deletes(kind, None);
+        assert_eq!(
+            (out.load.id.as_str(), out.load.strategy.as_str()),
+            ("ASK", "undecided"),
+            "{kind}"
+        );
+        assert_asked(
+            &out.questions,
+            "SRC-Q-DELETES",
+            "target.track_deletes",
+            &[
+                ("yes", "load soft_delete (LOAD-SOFT-DELETE)"),
+                ("no", "load merge (LOAD-MERGE)"),
+            ],
+        );
+        assert!(
+            !out.spec_yaml.contains("strategy: merge"),
+            "{}",
+            out.spec_yaml
+        );
+        assert_eq!(with_deletes(kind, Some(true)).load.id, "LOAD-SOFT-DELETE");
+        assert_eq!(with_deletes(kind, Some(false)).load.id, "LOAD-MERGE");
+        for given in [true, false] {
+            assert!(with_deletes(kind, Some(given)).questions.is_empty());
+        }
+    }
+    // Reference data: "no" leads on to the row count, which is asked too.
+    let out = design(base(
+        json!({"system": "erp", "kind": "files"}),
+        json!({"system": "snowflake", "table": "ref_country", "data_kind": "reference", "merge_keys": ["code"]}),
+    ));
+    assert_eq!(
+        answers(question(&out.questions, "SRC-Q-DELETES")),
+        [
+            ("yes", "load soft_delete (LOAD-SOFT-DELETE)"),
+            ("no", "then SRC-Q-ROWS")
+        ]
+    );
+    assert!(
+        question(&out.questions, "SRC-Q-ROWS").answers[0]
+            .decision
+            .contains("LOAD-TRUNCATE-RELOAD")
+    );
+    // Append-only rows have nothing to mark deleted: never asked, and the answer changes nothing.
+    for kind in ["event", "immutable_fact"] {
+        for given in [None, Some(true), Some(false)] {
+            let out = with_deletes(kind, given);
+            assert_eq!(out.load.id, "LOAD-APPEND", "{kind} {given:?}");
+            assert!(
+                !out.questions.iter().any(|q| q.id == "SRC-Q-DELETES"),
+                "{:?}",
+                out.questions
+            );
+        }
+    }
 }
 
 fn review(v: Value) -> dana::domain::costs::CostReview {
@@ -263,15 +402,7 @@ fn capacity_unknown_is_asked_and_savings_never_exceed_the_cost() {
     for o in &on_big {
         assert!(o.savings_low_usd <= o.savings_high_usd, "{o:?}");
     }
-    let mids: Vec<f64> = out
-        .opportunities
-        .iter()
-        .map(|o| o.savings_low_usd + o.savings_high_usd)
-        .collect();
-    assert!(
-        mids.windows(2).all(|w| w[0] >= w[1]),
-        "ranked by saving: {mids:?}"
-    );
+    assert_ranked_by_saving(&out.opportunities);
 }
 
 fn monitoring(v: Value) -> dana::domain::monitoring::Monitoring {
@@ -367,7 +498,6 @@ fn freshness_in_minutes_and_lag_for_streams() {
             json!({"freshness_minutes": 5, "freshness_hours": 1}),
             "freshness_minutes",
         ),
-        (json!({}), "freshness_minutes"),
     ] {
         let mut v = json!({"pipeline": {"name": "c", "table": "c", "tier": 2}, "dialect": "postgres", "timestamp_column": "t"});
         for (k, x) in args.as_object().expect("obj") {
@@ -401,4 +531,62 @@ fn freshness_in_minutes_and_lag_for_streams() {
             ("3", "failed run P2, stale data P3")
         ]
     );
+}
+
+#[test]
+fn a_missing_freshness_sla_is_asked_and_everything_else_is_produced() {
+    let given = monitoring(json!({
+        "pipeline": {"name": "clicks", "table": "clicks", "source_kind": "stream", "tier": 1, "alert_channels": ["#data"]},
+        "dialect": "postgres", "timestamp_column": "event_at", "freshness_minutes": 60
+    }));
+    let out = monitoring(json!({
+        "pipeline": {"name": "clicks", "table": "clicks", "source_kind": "stream", "tier": 1, "alert_channels": ["#data"]},
+        "dialect": "postgres", "timestamp_column": "event_at"
+    }));
+    assert_asked(
+        &out.questions,
+        "MON-Q-FRESHNESS",
+        "freshness_minutes",
+        &[
+            (
+                "15 min",
+                "MON-FRESHNESS alerts when the newest `event_at` is older than 15 min, with its monitor SQL",
+            ),
+            (
+                "60 min",
+                "MON-FRESHNESS alerts when the newest `event_at` is older than 1 h, with its monitor SQL",
+            ),
+            (
+                "1440 min",
+                "MON-FRESHNESS alerts when the newest `event_at` is older than 24 h, with its monitor SQL",
+            ),
+        ],
+    );
+    assert_eq!(out.questions.len(), 1, "{:?}", out.questions);
+    // No threshold is invented: the freshness metrics point at the question, and only the
+    // freshness monitor waits for it.
+    for id in ["MON-FRESHNESS", "MON-CONSUMER-LAG"] {
+        let m = out.metrics.iter().find(|m| m.id == id).expect("metric");
+        assert!(
+            m.alert.contains("the freshness SLA (MON-Q-FRESHNESS)"),
+            "{m:?}"
+        );
+    }
+    let monitors: Vec<&str> = out.monitors.iter().map(|m| m.metric.as_str()).collect();
+    assert_eq!(monitors, ["MON-VOLUME"]);
+    assert_eq!(out.monitors[0].sql, given.monitors[1].sql);
+    // Everything else is what the answered call produces.
+    let ids = |m: &dana::domain::monitoring::Monitoring| -> Vec<String> {
+        m.metrics
+            .iter()
+            .map(|x| format!("{} {}", x.id, x.severity))
+            .collect()
+    };
+    assert_eq!(ids(&out), ids(&given));
+    assert_eq!(
+        serde_json::to_value(&out.routing).expect("routing"),
+        serde_json::to_value(&given.routing).expect("routing")
+    );
+    assert_eq!(out.run_log_schema, given.run_log_schema);
+    assert!(given.questions.is_empty(), "{:?}", given.questions);
 }
