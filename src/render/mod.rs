@@ -4,6 +4,7 @@
 //! `{% if x %}` on an absent value is false (tool results leave absent values out, see
 //! `crate::server::answer`), so templates test optional values without ceremony.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,6 +19,10 @@ include!(concat!(env!("OUT_DIR"), "/embedded_templates.rs"));
 #[derive(Clone)]
 pub struct Templates {
     env: Arc<Environment<'static>>,
+    /// Every name that can be loaded: the embedded templates and the override folder's
+    /// files, so that `exists` (asked for every dialect-specific statement) neither scans
+    /// the embedded list nor touches the disk.
+    names: Arc<HashSet<String>>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -35,6 +40,13 @@ impl Templates {
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
         let dir: Option<PathBuf> = override_dir.filter(|d| d.is_dir()).map(Path::to_path_buf);
+        let mut names: HashSet<String> = EMBEDDED_TEMPLATES
+            .iter()
+            .map(|(name, _)| (*name).to_string())
+            .collect();
+        if let Some(dir) = &dir {
+            override_names(dir, "", &mut names);
+        }
         env.set_loader(move |name: &str| {
             if let Some(dir) = &dir {
                 // Refuse anything that could climb out of the override folder.
@@ -54,7 +66,10 @@ impl Templates {
         env.add_filter("yaml_str", yaml_str);
         env.add_filter("md_cell", md_cell);
         env.add_filter("clip", clip);
-        Templates { env: Arc::new(env) }
+        Templates {
+            env: Arc::new(env),
+            names: Arc::new(names),
+        }
     }
 
     /// Renders template `name` with `context`.
@@ -72,9 +87,29 @@ impl Templates {
         })
     }
 
-    /// Whether a template with this name can be loaded.
+    /// Whether a template with this name exists (embedded, or a file of the override
+    /// folder when the templates were set up).
     pub fn exists(&self, name: &str) -> bool {
-        self.env.get_template(name).is_ok()
+        self.names.contains(name)
+    }
+}
+
+/// The files below the override folder, as template names (`ddl/postgres/x.sql.j2`).
+fn override_names(dir: &Path, prefix: &str, names: &mut HashSet<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(file) = entry.file_name().into_string() else {
+            continue;
+        };
+        let name = format!("{prefix}{file}");
+        let path = entry.path();
+        if path.is_dir() {
+            override_names(&path, &format!("{name}/"), names);
+        } else if path.is_file() {
+            names.insert(name);
+        }
     }
 }
 

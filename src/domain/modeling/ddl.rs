@@ -150,11 +150,17 @@ impl Notes {
     }
 }
 
+/// The CREATE TABLE template's context: column and constraint lines joined (`body`), and
+/// the clauses after the closing parenthesis, each on its own paragraph (`tail`). Joined
+/// here rather than looped in the template: this statement is rendered once per table of
+/// every model. `lines` and `clauses` stay for workspace overrides written against them.
 #[derive(Serialize)]
 struct CreateTableContext<'a> {
     table: &'a str,
-    lines: Vec<String>,
-    clauses: Vec<String>,
+    body: String,
+    tail: String,
+    lines: &'a [String],
+    clauses: &'a [String],
 }
 
 /// DDL for every table of a model, dimensions first.
@@ -482,8 +488,12 @@ fn table_statements(
     let mut lines = Vec::new();
     let mut inline_pk = false;
     let mut unknown_key = String::from("-1");
-    for (column, fitted) in table.columns.iter().zip(&row) {
-        let quoted = quote_column(dialect, column)?;
+    let quoted_columns: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| quote_column(dialect, c))
+        .collect::<Result<_>>()?;
+    for ((column, fitted), quoted) in table.columns.iter().zip(&row).zip(&quoted_columns) {
         let mut line = match column.role {
             ColumnRole::SurrogateKey => {
                 let sequence = TableName {
@@ -681,8 +691,14 @@ fn table_statements(
         "create_table.sql.j2",
         CreateTableContext {
             table: &qualified,
-            lines,
-            clauses: layout.clauses,
+            body: lines.join(",\n    "),
+            tail: layout
+                .clauses
+                .iter()
+                .map(|clause| format!("\n\n{clause}"))
+                .collect(),
+            lines: &lines,
+            clauses: &layout.clauses,
         },
     )?;
     out.statements.push(DdlStatement {
@@ -712,16 +728,12 @@ fn table_statements(
                 sql: dialect.comment_on(&qualified, None, description)?,
             });
         }
-        for column in &table.columns {
+        for (column, quoted) in table.columns.iter().zip(&quoted_columns) {
             if let Some(description) = &column.description {
                 out.statements.push(DdlStatement {
                     kind: StatementKind::Comment,
                     table: table.name.clone(),
-                    sql: dialect.comment_on(
-                        &qualified,
-                        Some(&quote_column(dialect, column)?),
-                        description,
-                    )?,
+                    sql: dialect.comment_on(&qualified, Some(quoted), description)?,
                 });
             }
         }
