@@ -669,6 +669,10 @@ pub fn render(
     ctx.insert("double".into(), json!(double));
     ctx.insert("limit".into(), json!(limit));
     ctx.insert("dialect".into(), json!(dialect.name()));
+    // Grouping and DISTINCT keys: text byte for byte on every engine.
+    let groups: Vec<String> = cols.iter().map(|c| exact_key(dialect, c)).collect();
+    ctx.insert("group".into(), json!(groups.first()));
+    ctx.insert("groups".into(), json!(groups));
     let number = |v: f64| -> String {
         if v.fract() == 0.0 && v.abs() < 1e15 {
             format!("{}", v as i64)
@@ -693,8 +697,10 @@ pub fn render(
                 .iter()
                 .map(|v| dialect.string_literal(v))
                 .collect::<Result<_>>()?;
-            ctx.insert("values".into(), json!(literals));
-            ctx.insert("compared".into(), json!(binary_text(dialect, &need_col()?)));
+            ctx.insert(
+                "outside".into(),
+                json!(outside(dialect, &need_col()?, &literals.join(", "))),
+            );
         }
         "range" => {
             need_col()?;
@@ -763,7 +769,10 @@ pub fn render(
                 }
                 (Some(c), Some(v)) => {
                     ctx.insert("pcol".into(), json!(q(c)?));
-                    ctx.insert("pval".into(), json!(dialect.string_literal(v)?));
+                    ctx.insert(
+                        "within".into(),
+                        json!(equals(dialect, &q(c)?, &dialect.string_literal(v)?)),
+                    );
                 }
                 _ => {
                     ctx.insert("pcol".into(), serde_json::Value::Null);
@@ -962,13 +971,46 @@ pub fn render(
     Ok(Ok(sql))
 }
 
-/// `col` compared byte for byte: MySQL/MariaDB compare text under the column's
-/// collation (`_ci`: `USA` = `usa`; PAD SPACE: `usa` = `usa `), so the value is converted
-/// to utf8mb4 (the connection's character set, that of the literals) and cast to binary.
+/// Whether non-NULL `col` is not one of `literals` (a comma-separated list): text byte
+/// for byte, numbers and dates by value, on every engine. MySQL/MariaDB compare text under
+/// the column's collation (`_ci`: `USA` = `usa`; PAD SPACE: `usa` = `usa `), so a text
+/// value must also match converted to utf8mb4 (the connection's character set, that of
+/// the literals) and cast to binary; a number or date (collation `binary`) is compared as
+/// itself (`10.00` is `10`, as on PostgreSQL and SQLite, not the text `10.00`).
 /// PostgreSQL and SQLite compare text exactly already.
-fn binary_text(dialect: &dyn SqlDialect, col: &str) -> String {
+fn outside(dialect: &dyn SqlDialect, col: &str, literals: &str) -> String {
     if dialect.name() == "mysql" {
-        format!("CAST(CONVERT({col} USING utf8mb4) AS BINARY)")
+        format!("NOT {}", mysql_in(col, literals))
+    } else {
+        format!("{col} NOT IN ({literals})")
+    }
+}
+
+/// Whether `col` equals `literal`, compared as [`outside`] compares.
+fn equals(dialect: &dyn SqlDialect, col: &str, literal: &str) -> String {
+    if dialect.name() == "mysql" {
+        mysql_in(col, literal)
+    } else {
+        format!("{col} = {literal}")
+    }
+}
+
+fn mysql_in(col: &str, literals: &str) -> String {
+    format!(
+        "({col} IN ({literals}) AND (COLLATION({col}) = 'binary' OR CAST(CONVERT({col} USING utf8mb4) AS BINARY) IN ({literals})))"
+    )
+}
+
+/// The expressions that group or count `col` DISTINCT with text byte for byte. MySQL and
+/// MariaDB group text under the column's collation (`USA`, `usa` and `usa ` are one value
+/// under a `_ci` PAD SPACE collation), so a text column is grouped by its binary utf8mb4
+/// form too; a number or date (collation `binary`) adds a constant, its own value groups it.
+/// PostgreSQL and SQLite group text exactly already.
+fn exact_key(dialect: &dyn SqlDialect, col: &str) -> String {
+    if dialect.name() == "mysql" {
+        format!(
+            "{col}, CASE WHEN COLLATION({col}) = 'binary' THEN '' ELSE CAST(CONVERT({col} USING utf8mb4) AS BINARY) END"
+        )
     } else {
         col.to_string()
     }
