@@ -798,6 +798,12 @@ pub fn render(
             let quoted: Vec<String> = ref_cols.iter().map(|c| q(c)).collect::<Result<_>>()?;
             ctx.insert("ref_cols".into(), json!(quoted));
             ctx.insert("fk_cols".into(), json!(cols));
+            let joins: Vec<String> = quoted
+                .iter()
+                .zip(&cols)
+                .map(|(r, c)| same_key(dialect, &format!("p.{r}"), &format!("t.{c}")))
+                .collect();
+            ctx.insert("joins".into(), json!(joins));
         }
         "distribution" => {
             need_col()?;
@@ -842,11 +848,18 @@ pub fn render(
                 &check.params.other_partition_column,
             ) {
                 (Some(p), other) => {
-                    ctx.insert("pcol".into(), json!(q(p)?));
+                    let (p, other) = (q(p)?, q(other.as_deref().unwrap_or(p))?);
                     ctx.insert(
-                        "other_pcol".into(),
-                        json!(q(other.as_deref().unwrap_or(p))?),
+                        "pgroup".into(),
+                        json!(exact_key(dialect, &format!("t.{p}"))),
                     );
+                    ctx.insert(
+                        "other_pgroup".into(),
+                        json!(exact_key(dialect, &format!("t.{other}"))),
+                    );
+                    ctx.insert("kgroup".into(), json!(exact_key(dialect, "u.k")));
+                    ctx.insert("pcol".into(), json!(p));
+                    ctx.insert("other_pcol".into(), json!(other));
                 }
                 _ => {
                     ctx.insert("pcol".into(), serde_json::Value::Null);
@@ -1013,6 +1026,19 @@ fn exact_key(dialect: &dyn SqlDialect, col: &str) -> String {
         )
     } else {
         col.to_string()
+    }
+}
+
+/// Whether key `a` equals key `b` (a join), text byte for byte as [`exact_key`] groups:
+/// on MySQL/MariaDB a text key must also match in binary; the plain equality stays first,
+/// so an index on either side still serves the join.
+fn same_key(dialect: &dyn SqlDialect, a: &str, b: &str) -> String {
+    if dialect.name() == "mysql" {
+        format!(
+            "({a} = {b} AND (COLLATION({b}) = 'binary' OR CAST(CONVERT({a} USING utf8mb4) AS BINARY) = CAST(CONVERT({b} USING utf8mb4) AS BINARY)))"
+        )
+    } else {
+        format!("{a} = {b}")
     }
 }
 
