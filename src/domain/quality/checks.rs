@@ -990,21 +990,21 @@ pub fn render(
 /// value must also match converted to utf8mb4 (the connection's character set, that of
 /// the literals) and cast to binary; a number or date (collation `binary`) is compared as
 /// itself (`10.00` is `10`, as on PostgreSQL and SQLite, not the text `10.00`).
-/// PostgreSQL and SQLite compare text exactly already.
+/// SQLite compares under the column's collation too (`NOCASE`, `RTRIM`): there the column
+/// is compared `COLLATE BINARY` (numbers keep their affinity). PostgreSQL compares text
+/// exactly already (deterministic collations).
 fn outside(dialect: &dyn SqlDialect, col: &str, literals: &str) -> String {
-    if dialect.name() == "mysql" {
-        format!("NOT {}", mysql_in(col, literals))
-    } else {
-        format!("{col} NOT IN ({literals})")
+    match dialect.name() {
+        "mysql" => format!("NOT {}", mysql_in(col, literals)),
+        _ => format!("{} NOT IN ({literals})", binary(dialect, col)),
     }
 }
 
 /// Whether `col` equals `literal`, compared as [`outside`] compares.
 fn equals(dialect: &dyn SqlDialect, col: &str, literal: &str) -> String {
-    if dialect.name() == "mysql" {
-        mysql_in(col, literal)
-    } else {
-        format!("{col} = {literal}")
+    match dialect.name() {
+        "mysql" => mysql_in(col, literal),
+        _ => format!("{} = {literal}", binary(dialect, col)),
     }
 }
 
@@ -1018,12 +1018,22 @@ fn mysql_in(col: &str, literals: &str) -> String {
 /// MariaDB group text under the column's collation (`USA`, `usa` and `usa ` are one value
 /// under a `_ci` PAD SPACE collation), so a text column is grouped by its binary utf8mb4
 /// form too; a number or date (collation `binary`) adds a constant, its own value groups it.
-/// PostgreSQL and SQLite group text exactly already.
+/// SQLite groups `COLLATE BINARY` (see [`binary`]).
 fn exact_key(dialect: &dyn SqlDialect, col: &str) -> String {
-    if dialect.name() == "mysql" {
-        format!(
+    match dialect.name() {
+        "mysql" => format!(
             "{col}, CASE WHEN COLLATION({col}) = 'binary' THEN '' ELSE CAST(CONVERT({col} USING utf8mb4) AS BINARY) END"
-        )
+        ),
+        _ => binary(dialect, col),
+    }
+}
+
+/// `col` under a byte-for-byte collation where the engine would otherwise use the
+/// column's own: SQLite (`NOCASE`, `RTRIM` columns); PostgreSQL's deterministic collations
+/// already are.
+fn binary(dialect: &dyn SqlDialect, col: &str) -> String {
+    if dialect.name() == "sqlite" {
+        format!("{col} COLLATE BINARY")
     } else {
         col.to_string()
     }
@@ -1033,12 +1043,11 @@ fn exact_key(dialect: &dyn SqlDialect, col: &str) -> String {
 /// on MySQL/MariaDB a text key must also match in binary; the plain equality stays first,
 /// so an index on either side still serves the join.
 fn same_key(dialect: &dyn SqlDialect, a: &str, b: &str) -> String {
-    if dialect.name() == "mysql" {
-        format!(
+    match dialect.name() {
+        "mysql" => format!(
             "({a} = {b} AND (COLLATION({b}) = 'binary' OR CAST(CONVERT({a} USING utf8mb4) AS BINARY) = CAST(CONVERT({b} USING utf8mb4) AS BINARY)))"
-        )
-    } else {
-        format!("{a} = {b}")
+        ),
+        _ => format!("{} = {b}", binary(dialect, a)),
     }
 }
 

@@ -66,12 +66,26 @@ enum Ty {
 }
 
 impl Ty {
-    fn sql(self, engine: Engine) -> &'static str {
+    fn sql(self, engine: Engine, flavor: usize) -> &'static str {
         match (self, engine) {
+            // Collations that compare text loosely: checks must not.
+            (Ty::Text, Engine::Mariadb) => [
+                "VARCHAR(40)",
+                "VARCHAR(40) CHARACTER SET latin1 COLLATE latin1_swedish_ci",
+                "VARCHAR(40) COLLATE utf8mb4_bin",
+                "VARCHAR(40) COLLATE utf8mb4_unicode_ci",
+            ][flavor % 4],
+            (Ty::Text, Engine::Sqlite) => [
+                "TEXT",
+                "TEXT COLLATE NOCASE",
+                "TEXT COLLATE RTRIM",
+                "VARCHAR(40)",
+            ][flavor % 4],
+            (Ty::Text, Engine::Postgres) => {
+                ["VARCHAR(40)", "TEXT", "TEXT COLLATE \"C\"", "VARCHAR(40)"][flavor % 4]
+            }
             (Ty::Int, Engine::Mariadb) => "INT",
             (Ty::Int, _) => "INTEGER",
-            (Ty::Text, Engine::Sqlite) => "TEXT",
-            (Ty::Text, _) => "VARCHAR(40)",
             (Ty::Decimal, _) => "DECIMAL(10,2)",
             (Ty::Date, _) => "DATE",
             (Ty::Timestamp, Engine::Mariadb) => "DATETIME",
@@ -188,6 +202,8 @@ fn normalize(ty: Ty, cell: &Value) -> String {
 struct Col {
     name: String,
     ty: Ty,
+    /// Which text type and collation (engine-specific, see [`Ty::sql`]).
+    flavor: usize,
 }
 
 /// A table; column 0 is the row id (unique, never NULL), the key of failing-row samples.
@@ -326,6 +342,7 @@ fn gen_table(rng: &mut Rng, name: &str, now: NaiveDateTime, extra: usize, rows: 
     let mut cols = vec![Col {
         name: take(rng),
         ty: Ty::Int,
+        flavor: 0,
     }];
     let types = [
         Ty::Int,
@@ -345,6 +362,7 @@ fn gen_table(rng: &mut Rng, name: &str, now: NaiveDateTime, extra: usize, rows: 
         cols.push(Col {
             name: take(rng),
             ty,
+            flavor: rng.below(4),
         });
     }
     let mut out = Table {
@@ -479,15 +497,18 @@ fn gen_case(seed: u64, many: bool) -> Case {
     parent.cols.push(Col {
         name: "Total".into(),
         ty: Ty::Decimal,
+        flavor: 0,
     });
     parent.cols.push(Col {
         name: "code".into(),
         ty: Ty::Int,
+        flavor: 0,
     });
     // A text key: case, trailing-space and accent variants make orphans on byte compare.
     parent.cols.push(Col {
         name: "Label".into(),
         ty: Ty::Text,
+        flavor: rng.below(4),
     });
     let parents = rng.below(9);
     for i in 0..parents {
@@ -516,6 +537,7 @@ fn gen_case(seed: u64, many: bool) -> Case {
         child.cols.push(Col {
             name: "parent_ref".into(),
             ty: Ty::Int,
+            flavor: 0,
         });
         for row in &mut child.rows {
             row.push(Val::Int(rng.range(-1, 10)));
@@ -525,6 +547,7 @@ fn gen_case(seed: u64, many: bool) -> Case {
         child.cols.push(Col {
             name: "price".into(),
             ty: Ty::Decimal,
+            flavor: 0,
         });
         for row in &mut child.rows {
             row.push(gen_value(&mut rng, Ty::Decimal, now));
@@ -595,7 +618,7 @@ fn script(engine: Engine, schema: Option<&str>, case: &Case) -> Vec<String> {
         let cols: Vec<String> = t
             .cols
             .iter()
-            .map(|c| format!("{} {}", quote(engine, &c.name), c.ty.sql(engine)))
+            .map(|c| format!("{} {}", quote(engine, &c.name), c.ty.sql(engine, c.flavor)))
             .collect();
         out.push(format!(
             "CREATE TABLE {} ({})",
@@ -893,9 +916,31 @@ struct Expected {
 const SAMPLE: usize = 5;
 
 /// Where `result` differs from `expected`, in words; empty when it does not.
-fn compare(case: &Case, check: &Check, expected: &Expected, result: &Value) -> Vec<String> {
+fn compare(
+    engine: Engine,
+    case: &Case,
+    check: &Check,
+    expected: &Expected,
+    result: &Value,
+) -> Vec<String> {
     let mut out = Vec::new();
     let status = result["status"].as_str().unwrap_or("?");
+    // MariaDB refuses to compare text keys of two different collations (its rule, as a
+    // hand-written join would meet it): the check reports that error, it does not guess.
+    if let Kind::Referential(c, pc) | Kind::ReconcilePartition(c, pc) = &check.kind {
+        let (a, b) = (&case.child.cols[*c], &case.parent.cols[*pc]);
+        if engine == Engine::Mariadb
+            && a.ty == Ty::Text
+            && b.ty == Ty::Text
+            && a.flavor % 4 != b.flavor % 4
+            && status == "error"
+            && result["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("Illegal mix of collations"))
+        {
+            return out;
+        }
+    }
     if expected.error {
         // The engine's own error, naming the column (SQLite must not read the unknown
         // quoted name as a string).
@@ -1137,7 +1182,7 @@ async fn run_case(admin: &Admin, case: &Case, alone: usize) -> Vec<(usize, Strin
         match batched.get(&check.id) {
             None => out.push((i, "no result".to_string())),
             Some(r) => out.extend(
-                compare(case, check, &expected[i], r)
+                compare(engine, case, check, &expected[i], r)
                     .into_iter()
                     .map(|m| (i, format!("batched: {m}"))),
             ),
@@ -1196,7 +1241,7 @@ async fn run_case(admin: &Admin, case: &Case, alone: usize) -> Vec<(usize, Strin
                 None => out.push((i, "alone: no result".to_string())),
                 Some(alone) => {
                     out.extend(
-                        compare(case, check, &expected[i], alone)
+                        compare(engine, case, check, &expected[i], alone)
                             .into_iter()
                             .map(|m| (i, format!("alone: {m}"))),
                     );
