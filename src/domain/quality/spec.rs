@@ -58,7 +58,7 @@ pub struct ColumnSpec {
     /// Values must be unique (a single-column unique check).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unique: bool,
-    /// The only values allowed (compared as text).
+    /// The only values allowed (text compared exactly, numbers and dates by value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_values: Option<Vec<String>>,
     /// Smallest allowed numeric value.
@@ -119,8 +119,8 @@ pub struct VolumeSpec {
     /// Count only rows whose `partition_column` equals `partition_value` (a run date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_column: Option<String>,
-    /// The partition value (compared as text). Prefer `window_days`: a literal date
-    /// goes stale the day after it is written.
+    /// The partition value (text compared exactly, numbers and dates by value). Prefer
+    /// `window_days`: a literal date goes stale the day after it is written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_value: Option<String>,
     /// Count only rows whose `partition_column` (a date or timestamp) falls in the last

@@ -6,6 +6,7 @@ mod generate;
 mod hardening;
 mod live;
 mod pii;
+mod property;
 mod sample;
 mod seeds;
 mod semantics;
