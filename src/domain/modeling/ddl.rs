@@ -151,7 +151,7 @@ impl Notes {
 }
 
 /// The CREATE TABLE template's context: column and constraint lines joined (`body`), and
-/// the clauses after the closing parenthesis, each on its own paragraph (`tail`). Joined
+/// the clauses after the closing parenthesis, each on a new line (`tail`). Joined
 /// here rather than looped in the template: this statement is rendered once per table of
 /// every model. `lines` and `clauses` stay for workspace overrides written against them.
 #[derive(Serialize)]
@@ -695,7 +695,7 @@ fn table_statements(
             tail: layout
                 .clauses
                 .iter()
-                .map(|clause| format!("\n\n{clause}"))
+                .map(|clause| format!("\n{clause}"))
                 .collect(),
             lines: &lines,
             clauses: &layout.clauses,
