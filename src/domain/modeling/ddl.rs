@@ -504,7 +504,7 @@ fn table_statements(
                         String::new()
                     },
                 };
-                let key = dialect.surrogate_key(&name, &quoted, &sequence)?;
+                let key = dialect.surrogate_key(&name, quoted, &sequence)?;
                 for before in &key.before {
                     out.statements.push(DdlStatement {
                         kind: StatementKind::CreateSequence,
