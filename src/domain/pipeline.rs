@@ -536,6 +536,11 @@ fn source_facts(p: &DesignPipelineParams) -> Facts {
         DataKind::MutableFact | DataKind::Dimension | DataKind::Reference
     );
     f.insert("mutable".into(), json!(mutable));
+    // Known either way: an explicit request the load table cannot honour is said, not dropped.
+    f.insert(
+        "deletes_on_immutable".into(),
+        json!(!mutable && t.track_deletes == Some(true)),
+    );
     f.insert(
         "is_event_data".into(),
         json!(t.data_kind == DataKind::Event || s.kind == SourceKind::Stream),

@@ -854,6 +854,10 @@ fn idempotency_rules_and_traps_each_fire_and_a_clean_design_passes() {
             json!({"source": {"kind": "api", "supports_webhooks": false, "has_cursor": false}}),
             "TRAP-API-FULL-PULL",
         ),
+        (
+            json!({"target": {"data_kind": "event", "track_deletes": true}, "late_window_hours": 2}),
+            "TRAP-DELETES-IMMUTABLE",
+        ),
     ];
     let mut fired = BTreeSet::new();
     for (patch, expected) in cases {

@@ -309,7 +309,8 @@ fn omitted_track_deletes_is_asked_for_rows_that_change() {
             .decision
             .contains("LOAD-TRUNCATE-RELOAD")
     );
-    // Append-only rows have nothing to mark deleted: never asked, and the answer changes nothing.
+    // Append-only rows have nothing to mark deleted: never asked, the load stays an append,
+    // and an explicit `true` the load cannot honour is said (TRAP-DELETES-IMMUTABLE).
     for kind in ["event", "immutable_fact"] {
         for given in [None, Some(true), Some(false)] {
             let out = with_deletes(kind, given);
@@ -318,6 +319,24 @@ fn omitted_track_deletes_is_asked_for_rows_that_change() {
                 !out.questions.iter().any(|q| q.id == "SRC-Q-DELETES"),
                 "{:?}",
                 out.questions
+            );
+            assert_eq!(
+                out.findings
+                    .iter()
+                    .any(|f| f.id == "TRAP-DELETES-IMMUTABLE"),
+                given == Some(true),
+                "{kind} {given:?}: {:?}",
+                out.findings
+            );
+        }
+    }
+    for kind in ["mutable_fact", "dimension"] {
+        for given in [None, Some(true), Some(false)] {
+            let out = with_deletes(kind, given);
+            assert!(
+                !out.findings
+                    .iter()
+                    .any(|f| f.id == "TRAP-DELETES-IMMUTABLE")
             );
         }
     }
