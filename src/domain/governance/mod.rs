@@ -8,6 +8,7 @@ pub mod classify;
 mod compact;
 pub mod contract;
 pub mod diff;
+pub mod masking;
 pub mod schema;
 pub mod source;
 
@@ -370,6 +371,9 @@ pub struct ClassifyDataParams {
     /// Foreign keys from other tables into this one (e.g. facts referencing a dimension).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub referenced_by: Vec<Reference>,
+    /// Also write masking SQL: a masked view and grants for this engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masking: Option<masking::MaskingRequest>,
     /// Project id: record the result in this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -430,7 +434,11 @@ pub async fn classify_data(app: &App, params: &ClassifyDataParams) -> Result<Cla
         referenced_by,
         downstream: params.downstream.clone(),
     };
-    classify::classify(book, &table, &samples, origin, &lineage, today())
+    let mut result = classify::classify(book, &table, &samples, origin, &lineage, today())?;
+    if let Some(request) = &params.masking {
+        result.masking = Some(masking::build(book, &table, &result, request)?);
+    }
+    Ok(result)
 }
 
 /// Params of `generate_catalog_entry`.
