@@ -66,7 +66,7 @@ compact!(Classification, "Classification", {
         "warnings": {"type": "array", "items": {"type": "object"}, "description": "column, detector, message: embedded PII in free text, names contradicted by values or types."},
         "deletion": {"type": "object", "description": "Right to delete: subject_keys, propagate_to[] (table, via, source), lineage_known, steps[]."},
         "sampled": {"type": "object", "description": "source, rows."},
-        "masking": {"type": "object", "description": "dialect, view, columns[] (column, rule), statements[] to run in order, notes[]."}
+        "masking": {"type": "object", "description": "view, columns[] (column, rule), statements[], notes[]."}
     },
     "required": ["table", "level", "level_code", "controls", "pii_columns", "columns", "warnings"]
 });

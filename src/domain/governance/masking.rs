@@ -27,7 +27,7 @@ pub struct MaskingRequest {
     pub reader_role: Option<String>,
     /// PostgreSQL: the reader sees only rows where this column equals its role name (RLS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub row_filter_column: Option<String>,
+    pub row_filter: Option<String>,
 }
 
 /// How one column appears in the masked view.
@@ -88,21 +88,21 @@ pub fn build(
             d.title()
         )));
     }
-    if let Some(col) = &request.row_filter_column {
+    if let Some(col) = &request.row_filter {
         if engine != "postgres" {
             return Err(Error::invalid(format!(
-                "masking.row_filter_column: row-level security is written for postgres only (not {engine})"
+                "masking.row_filter: row-level security is written for postgres only (not {engine})"
             )));
         }
         if table.column(col).is_none() {
             return Err(Error::invalid(format!(
-                "masking.row_filter_column: `{col}` is not a column of `{}`",
+                "masking.row_filter: `{col}` is not a column of `{}`",
                 table.name
             )));
         }
         if request.reader_role.is_none() {
             return Err(Error::invalid(
-                "masking.row_filter_column: needs `reader_role` (the policy applies to that role)",
+                "masking.row_filter: needs `reader_role` (the policy applies to that role)",
             ));
         }
     }
@@ -170,14 +170,10 @@ pub fn build(
             }
         }
     }
-    let filter = match &request.row_filter_column {
+    let filter = match &request.row_filter {
         Some(col) => Some(format!(
             "{} = CURRENT_USER",
-            text_of(
-                d,
-                &d.quote_ident(col)
-                    .map_err(|e| field(e, "row_filter_column"))?
-            )
+            text_of(d, &d.quote_ident(col).map_err(|e| field(e, "row_filter"))?)
         )),
         None => None,
     };

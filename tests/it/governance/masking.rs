@@ -85,7 +85,7 @@ async fn postgres_reader_sees_only_masked_values() {
             json!({
                 "table": {"spec": spec("customers", &["account_manager"])},
                 "masking": {"dialect": "postgres", "schema": schema, "reader_role": role,
-                            "row_filter_column": "account_manager"}
+                            "row_filter": "account_manager"}
             }),
         )
         .await;
@@ -419,12 +419,12 @@ async fn masking_input_errors_name_the_field() {
             "masking.reader_role",
         ),
         (
-            json!({"dialect": "mysql", "reader_role": "r", "row_filter_column": "city"}),
-            "masking.row_filter_column",
+            json!({"dialect": "mysql", "reader_role": "r", "row_filter": "city"}),
+            "masking.row_filter",
         ),
         (
-            json!({"dialect": "postgres", "reader_role": "r", "row_filter_column": "nope"}),
-            "masking.row_filter_column",
+            json!({"dialect": "postgres", "reader_role": "r", "row_filter": "nope"}),
+            "masking.row_filter",
         ),
         (json!({"dialect": "redshift"}), "masking.dialect"),
     ] {
