@@ -466,3 +466,65 @@ async fn masking_input_errors_name_the_field() {
         }
     }
 }
+
+/// SQLite: the view runs (SHA-256 falls back to redaction, with a note) and the rendered
+/// answer carries the statements.
+#[tokio::test]
+async fn sqlite_view_masks_and_the_answer_shows_the_sql() {
+    let h = Harness::new().await;
+    let args = json!({"table": {"spec": spec("customers", &[])}, "masking": {"dialect": "sqlite"}});
+    let result = h.ok("classify_data", args.clone()).await;
+    let server = dana::server::DanaServer::new(h.app.clone(), None).expect("server");
+    let rendered = server
+        .call_detached("classify_data", args)
+        .await
+        .expect("call")
+        .rendered
+        .expect("markdown rendering");
+    let sql = statements(&result);
+    for s in &sql {
+        assert!(
+            rendered.contains(&format!("{s};")),
+            "rendered answer lacks {s}: {rendered}"
+        );
+    }
+    let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+        .await
+        .expect("sqlite");
+    conn.execute(
+        "CREATE TABLE customers (id integer PRIMARY KEY, email text, card_number text, full_name text, ssn text, city text)",
+    )
+    .await
+    .expect("create");
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO customers VALUES {}",
+        INSERT
+            .replace(", {owner})", ")")
+            .replace(", 'someone_else')", ")")
+    )))
+    .await
+    .expect("insert");
+    for s in &sql {
+        conn.execute(sqlx::AssertSqlSafe(s.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    let rows = conn
+        .fetch_all("SELECT CAST(id AS TEXT), email, card_number, full_name, ssn, city FROM customers_masked")
+        .await
+        .expect("select");
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let cells: Vec<Option<String>> = (0..6).map(|i| row.get(i)).collect();
+        assert_masked(&cells);
+        assert!(matches!(
+            cells[1].as_deref(),
+            Some("***@example.org" | "***@example.net")
+        ));
+        assert!(matches!(cells[2].as_deref(), Some("****1111" | "****0004")));
+        assert_eq!(cells[3].as_deref(), Some("***"));
+        assert_eq!(cells[4].as_deref(), Some("***"));
+    }
+    let notes = result["masking"]["notes"].to_string();
+    assert!(notes.contains("SHA-256"), "{notes}");
+}
