@@ -443,4 +443,74 @@ mod tests {
             assert!(out.view.contains("order_masked"), "{}", out.view);
         }
     }
+
+    /// Hostile table and column names on every engine: each statement still parses as
+    /// exactly one statement (nothing injected), or the name is refused naming the field.
+    #[test]
+    fn hostile_names_parse_as_one_statement_or_are_refused() {
+        let books = Playbooks::embedded().expect("playbooks");
+        let book = &books.governance;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
+        let hostile = [
+            "a\"b; DROP TABLE x; --",
+            "back`tick`); DROP TABLE x; /*",
+            "it's",
+            "select",
+            "Ünïcödé 名前",
+            "x\\y",
+            "line\nbreak",
+        ];
+        let mut accepted = 0;
+        for name in hostile {
+            let mut t = table();
+            t.name = format!("t {name}");
+            t.columns[1].name = format!("email {name}");
+            let mut samples = BTreeMap::new();
+            samples.insert(
+                t.columns[1].name.clone(),
+                (0..6)
+                    .map(|i| format!("u{i}@example.org"))
+                    .collect::<Vec<_>>(),
+            );
+            let c = classify::classify(
+                book,
+                &t,
+                &samples,
+                Some("given"),
+                &Lineage::default(),
+                today,
+            )
+            .expect("classify");
+            for engine in ENGINES {
+                let request = MaskingRequest {
+                    dialect: (*engine).to_string(),
+                    schema: None,
+                    reader_role: matches!(*engine, "postgres" | "mysql" | "snowflake")
+                        .then(|| format!("r {name}")),
+                    row_filter: None,
+                };
+                let out = match build(book, &t, &c, &request) {
+                    Ok(out) => out,
+                    Err(e) => {
+                        let msg = e.to_string();
+                        assert!(
+                            msg.contains("masking: "),
+                            "{engine}: unclear refusal: {msg}"
+                        );
+                        continue;
+                    }
+                };
+                let d = dialect::by_name(engine).expect("dialect");
+                for s in &out.statements {
+                    if s.starts_with("CREATE MASKING POLICY") || s.contains("SET MASKING POLICY") {
+                        continue;
+                    }
+                    dialect::parse::check(d, s).unwrap_or_else(|e| panic!("{engine}: {s}: {e}"));
+                }
+                assert_eq!(out.columns[1].rule, "keep_domain", "{engine} {name:?}");
+                accepted += 1;
+            }
+        }
+        assert!(accepted >= 30, "only {accepted} of 42 accepted");
+    }
 }
