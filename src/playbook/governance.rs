@@ -36,6 +36,49 @@ pub struct GovernanceBook {
     pub contracts: ContractSettings,
     /// Catalog entry fields.
     pub catalog: CatalogSettings,
+    /// How masked views hide each PII kind.
+    pub masking: MaskingSettings,
+}
+
+/// How a masked value is computed from the raw one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaskRule {
+    /// SHA-256 of the text, as lowercase hex: a stable pseudonym that still joins.
+    Hash,
+    /// `***@domain`: the part before `@` hidden, the domain kept.
+    KeepDomain,
+    /// `****` and the last four characters.
+    Last4,
+    /// The fixed text `***`.
+    Redact,
+    /// NULL: nothing of the value is shown.
+    Drop,
+}
+
+impl MaskRule {
+    /// The rule's name as written in the playbook.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaskRule::Hash => "hash",
+            MaskRule::KeepDomain => "keep_domain",
+            MaskRule::Last4 => "last4",
+            MaskRule::Redact => "redact",
+            MaskRule::Drop => "drop",
+        }
+    }
+}
+
+/// Masking rules of generated views and policies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskingSettings {
+    /// Rule for a PII column whose kind has no rule of its own.
+    pub default_rule: MaskRule,
+    /// Rule per PII kind (`email`, `payment_card`, ...).
+    pub kinds: std::collections::BTreeMap<String, MaskRule>,
+    /// Suffix of the masked view's name (`customers` -> `customers_masked`).
+    pub view_suffix: String,
 }
 
 /// A control (masking, tokenization, ...).
@@ -418,6 +461,20 @@ impl GovernanceBook {
 
     pub(super) fn validate(&self) -> Issues {
         let mut issues = Issues::default();
+        for kind in self.masking.kinds.keys() {
+            if !self.pii_detectors.iter().any(|d| &d.kind == kind) {
+                issues.push(
+                    Some(kind.clone()),
+                    format!("masking.kinds names `{kind}`, a kind no detector reports"),
+                );
+            }
+        }
+        if self.masking.view_suffix.is_empty() {
+            issues.push(
+                Some("view_suffix".to_string()),
+                "masking.view_suffix is empty: the view would replace the table".to_string(),
+            );
+        }
         issues.unique_ids("control", self.controls.iter().map(|c| c.id.as_str()));
         issues.unique_ids("level", self.levels.iter().map(|l| l.id.as_str()));
         issues.unique_ids("level code", self.levels.iter().map(|l| l.code.as_str()));

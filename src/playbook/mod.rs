@@ -25,8 +25,8 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Result};
 
 pub use governance::{
-    Affects, CatalogField, ChangeKind, ChangeRule, GovernanceBook, Level, OnBreaking, PiiDetector,
-    Policy, ValueCheck, Verdict, change_kind_name,
+    Affects, CatalogField, ChangeKind, ChangeRule, GovernanceBook, Level, MaskRule,
+    MaskingSettings, OnBreaking, PiiDetector, Policy, ValueCheck, Verdict, change_kind_name,
 };
 pub use modeling::{
     Approach, GrainRules, MethodQuestions, MethodRule, MethodWhen, MethodologyBook, ModelCheck,

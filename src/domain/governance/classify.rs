@@ -131,6 +131,9 @@ pub struct Classification {
     /// Samples used, when any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sampled: Option<SampleInfo>,
+    /// Masked view, grants and policies, when `masking` was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masking: Option<super::masking::MaskingSql>,
 }
 
 /// Lineage known beyond the table itself: `(table, column)` pairs whose column refers
@@ -436,6 +439,7 @@ pub fn classify(
         columns,
         warnings,
         deletion,
+        masking: None,
         sampled: sample_source.filter(|_| rows > 0).map(|s| SampleInfo {
             source: s.to_string(),
             rows,

@@ -65,7 +65,8 @@ compact!(Classification, "Classification", {
         "columns": {"type": "array", "items": {"type": "object"}, "description": "Per column: column, pii, kind, level, confidence, controls[], detections[] (detector, kind, confidence, basis, evidence[])."},
         "warnings": {"type": "array", "items": {"type": "object"}, "description": "column, detector, message: embedded PII in free text, names contradicted by values or types."},
         "deletion": {"type": "object", "description": "Right to delete: subject_keys, propagate_to[] (table, via, source), lineage_known, steps[]."},
-        "sampled": {"type": "object", "description": "source, rows."}
+        "sampled": {"type": "object", "description": "source, rows."},
+        "masking": {"type": "object", "description": "view, columns[] (column, rule), statements[], notes[]."}
     },
     "required": ["table", "level", "level_code", "controls", "pii_columns", "columns", "warnings"]
 });

@@ -8,6 +8,7 @@ pub mod classify;
 mod compact;
 pub mod contract;
 pub mod diff;
+pub mod masking;
 pub mod schema;
 pub mod source;
 
@@ -358,18 +359,21 @@ pub struct Reference {
 pub struct ClassifyDataParams {
     /// The table, from exactly one source (`datasource` + `table` samples live values).
     pub table: TableSource,
-    /// Sample values per column name, for a table without a datasource; never echoed back.
+    /// Values per column (no datasource); never echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<BTreeMap<String, Vec<String>>>,
-    /// Rows to sample from a datasource (default from the playbook).
+    /// Rows to sample (default from the playbook).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_rows: Option<u32>,
-    /// Tables derived from this one (for right-to-delete propagation).
+    /// Tables derived from this one (right to delete).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub downstream: Vec<String>,
-    /// Foreign keys from other tables into this one (e.g. facts referencing a dimension).
+    /// Foreign keys into this table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub referenced_by: Vec<Reference>,
+    /// Masking SQL (view, grants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masking: Option<masking::MaskingRequest>,
     /// Project id: record the result in this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -430,7 +434,11 @@ pub async fn classify_data(app: &App, params: &ClassifyDataParams) -> Result<Cla
         referenced_by,
         downstream: params.downstream.clone(),
     };
-    classify::classify(book, &table, &samples, origin, &lineage, today())
+    let mut result = classify::classify(book, &table, &samples, origin, &lineage, today())?;
+    if let Some(request) = &params.masking {
+        result.masking = Some(masking::build(book, &table, &result, request)?);
+    }
+    Ok(result)
 }
 
 /// Params of `generate_catalog_entry`.

@@ -58,7 +58,7 @@ impl DanaTool for ClassifyData {
     const NAME: &'static str = "classify_data";
     const TOOLSET: &'static str = "govern";
     const TITLE: &'static str = "Classify data (PII)";
-    const DESCRIPTION: &'static str = "Find PII in a table from column names and sampled values (email, phone, national IDs, cards, IPs, birth dates, addresses, names, credentials): confidence and masked evidence per column, the classification level with its controls, and right-to-delete propagation.";
+    const DESCRIPTION: &'static str = "Find PII in a table from column names and sampled values: masked evidence and confidence per column, the level and its controls, right-to-delete propagation, optional masking SQL (view, grants, policies).";
     const HINTS: Hints = GOVERN;
     type Params = ClassifyDataParams;
     type Output = Classification;

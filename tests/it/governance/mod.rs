@@ -7,6 +7,7 @@ mod classify;
 mod contracts;
 mod diff_cases;
 mod golden;
+mod masking;
 mod public_sample;
 
 use std::sync::Arc;
