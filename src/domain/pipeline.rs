@@ -31,7 +31,7 @@ pub struct DesignPipelineParams {
     pub source: PipelineSource,
     /// Where it goes.
     pub target: PipelineTarget,
-    /// Force an extraction strategy instead of walking the tree (e.g. `full`).
+    /// Force an extraction strategy (e.g. `full`).
     pub extraction: Option<String>,
     /// Force a load strategy instead of the table's pick.
     pub load_strategy: Option<String>,
