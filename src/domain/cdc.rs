@@ -269,7 +269,7 @@ pub fn design(p: &DesignPipelineParams) -> Result<(Option<CdcDesign>, Option<Ope
                     d.qualified_name(&staging)?,
                     order_by.join(", "),
                     if p.target.track_deletes == Some(true) {
-                        "a delete sets is_deleted and deleted_at (a key created and deleted within one batch never reaches the target)"
+                        "a delete sets is_deleted and deleted_at, which the target needs (boolean, and a timestamp defaulting to NULL); a key created and deleted within one batch never reaches the target"
                     } else {
                         "a delete removes the row"
                     }
@@ -320,6 +320,7 @@ pub struct Apply<'a> {
 
 /// Statements applying the staged change events (`__op` c/r/u/d) to the target: deletes
 /// (or marks) the keys whose latest event is a delete, then upserts the others' latest row.
+/// An event delivered twice (Kafka Connect delivers at least once) is one row after DISTINCT.
 pub fn apply_statements(d: &dyn SqlDialect, a: &Apply<'_>) -> Result<Vec<String>> {
     let q = |c: &str| d.quote_ident(c);
     let target = d.qualified_name(a.target)?;
@@ -377,14 +378,29 @@ pub fn apply_statements(d: &dyn SqlDialect, a: &Apply<'_>) -> Result<Vec<String>
     };
     let mut insert_cols: Vec<String> = keys.iter().chain(&cols).cloned().collect();
     let mut select: Vec<String> = insert_cols.iter().map(|c| format!("s.{c}")).collect();
-    let mut set_cols = cols.clone();
+    // Each updated column with a literal, or `None` for the incoming value. Literals stay out
+    // of the DISTINCT (PostgreSQL would type a bare NULL there as text); `deleted_at` is left
+    // to its NULL default on insert.
+    let mut set_cols: Vec<(String, Option<String>)> =
+        cols.iter().map(|c| (c.clone(), None)).collect();
     if a.soft_delete {
-        insert_cols.extend([is_deleted.clone(), deleted_at.clone()]);
-        select.extend([d.boolean_literal(false).to_string(), "NULL".to_string()]);
-        set_cols.extend([is_deleted, deleted_at]);
+        let live = d.boolean_literal(false).to_string();
+        insert_cols.push(is_deleted.clone());
+        select.push(live.clone());
+        set_cols.extend([
+            (is_deleted, Some(live)),
+            (deleted_at, Some("NULL".to_string())),
+        ]);
     }
+    let set = |incoming: &dyn Fn(&str) -> String| {
+        set_cols
+            .iter()
+            .map(|(c, lit)| format!("{c} = {}", lit.clone().unwrap_or_else(|| incoming(c))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let source = format!(
-        "SELECT {} FROM {staging} AS s WHERE s.{op} <> {del} AND {latest}",
+        "SELECT DISTINCT {} FROM {staging} AS s WHERE s.{op} <> {del} AND {latest}",
         select.join(", ")
     );
     let upsert = match d.upsert_style() {
@@ -395,30 +411,19 @@ pub fn apply_statements(d: &dyn SqlDialect, a: &Apply<'_>) -> Result<Vec<String>
             if set_cols.is_empty() {
                 "DO NOTHING".to_string()
             } else {
-                format!(
-                    "DO UPDATE SET {}",
-                    set_cols
-                        .iter()
-                        .map(|c| format!("{c} = EXCLUDED.{c}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("DO UPDATE SET {}", set(&|c| format!("EXCLUDED.{c}")))
             }
         ),
         dialect::UpsertStyle::OnDuplicateKey => {
             let first_key = &keys[0];
-            let sets: Vec<String> = if set_cols.is_empty() {
-                vec![format!("{first_key} = {first_key}")]
+            let sets = if set_cols.is_empty() {
+                format!("{first_key} = {first_key}")
             } else {
-                set_cols
-                    .iter()
-                    .map(|c| format!("{c} = VALUES({c})"))
-                    .collect()
+                set(&|c| format!("VALUES({c})"))
             };
             format!(
-                "INSERT INTO {target} ({}) {source} ON DUPLICATE KEY UPDATE {}",
+                "INSERT INTO {target} ({}) {source} ON DUPLICATE KEY UPDATE {sets}",
                 insert_cols.join(", "),
-                sets.join(", ")
             )
         }
         dialect::UpsertStyle::Merge => {
@@ -437,15 +442,11 @@ pub fn apply_statements(d: &dyn SqlDialect, a: &Apply<'_>) -> Result<Vec<String>
             } else {
                 format!(
                     " WHEN MATCHED THEN UPDATE SET {}",
-                    set_cols
-                        .iter()
-                        .map(|c| format!("{c} = n.{c}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    set(&|c| format!("n.{c}"))
                 )
             };
             format!(
-                "MERGE INTO {target} AS t USING (SELECT {} FROM {staging} AS s WHERE s.{op} <> {del} AND {latest}) AS n ON {on}{matched} WHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
+                "MERGE INTO {target} AS t USING (SELECT DISTINCT {} FROM {staging} AS s WHERE s.{op} <> {del} AND {latest}) AS n ON {on}{matched} WHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
                 aliased.join(", "),
                 insert_cols.join(", "),
                 insert_cols
@@ -471,7 +472,8 @@ fn later_than(order: &[String]) -> String {
     }
 }
 
-/// Debezium's topic prefix from the system name: letters, digits, `.`, `_` and `-` kept.
+/// Debezium's topic prefix from the system name: letters, digits, `_` and `-` kept, any
+/// other character (`.` included, the topic separator) becomes `_`.
 fn topic_prefix(system: &str) -> String {
     let s: String = system
         .trim()

@@ -275,13 +275,15 @@ fn apply_statements_parse_in_every_dialect_and_quote_hostile_names() {
 
 /// (order_id, status, amount, op, position) of the staged batch, in arrival order (not
 /// position order). Key 1: two updates; key 2: update then delete; key 3: delete then
-/// re-insert; key 4: insert then update; key 6: insert then delete; key 5 untouched.
+/// re-insert; key 4: insert then update, its update delivered twice (at-least-once);
+/// key 6: insert then delete; key 5 untouched.
 const EVENTS: &[(i64, &str, i64, &str, i64)] = &[
     (1, "paid", 11, "u", 30),
     (2, "open", 20, "u", 20),
     (6, "new", 60, "c", 12),
     (1, "open", 10, "u", 10),
     (3, "shipped", 33, "c", 50),
+    (4, "paid", 41, "u", 25),
     (4, "paid", 41, "u", 25),
     (2, "open", 20, "d", 40),
     (3, "new", 30, "d", 15),
