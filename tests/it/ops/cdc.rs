@@ -522,3 +522,27 @@ async fn change_events_apply_on_sqlite() {
         apply_and_check(&pool, Engine::Sqlite, None, soft).await;
     }
 }
+
+#[tokio::test]
+async fn design_pipeline_tool_returns_the_cdc_part() {
+    let h = crate::common::Harness::new().await;
+    let out = h
+        .ok(
+            "design_pipeline",
+            json!({
+                "name": "orders_cdc",
+                "source": {"system": "app-postgres", "kind": "database", "object": "sales.orders", "supports_cdc": true, "rows": 5_000_000},
+                "target": orders_target("postgres", "analytics.fct_orders", true),
+            }),
+        )
+        .await;
+    let cdc: CdcDesign = serde_json::from_value(out["cdc"].clone()).expect("cdc");
+    assert_eq!(cdc.engine, "postgres");
+    assert_eq!(cdc.staging_table, "analytics.fct_orders_changes");
+    assert_eq!(cdc.topics, ["app-postgres.sales.orders"]);
+    assert!(
+        cdc.apply_sql[0].starts_with("UPDATE analytics.fct_orders SET is_deleted = TRUE"),
+        "{:?}",
+        cdc.apply_sql
+    );
+}
