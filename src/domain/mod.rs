@@ -3,6 +3,7 @@
 
 pub mod architecture;
 pub mod backfill;
+pub mod cdc;
 pub mod costs;
 pub mod datasource;
 pub mod governance;

@@ -31,7 +31,7 @@ pub struct DesignPipelineParams {
     pub source: PipelineSource,
     /// Where it goes.
     pub target: PipelineTarget,
-    /// Force an extraction strategy instead of walking the tree (e.g. `full`).
+    /// Force an extraction strategy (e.g. `full`).
     pub extraction: Option<String>,
     /// Force a load strategy instead of the table's pick.
     pub load_strategy: Option<String>,
@@ -101,6 +101,9 @@ pub struct PipelineTarget {
     /// Natural/merge key columns.
     #[serde(default)]
     pub merge_keys: Vec<String>,
+    /// Other columns loaded (CDC merge).
+    #[serde(default)]
+    pub columns: Vec<String>,
     /// Partition column.
     pub partition_key: Option<String>,
     /// Clustering columns.
@@ -168,6 +171,9 @@ pub struct PipelineDesign {
     pub idempotency: Vec<RuleStatus>,
     /// Idempotency violations and traps, errors first.
     pub findings: Vec<Finding>,
+    /// CDC extraction from a database: connector config, topics, apply statements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdc: Option<super::cdc::CdcDesign>,
     /// The project the result is recorded under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -335,6 +341,13 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
         facts.insert("incremental".into(), json!(incremental));
     }
     let load = choose_load(book, p, &facts, &mut questions)?;
+    let cdc = if extraction.strategy == "cdc" && p.source.kind == SourceKind::Database {
+        let (cdc, question) = super::cdc::design(p)?;
+        questions.extend(question);
+        cdc
+    } else {
+        None
+    };
     if load.strategy != UNDECIDED {
         facts.insert("load_strategy".into(), json!(load.strategy));
     }
@@ -462,6 +475,7 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
         load,
         idempotency,
         findings,
+        cdc,
         project: p.project.clone(),
     })
 }

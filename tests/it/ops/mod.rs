@@ -2,6 +2,7 @@
 //! review fixtures, engine runs of generated SQL and EXPLAIN, golden files, tool surface,
 //! failure triage on real engine messages.
 
+mod cdc;
 mod decisions;
 mod engines;
 mod golden;

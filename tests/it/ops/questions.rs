@@ -238,9 +238,10 @@ fn omitted_updated_at_is_asked_and_an_empty_one_means_none() {
             out.spec_yaml
         );
     }
-    // Where it changes nothing it is not asked: CDC available, or an API source.
+    // Where it changes nothing it is not asked: CDC available (the captured table named),
+    // or an API source.
     for source in [
-        json!({"system": "orders_pg", "kind": "database", "rows": 80_000_000, "supports_cdc": true}),
+        json!({"system": "orders_pg", "kind": "database", "object": "public.orders", "rows": 80_000_000, "supports_cdc": true}),
         json!({"system": "hubspot", "kind": "api", "supports_webhooks": false, "has_cursor": true}),
     ] {
         let out = design(base(source, orders()));
