@@ -573,6 +573,20 @@ fn reserved_plain(rules: &IdentRules, name: &str) -> bool {
     std::str::from_utf8(slot).is_ok_and(|upper| rules.is_reserved(upper))
 }
 
+/// `text` as a plain word: ASCII letters and digits lower-cased, everything else `_`
+/// (file names and slot names derived from user text).
+pub fn ascii_word(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Validates `name` and returns it always quoted (for callers that need a stable form).
 pub fn quote_always(rules: &IdentRules, name: &str) -> Result<String> {
     validate(rules, name)?;

@@ -495,16 +495,7 @@ fn topic_prefix(system: &str) -> String {
 
 /// A replication slot name: lower-case letters, digits and `_`, at most 63 bytes.
 fn slot_name(prefix: &str) -> String {
-    let s: String = prefix
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let s = crate::dialect::ident::ascii_word(prefix);
     let mut name = format!("dana_{s}");
     name.truncate(59);
     name

@@ -230,17 +230,7 @@ pub fn dbt_singular_tests(
             "checks/custom_sql.sql.j2",
             json!({"part": "singular", "sql": sql, "min": check.threshold.min.map(number), "max": check.threshold.max.map(number)}),
         )?;
-        let file: String = check
-            .id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let file = crate::dialect::ident::ascii_word(&check.id);
         out.insert(
             format!("tests/{file}.sql"),
             format!(
