@@ -688,15 +688,8 @@ fn normalize_dimension(
         check_scd(&format!("{field}.attributes[{j}].scd_type"), attr.scd_type)?;
         let scd = attr.scd_type.unwrap_or(default_scd);
         max_scd = max_scd.max(scd);
-        let mut column = Column::new(
-            &attr.name,
-            attr.logical_type,
-            attr.nullable,
-            ColumnRole::Attribute,
-        )
-        .described(attr.description.as_ref());
+        let mut column = attribute_column(attr);
         column.scd_type = Some(scd);
-        column.source = attr.source.clone();
         columns.push(column.clone());
         let tracking = |prefix: &str, role: ColumnRole, nullable: bool, what: &str| {
             let mut c = Column::new(
@@ -998,15 +991,7 @@ fn normalize_vault(
         ));
         for (j, attr) in dim.attributes.iter().enumerate() {
             check_name(&format!("{field}.attributes[{j}].name"), &attr.name)?;
-            let mut column = Column::new(
-                &attr.name,
-                attr.logical_type,
-                attr.nullable,
-                ColumnRole::Attribute,
-            )
-            .described(attr.description.as_ref());
-            column.source = attr.source.clone();
-            columns.push(column);
+            columns.push(attribute_column(attr));
         }
     } else if !dim.attributes.is_empty() {
         shape(
@@ -1210,6 +1195,19 @@ fn normalize_fact(
         }
     }
     Ok(table)
+}
+
+/// The column of a declared attribute (role, type, nullability, description, source).
+fn attribute_column(attr: &AttributeSpec) -> Column {
+    let mut column = Column::new(
+        &attr.name,
+        attr.logical_type,
+        attr.nullable,
+        ColumnRole::Attribute,
+    )
+    .described(attr.description.as_ref());
+    column.source = attr.source.clone();
+    column
 }
 
 /// Columns whose names are equal ignoring case clash: engines fold or compare column
