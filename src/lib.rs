@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod codegen;
 pub mod config;
 pub mod dialect;
 pub mod domain;

@@ -128,3 +128,14 @@ pub fn unique_name(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}_{}_{n}", std::process::id())
 }
+
+/// Path of an external engine for generated code (a venv's `python`, `ruff`, `dbt`) from
+/// `var` (e.g. `DANA_TEST_AIRFLOW_PYTHON`). `None` skips locally; under CI (`CI` set, as
+/// `.ci/run` runs) a missing engine fails the test, so generated code is never left untested.
+pub fn engine(var: &str) -> Option<String> {
+    let path = std::env::var(var).ok().filter(|p| !p.is_empty());
+    if path.is_none() && std::env::var_os("CI").is_some() {
+        panic!("{var} is not set: .ci/run installs this engine and must export it");
+    }
+    path
+}
