@@ -58,6 +58,26 @@ pub async fn bind_checks(ds: &Datasource, checks: &mut [QualityCheck]) -> Result
                     home.clone()
                 }
             };
+            if let Some(schema) = &bound {
+                let mut columns = if is_ref {
+                    check.params.ref_columns.clone().unwrap_or_default()
+                } else {
+                    check.columns.clone()
+                };
+                let partition = if is_ref {
+                    (check.params.other_partition_column.as_ref())
+                        .or(check.params.partition_column.as_ref())
+                } else {
+                    check.params.partition_column.as_ref()
+                };
+                columns.extend(partition.cloned());
+                for column in columns {
+                    let key = (schema.clone(), table.clone(), column);
+                    if facts.loose_text.contains(&key) && !check.loose_text.contains(&key.2) {
+                        check.loose_text.push(key.2);
+                    }
+                }
+            }
             if is_ref {
                 check.params.ref_schema = bound;
             } else {

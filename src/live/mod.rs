@@ -27,7 +27,7 @@ pub mod guard;
 pub mod introspect;
 pub mod session;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -696,7 +696,7 @@ impl Datasource {
             schemas
         };
         let scope = guard::Scope::new(self.engine, schemas);
-        let write_capable = self.write_capability(&scope).await?;
+        let (write_capable, loose_text) = self.write_capability(&scope).await?;
         if let Some(reason) = &write_capable {
             if !self.allow_write_capable_role {
                 return Err(unusable(format!(
@@ -709,11 +709,17 @@ impl Datasource {
         Ok(Facts {
             scope,
             write_capable,
+            loose_text,
         })
     }
 
-    /// Why the connection's role could write (`None`: it cannot).
-    async fn write_capability(&self, scope: &guard::Scope) -> Result<Option<String>> {
+    /// Why the connection's role could write (`None`: it cannot), and on PostgreSQL the
+    /// columns in scope whose equality is not byte for byte (asked in the same round trip:
+    /// [`Facts::loose_text`]).
+    async fn write_capability(
+        &self,
+        scope: &guard::Scope,
+    ) -> Result<(Option<String>, BTreeSet<(String, String, String)>)> {
         let schemas = scope.schemas.join("\u{1f}");
         match self.engine {
             Engine::Postgres => {
@@ -726,7 +732,15 @@ impl Datasource {
                            JOIN pg_namespace n ON n.oid = c.relnamespace \
                            WHERE n.nspname = ANY(string_to_array($1, chr(31))) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
                            AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')) AS writable, \
-                         (pg_has_role('pg_write_server_files', 'MEMBER') OR pg_has_role('pg_execute_server_program', 'MEMBER')) AS files \
+                         (pg_has_role('pg_write_server_files', 'MEMBER') OR pg_has_role('pg_execute_server_program', 'MEMBER')) AS files, \
+                         (SELECT string_agg(n.nspname || chr(31) || c.relname || chr(31) || a.attname, chr(30)) \
+                           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                           JOIN pg_namespace n ON n.oid = c.relnamespace \
+                           JOIN pg_type t ON t.oid = a.atttypid \
+                           LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+                           WHERE n.nspname = ANY(string_to_array($1, chr(31))) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+                           AND a.attnum > 0 AND NOT a.attisdropped \
+                           AND (t.typname = 'citext' OR NOT COALESCE(co.collisdeterministic, true))) AS loose \
                          FROM pg_roles r WHERE r.rolname = current_user"
                             .to_string(),
                         &[Bind::Text(schemas)],
@@ -738,7 +752,17 @@ impl Datasource {
                     .and_then(Cell::as_text)
                     .unwrap_or_default();
                 let yes = |c: &str| rows.first(c) == Some(&Cell::Bool(true));
-                Ok(if yes("su") {
+                let loose = rows
+                    .first("loose")
+                    .and_then(Cell::as_text)
+                    .unwrap_or_default()
+                    .split('\u{1e}')
+                    .filter_map(|entry| {
+                        let mut parts = entry.split('\u{1f}').map(str::to_string);
+                        Some((parts.next()?, parts.next()?, parts.next()?))
+                    })
+                    .collect();
+                let why = if yes("su") {
                     Some(format!("`{who}` is a superuser"))
                 } else if yes("files") {
                     Some(format!("`{who}` may write server files or run programs"))
@@ -748,7 +772,8 @@ impl Datasource {
                     rows.first("writable")
                         .and_then(Cell::as_text)
                         .map(|t| format!("`{who}` may INSERT/UPDATE/DELETE/TRUNCATE `{t}`"))
-                })
+                };
+                Ok((why, loose))
             }
             Engine::Mysql => {
                 let rows = self.run("SHOW GRANTS".to_string(), &[], u64::MAX).await?;
@@ -757,12 +782,12 @@ impl Datasource {
                         continue;
                     };
                     if let Some(reason) = mysql_write_grant(&grant, &scope.schemas) {
-                        return Ok(Some(reason));
+                        return Ok((Some(reason), BTreeSet::new()));
                     }
                 }
-                Ok(None)
+                Ok((None, BTreeSet::new()))
             }
-            Engine::Sqlite => Ok(None),
+            Engine::Sqlite => Ok((None, BTreeSet::new())),
         }
     }
 

@@ -39,6 +39,10 @@ pub struct Facts {
     /// Why the role could write (superuser, CREATE on the schema, INSERT on a table...),
     /// when it could and the configuration accepts it.
     pub write_capable: Option<String>,
+    /// PostgreSQL columns (schema, table, column) whose equality is not byte for byte: a
+    /// nondeterministic (ICU) collation or the `citext` type. Checks compare them as text
+    /// under `"C"` so a check means the same as on every other engine.
+    pub loose_text: std::collections::BTreeSet<(String, String, String)>,
 }
 
 impl Facts {

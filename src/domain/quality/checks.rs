@@ -148,6 +148,12 @@ pub struct QualityCheck {
     /// Why the check cannot run on the dialect, when it cannot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsupported: Option<String>,
+    /// Columns (of the table or the referenced one) a PostgreSQL datasource compares
+    /// loosely (nondeterministic collation, `citext`): set when the check is bound to the
+    /// datasource, compared as text under `"C"`. Never read from or written to JSON.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loose_text: Vec<String>,
 }
 
 /// The SQL pieces of one check for one dialect.
@@ -201,6 +207,7 @@ impl QualityCheck {
             pii_columns: spec.pii_columns().into_iter().map(str::to_string).collect(),
             sql: None,
             unsupported: None,
+            loose_text: Vec::new(),
         }
     }
 }
@@ -649,6 +656,20 @@ pub fn render(
 ) -> Result<std::result::Result<CheckSql, String>> {
     let kind = kind(book, &check.kind)?;
     let q = |name: &str| dialect.quote_ident(name);
+    // How a column is compared and grouped: a PostgreSQL column whose equality is not byte
+    // for byte (an ICU nondeterministic collation: `USA` = `usa`; `citext`) as text under
+    // "C", as text compares on every other engine; any other column as itself. No
+    // parentheses, so a `t.` prefix still qualifies it.
+    let key = |name: &str| -> Result<String> {
+        let quoted = q(name)?;
+        Ok(
+            if dialect.name() == "postgres" && check.loose_text.iter().any(|c| c == name) {
+                format!("{quoted}::text COLLATE \"C\"")
+            } else {
+                quoted
+            },
+        )
+    };
     let table = dialect.qualified_name(&TableName::new(check.schema.as_deref(), &check.table))?;
     let cols: Vec<String> = check.columns.iter().map(|c| q(c)).collect::<Result<_>>()?;
     let col = cols.first().cloned();
@@ -669,14 +690,26 @@ pub fn render(
     ctx.insert("double".into(), json!(double));
     ctx.insert("limit".into(), json!(limit));
     ctx.insert("dialect".into(), json!(dialect.name()));
-    // Grouping and DISTINCT keys: text byte for byte on every engine.
-    let groups: Vec<String> = cols.iter().map(|c| exact_key(dialect, c)).collect();
+    // Grouping and DISTINCT keys: text byte for byte on every engine. `keys` are the
+    // columns as compared (what a grouped query selects), `cols` their names.
+    let keys: Vec<String> = check
+        .columns
+        .iter()
+        .map(|c| key(c))
+        .collect::<Result<_>>()?;
+    let groups: Vec<String> = keys.iter().map(|c| exact_key(dialect, c)).collect();
     ctx.insert("group".into(), json!(groups.first()));
     ctx.insert(
         "distinct".into(),
-        json!(cols.first().map(|c| distinct_key(dialect, c))),
+        json!(keys.first().map(|c| distinct_key(dialect, c))),
     );
     ctx.insert("groups".into(), json!(groups));
+    ctx.insert("key".into(), json!(keys.first()));
+    ctx.insert("keys".into(), json!(keys));
+    let need_key = || {
+        need_col()?;
+        Ok::<_, Error>(keys[0].clone())
+    };
     let number = |v: f64| -> String {
         if v.fract() == 0.0 && v.abs() < 1e15 {
             format!("{}", v as i64)
@@ -703,7 +736,7 @@ pub fn render(
                 .collect::<Result<_>>()?;
             ctx.insert(
                 "outside".into(),
-                json!(outside(dialect, &need_col()?, &literals.join(", "))),
+                json!(outside(dialect, &need_key()?, &literals.join(", "))),
             );
         }
         "range" => {
@@ -718,7 +751,7 @@ pub fn render(
             ctx.insert("max".into(), json!(check.params.max.map(number)));
         }
         "pattern" => {
-            let c = need_col()?;
+            let c = need_key()?;
             let pattern = check.params.pattern.as_deref().unwrap_or_default();
             regex::Regex::new(pattern).map_err(|e| {
                 Error::invalid(format!(
@@ -775,7 +808,7 @@ pub fn render(
                     ctx.insert("pcol".into(), json!(q(c)?));
                     ctx.insert(
                         "within".into(),
-                        json!(equals(dialect, &q(c)?, &dialect.string_literal(v)?)),
+                        json!(equals(dialect, &key(c)?, &dialect.string_literal(v)?)),
                     );
                 }
                 _ => {
@@ -802,9 +835,10 @@ pub fn render(
             let quoted: Vec<String> = ref_cols.iter().map(|c| q(c)).collect::<Result<_>>()?;
             ctx.insert("ref_cols".into(), json!(quoted));
             ctx.insert("fk_cols".into(), json!(cols));
-            let joins: Vec<String> = quoted
+            let ref_keys: Vec<String> = ref_cols.iter().map(|c| key(c)).collect::<Result<_>>()?;
+            let joins: Vec<String> = ref_keys
                 .iter()
-                .zip(&cols)
+                .zip(&keys)
                 .map(|(r, c)| same_key(dialect, &format!("p.{r}"), &format!("t.{c}")))
                 .collect();
             ctx.insert("joins".into(), json!(joins));
@@ -852,15 +886,22 @@ pub fn render(
                 &check.params.other_partition_column,
             ) {
                 (Some(p), other) => {
-                    let (p, other) = (q(p)?, q(other.as_deref().unwrap_or(p))?);
-                    ctx.insert(
-                        "pgroup".into(),
-                        json!(exact_key(dialect, &format!("t.{p}"))),
-                    );
-                    ctx.insert(
-                        "other_pgroup".into(),
-                        json!(exact_key(dialect, &format!("t.{other}"))),
-                    );
+                    let other = other.as_deref().unwrap_or(p);
+                    // Both sides' keys meet in one UNION: when either compares loosely,
+                    // both compare as text under "C" (one collation for the grouping).
+                    let (p_key, other_key) = match (key(p)?, key(other)?) {
+                        (a, b) if a != q(p)? || b != q(other)? => (
+                            format!("{}::text COLLATE \"C\"", q(p)?),
+                            format!("{}::text COLLATE \"C\"", q(other)?),
+                        ),
+                        pair => pair,
+                    };
+                    let (p_key, other_key) = (format!("t.{p_key}"), format!("t.{other_key}"));
+                    ctx.insert("pgroup".into(), json!(exact_key(dialect, &p_key)));
+                    ctx.insert("other_pgroup".into(), json!(exact_key(dialect, &other_key)));
+                    ctx.insert("pkey".into(), json!(p_key));
+                    ctx.insert("other_pkey".into(), json!(other_key));
+                    let (p, other) = (q(p)?, q(other)?);
                     ctx.insert("kgroup".into(), json!(exact_key(dialect, "u.k")));
                     ctx.insert("pcol".into(), json!(p));
                     ctx.insert("other_pcol".into(), json!(other));

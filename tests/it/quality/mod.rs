@@ -1,6 +1,7 @@
 //! Live datasources, profiling and quality checks on the real engines.
 
 mod cli;
+mod collation;
 mod engines;
 mod generate;
 mod hardening;
@@ -46,4 +47,22 @@ pub async fn sqlite_file(path: &std::path::Path, script: &str) {
         .execute(&mut conn)
         .await
         .expect("seed sqlite");
+}
+
+/// PostgreSQL's loose text for the tests that need it: the `citext` extension and
+/// `public.dana_ci`, an ICU case-insensitive nondeterministic collation. Idempotent, and
+/// tolerant of another test creating them at the same moment.
+pub async fn pg_loose_text(admin: &sqlx::PgPool) {
+    let script = "CREATE EXTENSION IF NOT EXISTS citext; \
+        CREATE COLLATION IF NOT EXISTS public.dana_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)";
+    for attempt in 0..3 {
+        match sqlx::raw_sql(script).execute(admin).await {
+            Ok(_) => return,
+            Err(e) if attempt < 2 => {
+                tracing::debug!("creating citext/dana_ci raced: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("citext / dana_ci collation: {e}"),
+        }
+    }
 }

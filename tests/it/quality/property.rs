@@ -16,9 +16,9 @@
 //! cases per engine (default 48).
 //!
 //! Known and accepted: MariaDB refuses to compare text keys of two different collations
-//! (`Illegal mix of collations`); such a check reports that error. Not covered: PostgreSQL
-//! nondeterministic (ICU case-insensitive) collations, under which uniqueness and
-//! accepted values still follow the collation.
+//! (`Illegal mix of collations`); such a check reports that error. PostgreSQL text
+//! includes `citext` and an ICU nondeterministic (case-insensitive) collation, compared
+//! byte for byte like every other text.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -88,7 +88,13 @@ impl Ty {
                 "VARCHAR(40)",
             ][flavor % 4],
             (Ty::Text, Engine::Postgres) => {
-                ["VARCHAR(40)", "TEXT", "TEXT COLLATE \"C\"", "VARCHAR(40)"][flavor % 4]
+                // `citext` and an ICU case-insensitive collation: equal when bytes differ.
+                [
+                    "VARCHAR(40)",
+                    "CITEXT",
+                    "TEXT COLLATE \"C\"",
+                    "TEXT COLLATE public.dana_ci",
+                ][flavor % 4]
             }
             (Ty::Int, Engine::Mariadb) => "INT",
             (Ty::Int, _) => "INTEGER",
@@ -1399,6 +1405,7 @@ async fn sqlite_checks_agree_with_the_rows() {
 async fn postgres_checks_agree_with_the_rows() {
     let Some(url) = postgres_url() else { return };
     let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+    super::pg_loose_text(&pool).await;
     property(Admin::Postgres(pool)).await;
 }
 
