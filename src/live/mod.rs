@@ -948,6 +948,8 @@ impl Datasource {
                 checkout.cancel = None;
                 if ended.is_err() {
                     conn.close_on_drop();
+                } else {
+                    checkout.release().await;
                 }
                 result
             }
@@ -980,6 +982,8 @@ impl Datasource {
                 checkout.cancel = None;
                 if ended.is_err() {
                     conn.close_on_drop();
+                } else {
+                    checkout.release().await;
                 }
                 result
             }
@@ -1003,6 +1007,7 @@ impl Datasource {
                 if let Ok(mut handle) = conn.lock_handle().await {
                     handle.remove_progress_handler();
                 }
+                checkout.release().await;
                 result
             }
         }
