@@ -11,6 +11,7 @@ mod sample;
 mod seeds;
 mod semantics;
 mod suggest;
+mod suites;
 
 use std::sync::Arc;
 
