@@ -9,10 +9,19 @@ Fixed text shipped by dana: no generated name or value appears in it.
 """
 
 import json
+import re
 import sys
 
 import great_expectations as gx
 from great_expectations.core.expectation_suite import ExpectationSuite
+
+
+def sql_name(name):
+    """The table name as GX takes it: a name that is not plain lower case is wrapped in
+    double quotes, which GX reads as "quote this exactly" (SQLAlchemy escapes it)."""
+    if re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        return name
+    return '"' + name + '"'
 
 
 def main(argv):
@@ -25,7 +34,7 @@ def main(argv):
     context = gx.get_context(mode="ephemeral")
     source = context.data_sources.add_sql(name="dana", connection_string=argv[2])
     asset = source.add_table_asset(
-        name="dana_table", table_name=target["table"], schema_name=target.get("schema")
+        name="dana_table", table_name=sql_name(target["table"]), schema_name=target.get("schema")
     )
     batch = asset.add_batch_definition_whole_table("dana_all").get_batch()
     suite = context.suites.add(ExpectationSuite(**doc))

@@ -38,9 +38,8 @@ pub fn suite(input: &SuiteInput<'_>) -> Result<Suite> {
         "expectations": expectations,
         "meta": {"dana": Value::Object(dana)},
     });
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| {
-        crate::error::Error::invalid(format!("cannot write the GX suite: {e}"))
-    })?;
+    let text = serde_json::to_string_pretty(&doc)
+        .map_err(|e| crate::error::Error::invalid(format!("cannot write the GX suite: {e}")))?;
     Ok(Suite {
         text: Some(text + "\n"),
         notes,
@@ -61,7 +60,11 @@ fn expectation(
     };
     let column = check.columns.first().cloned().unwrap_or_default();
     let whole_table = check.params.partition_column.is_none();
-    let (kind_name, kwargs, counts) = match kind.gx.as_deref() {
+    let native = kind
+        .gx
+        .as_deref()
+        .filter(|_| super::native_allowed(input.dialect, &kind.name));
+    let (kind_name, kwargs, counts) = match native {
         Some(t @ "expect_column_values_to_not_be_null") => {
             (t, json!({"column": column}), SAME_COUNT)
         }
@@ -106,10 +109,12 @@ fn expectation(
             (t, Value::Object(kw), SAME_COUNT)
         }
         _ => {
-            let table = input.dialect.qualified_name(&crate::dialect::TableName::new(
-                check.schema.as_deref(),
-                &check.table,
-            ))?;
+            let table = input
+                .dialect
+                .qualified_name(&crate::dialect::TableName::new(
+                    check.schema.as_deref(),
+                    &check.table,
+                ))?;
             let (query, counts) = match &sql.predicate {
                 // Row-level: the failing rows themselves, as many as dana counts.
                 Some(predicate) => (
@@ -169,7 +174,8 @@ pub fn query_text(sql: &str) -> String {
                 let run = chars[i + 1..].iter().take_while(|&&c| word(c)).count();
                 let next = chars.get(i + 1 + run).copied();
                 let ends = next != Some(':');
-                let bind = run > 0 && ends && prev.is_none_or(|p| p != ':' && p != '\\' && !word(p));
+                let bind =
+                    run > 0 && ends && prev.is_none_or(|p| p != ':' && p != '\\' && !word(p));
                 let stripped = ends && prev == Some('\\');
                 if bind || stripped {
                     out.push('\\');

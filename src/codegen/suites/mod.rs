@@ -8,8 +8,8 @@
 pub mod gx;
 pub mod soda;
 
-use crate::domain::quality::{QualityCheck, TableSpec, Threshold};
 use crate::dialect::SqlDialect;
+use crate::domain::quality::{QualityCheck, TableSpec, Threshold};
 use crate::error::Result;
 use crate::playbook::QualityBook;
 use crate::render::Templates;
@@ -35,6 +35,19 @@ pub struct Suite {
     pub text: Option<String>,
     /// One note per check not expressed, prefixed with the engine.
     pub notes: Vec<String>,
+}
+
+/// Whether the engines' own forms may stand for a check of kind `kind_name` on `dialect`.
+/// Kinds that compare text (keys, allowed values, patterns, parent keys) run natively only
+/// where the engine compares text byte for byte as dana's SQL does: MySQL/MariaDB compare
+/// under the column's collation (`USA` = `usa ` under `_ci` PAD SPACE) and SQLite under a
+/// column's `NOCASE`/`RTRIM`, so there the check's own SQL (which compares exactly) runs.
+pub(crate) fn native_allowed(dialect: &dyn SqlDialect, kind_name: &str) -> bool {
+    let compares_text = matches!(
+        kind_name,
+        "unique" | "unique_combination" | "accepted_values" | "pattern" | "relationships"
+    );
+    !compares_text || !matches!(dialect.name(), "mysql" | "sqlite")
 }
 
 /// `v` as SQL or YAML number text: integers without a fraction.

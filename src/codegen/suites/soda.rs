@@ -32,7 +32,10 @@ pub fn checks(input: &SuiteInput<'_>) -> Result<Suite> {
         }
     }
     let mut doc = Map::new();
-    doc.insert(format!("checks for {}", input.spec.name), Value::Array(list));
+    doc.insert(
+        format!("checks for {}", input.spec.name),
+        Value::Array(list),
+    );
     Ok(Suite {
         text: Some(crate::codegen::yaml::to_string(&Value::Object(doc))?),
         notes,
@@ -88,24 +91,24 @@ fn entry(
         .severity(&check.severity)
         .map_or("fail", |s| s.soda.as_str());
     let Some(when) = condition(&check.threshold) else {
-        return Ok(Err("no threshold: the check only reports its number".to_string()));
+        return Ok(Err(
+            "no threshold: the check only reports its number".to_string()
+        ));
     };
     let mut config = Map::new();
     config.insert("name".into(), json!(jinja_text(&check.id)));
     let names_plain = check.columns.iter().all(|c| plain(input, c));
     let column = check.columns.first().cloned().unwrap_or_default();
     let native: Option<String> = match kind.soda.as_deref() {
-        _ if !names_plain => None,
+        _ if !names_plain || !super::native_allowed(input.dialect, &kind.name) => None,
         Some("missing_count") => Some(format!("missing_count({column})")),
         Some("duplicate_count") => Some(format!("duplicate_count({})", check.columns.join(", "))),
         Some("invalid_count") if !validity_columns.contains(&column) => {
             let p = &check.params;
             let config_ok = match (&p.values, &p.pattern) {
-                (Some(values), _) => {
-                    values.iter().all(|v| safe_literal(v)).then(|| {
-                        config.insert("valid values".into(), json!(values));
-                    })
-                }
+                (Some(values), _) => values.iter().all(|v| safe_literal(v)).then(|| {
+                    config.insert("valid values".into(), json!(values));
+                }),
                 (None, Some(pattern)) => safe_regex(pattern).then(|| {
                     config.insert("valid regex".into(), json!(pattern));
                 }),
@@ -147,10 +150,13 @@ fn entry(
             key
         }
         None => {
-            let metric = format!("dana_{}_{index}", crate::dialect::ident::ascii_word(&kind.name));
+            let metric = format!(
+                "dana_{}_{index}",
+                crate::dialect::ident::ascii_word(&kind.name)
+            );
             let query = observed_query(&sql.standalone);
             crate::dialect::parse::check(input.dialect, &query)?;
-            config.insert(format!("{metric} query"), json!(jinja_text(&query)));
+            config.insert(format!("{metric} query"), json!(jinja_query(&query)));
             config.insert(level.into(), json!(when));
             metric
         }
@@ -181,6 +187,17 @@ pub fn jinja_text(text: &str) -> String {
         out.push_str("${'\\n'}");
     }
     out
+}
+
+/// A user-defined metric's query as Soda runs it: Soda renders it when the check is built
+/// and again when the query is, so text that still holds `${` after the first rendering is
+/// escaped twice.
+pub fn jinja_query(sql: &str) -> String {
+    if sql.contains("${") {
+        jinja_text(&jinja_text(sql))
+    } else {
+        jinja_text(sql)
+    }
 }
 
 #[cfg(test)]

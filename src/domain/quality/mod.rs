@@ -59,7 +59,7 @@ pub struct GenerateQualityChecksParams {
     /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml, else postgres.
     #[serde(default)]
     pub dialect: Option<String>,
-    /// Exports besides the checks and their SQL: `dbt` (schema.yml: `sources:` for a live table, else `models:`; generic and singular tests), `odcs` (a contract's quality section), `gx` (Great Expectations suite JSON + runner), `soda` (SodaCL checks YAML). Default: none.
+    /// Exports: `dbt` (schema.yml, `sources:` for a live table else `models:`; generic and singular tests), `odcs` (contract quality section), `gx` (Great Expectations suite + runner), `soda` (SodaCL checks). Default: none.
     #[serde(default)]
     pub formats: Vec<ExportFormat>,
     /// Project id: record the result in this project.

@@ -71,7 +71,7 @@ impl DanaTool for GenerateQualityChecks {
     const NAME: &'static str = "generate_quality_checks";
     const TOOLSET: &'static str = "quality";
     const TITLE: &'static str = "Generate quality checks";
-    const DESCRIPTION: &'static str = "Quality checks for a table from a spec (declared) and/or a profile (suggested): stable ids, dimension, severity P0-P3, threshold. Returns the checks, their SQL for the dialect (one row, `observed`), dbt schema.yml tests and an ODCS quality section.";
+    const DESCRIPTION: &'static str = "Quality checks for a table from a spec (declared) and/or a profile (suggested): stable ids, dimension, severity P0-P3, threshold, SQL for the dialect (one row, `observed`); dbt, ODCS, GX and Soda exports.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateQualityChecksParams;
     type Output = QualityChecks;
