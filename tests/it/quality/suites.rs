@@ -551,6 +551,19 @@ async fn gx_and_soda_output_is_stable() {
     insta::assert_snapshot!("suites_gx_fct_orders", file("gx/fct_orders.json"));
     insta::assert_snapshot!("suites_soda_fct_orders", file("soda/fct_orders.yml"));
     assert!(file("gx/run_suite.py").contains("ExpectationSuite(**doc)"));
+    // The Markdown rendering shows every file in a fence of its language.
+    let md = h
+        .app
+        .templates
+        .render("reports/quality_checks.md.j2", &out)
+        .expect("render");
+    for head in [
+        "## `gx/fct_orders.json`\n\n````json\n{",
+        "## `gx/run_suite.py`\n\n````python\n\"\"\"",
+        "## `soda/fct_orders.yml`\n\n````yaml\nchecks for fct_orders:",
+    ] {
+        assert!(md.contains(head), "{head}: {md}");
+    }
 }
 
 #[tokio::test]
@@ -562,8 +575,11 @@ async fn unknown_format_names_the_field() {
             json!({"table": golden_spec(), "formats": ["great_expectations"]}),
         )
         .await;
-    assert!(err.contains("great_expectations"), "{err}");
-    assert!(err.contains("gx") && err.contains("soda"), "{err}");
+    assert!(
+        err.starts_with("formats[0]:") && err.contains("`great_expectations`"),
+        "{err}"
+    );
+    assert!(err.contains("`gx`") && err.contains("`soda`"), "{err}");
 }
 
 /// `text` as Soda's Jinja renders it back once: text without `$` is left alone, else every
