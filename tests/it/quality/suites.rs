@@ -705,3 +705,41 @@ proptest! {
         }
     }
 }
+
+#[tokio::test]
+async fn suites_generate_for_every_dialect() {
+    let h = Harness::new().await;
+    for dialect in dana::dialect::NAMES {
+        let out = h
+            .ok(
+                "generate_quality_checks",
+                json!({"table": golden_spec(), "dialect": dialect, "formats": ["gx", "soda"]}),
+            )
+            .await;
+        let files = out["suite_files"].as_array().expect("suite_files");
+        assert_eq!(files.len(), 3, "{dialect}: {out:#}");
+        for f in files {
+            let text = f["content"].as_str().expect("content");
+            match f["path"].as_str().expect("path") {
+                p if p.ends_with(".json") => {
+                    let suite: Value = serde_json::from_str(text).expect("gx json");
+                    let n = suite["expectations"]
+                        .as_array()
+                        .expect("expectations")
+                        .len();
+                    let unsupported = out["checks"]
+                        .as_array()
+                        .expect("checks")
+                        .iter()
+                        .filter(|c| c["unsupported"].is_string())
+                        .count();
+                    assert_eq!(n + unsupported, 14, "{dialect}: {text}");
+                }
+                p if p.ends_with(".yml") => {
+                    let _: Value = serde_norway::from_str(text).expect("soda yaml");
+                }
+                _ => {}
+            }
+        }
+    }
+}
