@@ -692,7 +692,7 @@ proptest! {
             for entry in list {
                 let (key, config) = entry.as_object().expect("entry").iter().next().expect("one key");
                 prop_assert!(ids.contains(&unjinja(config["name"].as_str().expect("name")).as_str()));
-                if let Some(query) = config.get(&format!("{key} query")) {
+                if let Some(query) = config.get(format!("{key} query").as_str()) {
                     let sql = unjinja(&unjinja(query.as_str().expect("query")));
                     dana::dialect::parse::check(pg, &sql).expect("query parses");
                 }
