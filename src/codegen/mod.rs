@@ -8,6 +8,7 @@
 
 pub mod jinja;
 pub mod python;
+pub mod suites;
 pub mod yaml;
 
 use schemars::JsonSchema;

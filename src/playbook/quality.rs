@@ -52,6 +52,10 @@ pub struct Severity {
     pub meaning: String,
     /// What to do.
     pub response: String,
+    /// Great Expectations severity of an expectation at this level (`critical`, `warning`, `info`).
+    pub gx: String,
+    /// Soda alert level of a check at this level (`fail` or `warn`).
+    pub soda: String,
 }
 
 /// How a check kind is computed.
@@ -112,6 +116,13 @@ pub struct CheckKind {
     pub template: String,
     /// dbt generic test it becomes in schema.yml; `None` when dbt cannot express it.
     pub dbt: Option<String>,
+    /// Great Expectations expectation it becomes; `None`: the SQL form
+    /// (`unexpected_rows_expectation`).
+    #[serde(default)]
+    pub gx: Option<String>,
+    /// Soda (SodaCL) metric it becomes; `None`: the SQL form (a user-defined metric query).
+    #[serde(default)]
+    pub soda: Option<String>,
 }
 
 /// Profiling thresholds.
@@ -213,6 +224,11 @@ impl QualityBook {
             .map(|r| r.severity.as_str())
     }
 
+    /// The severity with this id.
+    pub fn severity(&self, id: &str) -> Option<&Severity> {
+        self.severities.iter().find(|s| s.id == id)
+    }
+
     /// The dimension with this id.
     pub fn dimension(&self, id: &str) -> Option<&QualityDimension> {
         self.dimensions.iter().find(|d| d.id == id)
@@ -247,6 +263,24 @@ impl QualityBook {
             }
             if !kind.id.starts_with("DQ-") {
                 issues.push(anchor, format!("kind `{}`: ids start with `DQ-`", kind.id));
+            }
+        }
+        for severity in &self.severities {
+            let anchor = Some(format!("id: {}", severity.id));
+            if !["critical", "warning", "info"].contains(&severity.gx.as_str()) {
+                issues.push(
+                    anchor.clone(),
+                    format!(
+                        "severity `{}`: `gx` must be one of critical, warning, info",
+                        severity.id
+                    ),
+                );
+            }
+            if !["fail", "warn"].contains(&severity.soda.as_str()) {
+                issues.push(
+                    anchor,
+                    format!("severity `{}`: `soda` must be fail or warn", severity.id),
+                );
             }
         }
         for rule in &self.severity_by_share {

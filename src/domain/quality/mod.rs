@@ -59,7 +59,7 @@ pub struct GenerateQualityChecksParams {
     /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml, else postgres.
     #[serde(default)]
     pub dialect: Option<String>,
-    /// Exports besides the checks and their SQL: `dbt` (schema.yml: `sources:` for a live table, else `models:`; generic and singular tests), `odcs` (a contract's quality section). Default: none.
+    /// Exports: `dbt` (schema.yml, `sources:` for a live table else `models:`; generic and singular tests), `odcs` (contract quality section), `gx` (Great Expectations suite + runner), `soda` (SodaCL checks). Default: none.
     #[serde(default)]
     pub formats: Vec<ExportFormat>,
     /// Project id: record the result in this project.
@@ -76,6 +76,10 @@ pub enum ExportFormat {
     Dbt,
     // The `quality` section of an ODCS v3 data contract.
     Odcs,
+    // A Great Expectations (GX Core 1.x) expectation suite and its runner.
+    Gx,
+    // A Soda (SodaCL 3.x) check file.
+    Soda,
 }
 
 /// Generated checks, each with its SQL, and the exports asked for.
@@ -99,6 +103,9 @@ pub struct QualityChecks {
     /// The `quality` section of an ODCS v3 contract (with `formats: ["odcs"]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub odcs_quality: Option<String>,
+    /// Suites (with `formats` gx, soda): `gx/<table>.json` + `gx/run_suite.py`, `soda/<table>.yml`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suite_files: Vec<crate::codegen::GeneratedFile>,
     /// What could not be generated, and why.
     pub notes: Vec<String>,
 }
@@ -138,7 +145,7 @@ pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<Quali
             crate::dialect::parse::check(dialect, sql)?;
         }
     }
-    let notes: Vec<String> = checks
+    let mut notes: Vec<String> = checks
         .iter()
         .filter_map(|c| c.unsupported.as_ref().map(|why| format!("{}: {why}", c.id)))
         .collect();
@@ -147,6 +154,7 @@ pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<Quali
     } else {
         "suggested"
     };
+    let suite_files = suite_files(app, dialect, &spec, &checks, &params.formats, &mut notes)?;
     let dbt = params.formats.contains(&ExportFormat::Dbt);
     let odcs = params.formats.contains(&ExportFormat::Odcs);
     Ok(QualityChecks {
@@ -186,6 +194,55 @@ pub fn generate(app: &App, params: &GenerateQualityChecksParams) -> Result<Quali
             .then(|| outputs::odcs_quality(app, book, dialect, &spec, &checks))
             .transpose()?,
         checks,
+        suite_files,
         notes,
     })
+}
+
+/// The GX and Soda suites asked for in `formats`, their notes added to `notes`.
+fn suite_files(
+    app: &App,
+    dialect: &dyn crate::dialect::SqlDialect,
+    spec: &TableSpec,
+    checks: &[QualityCheck],
+    formats: &[ExportFormat],
+    notes: &mut Vec<String>,
+) -> Result<Vec<crate::codegen::GeneratedFile>> {
+    use crate::codegen::{GeneratedFile, suites};
+    let input = suites::SuiteInput {
+        templates: &app.templates,
+        book: &app.playbooks.quality,
+        dialect,
+        spec,
+        checks,
+    };
+    let file = crate::dialect::ident::ascii_word(&spec.name);
+    let mut out = Vec::new();
+    if formats.contains(&ExportFormat::Gx) {
+        let suite = suites::gx::suite(&input)?;
+        notes.extend(suite.notes);
+        if let Some(text) = suite.text {
+            out.push(GeneratedFile {
+                path: format!("gx/{file}.json"),
+                content: text,
+            });
+            out.push(GeneratedFile {
+                path: "gx/run_suite.py".to_string(),
+                content: app
+                    .templates
+                    .render("suites/gx_run_suite.py", serde_json::json!({}))?,
+            });
+        }
+    }
+    if formats.contains(&ExportFormat::Soda) {
+        let suite = suites::soda::checks(&input)?;
+        notes.extend(suite.notes);
+        if let Some(text) = suite.text {
+            out.push(GeneratedFile {
+                path: format!("soda/{file}.yml"),
+                content: text,
+            });
+        }
+    }
+    Ok(out)
 }

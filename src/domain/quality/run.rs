@@ -36,7 +36,7 @@ pub const SCAN_CHUNK: usize = 1_000;
 pub struct RunQualityChecksParams {
     /// Datasource name from dana.toml (list: list_datasources).
     pub datasource: String,
-    /// Checks to run, passed as generate_quality_checks returned them (`sql` is ignored: it is regenerated for the engine).
+    /// Checks as generate_quality_checks returned them (`sql` is regenerated for the engine).
     #[serde(default)]
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub checks: Vec<QualityCheck>,

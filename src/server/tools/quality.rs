@@ -71,7 +71,7 @@ impl DanaTool for GenerateQualityChecks {
     const NAME: &'static str = "generate_quality_checks";
     const TOOLSET: &'static str = "quality";
     const TITLE: &'static str = "Generate quality checks";
-    const DESCRIPTION: &'static str = "Quality checks for a table from a spec (declared) and/or a profile (suggested): stable ids, dimension, severity P0-P3, threshold. Returns the checks, their SQL for the dialect (one row, `observed`), dbt schema.yml tests and an ODCS quality section.";
+    const DESCRIPTION: &'static str = "Quality checks for a table from a spec (declared) and/or a profile (suggested): stable ids, dimension, severity P0-P3, threshold, SQL for the dialect (one row, `observed`); dbt, ODCS, GX, Soda exports.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateQualityChecksParams;
     type Output = QualityChecks;
@@ -89,7 +89,7 @@ impl DanaTool for RunQualityChecks {
     const NAME: &'static str = "run_quality_checks";
     const TOOLSET: &'static str = "quality";
     const TITLE: &'static str = "Run quality checks";
-    const DESCRIPTION: &'static str = "Run checks (from generate_quality_checks, or declared in table specs) on a named read-only datasource, one shared scan per table where SQL allows. Per check: pass/fail, observed value, threshold, severity, duration, and for failures offending keys (PII masked).";
+    const DESCRIPTION: &'static str = "Run checks (from generate_quality_checks or table specs) on a named read-only datasource, one shared scan per table where SQL allows. Per check: pass/fail, observed value, threshold, severity, duration; failing keys (PII masked).";
     const HINTS: Hints = Hints {
         read_only: false,
         ..LIVE_READ

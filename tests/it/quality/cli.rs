@@ -68,7 +68,9 @@ async fn setup_data_quality_prompt_renders() {
     assert!(
         text.contains("fct_orders")
             && text.contains("DQ-NOT-NULL")
-            && text.contains("PROF-CONSTANT"),
+            && text.contains("PROF-CONSTANT")
+            && text.contains("`gx`")
+            && text.contains("`soda`"),
         "{text}"
     );
 }

@@ -12,6 +12,7 @@ mod sample;
 mod seeds;
 mod semantics;
 mod suggest;
+mod suites;
 
 use std::sync::Arc;
 
