@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::codegen::orchestrate::{self, Orchestrator, OrchestratorCode};
 use crate::error::{Error, Result};
 use crate::playbook::conditions::{self, Facts, When};
 use crate::playbook::pipeline::{CheckRule, ExtractionRule, LoadRule, PipelineBook, Severity};
@@ -58,6 +59,9 @@ pub struct DesignPipelineParams {
     pub alert_channels: Vec<String>,
     /// Retries on failure; default from the playbook.
     pub max_retries: Option<u32>,
+    /// Orchestrator code to write from the spec (one Python file each, with a dry run).
+    #[serde(default)]
+    pub orchestrators: Vec<Orchestrator>,
     /// Project id: record the result in this project.
     pub project: Option<String>,
 }
@@ -174,6 +178,9 @@ pub struct PipelineDesign {
     /// CDC extraction from a database: connector config, topics, apply statements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdc: Option<super::cdc::CdcDesign>,
+    /// Orchestrator code, when `orchestrators` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<OrchestratorCode>,
     /// The project the result is recorded under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -467,6 +474,17 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
     };
     let spec_yaml = serde_norway::to_string(&json!({ "pipeline": spec }))
         .map_err(|e| Error::invalid(format!("pipeline spec cannot be written as YAML: {e}")))?;
+    let code = (!p.orchestrators.is_empty())
+        .then(|| {
+            let input = orchestrate::Input {
+                spec: &spec,
+                extraction_rule: &extraction.id,
+                load_rule: &load.id,
+                cdc: cdc.as_ref(),
+            };
+            orchestrate::generate(&book.orchestration, &input, &p.orchestrators)
+        })
+        .transpose()?;
     Ok(PipelineDesign {
         name: spec.name.clone(),
         questions,
@@ -476,6 +494,7 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
         idempotency,
         findings,
         cdc,
+        code,
         project: p.project.clone(),
     })
 }

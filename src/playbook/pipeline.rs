@@ -30,6 +30,8 @@ pub struct PipelineBook {
     pub defaults: Defaults,
     /// The backfill protocol.
     pub backfill: BackfillBook,
+    /// Facts for generated orchestrator code.
+    pub orchestration: OrchestrationBook,
 }
 
 /// A leaf of the extraction tree.
@@ -190,6 +192,51 @@ pub struct ProtocolStep {
     pub title: String,
     /// What to do.
     pub action: String,
+}
+
+/// Facts for generated orchestrator code (Airflow, Dagster, Prefect).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrchestrationBook {
+    /// Cron schedule when the design has none.
+    pub default_schedule: String,
+    /// First window of generated schedules and partitions (`YYYY-MM-DD`).
+    pub start_date: String,
+    /// Each retry waits this many times longer than the one before.
+    pub backoff_factor: u32,
+    /// Longest wait between retries.
+    pub max_retry_delay_seconds: u32,
+    /// Share of the SLA at which a run is reported slow (MON-RUNTIME).
+    pub sla_warn_pct: u32,
+    /// Extraction strategies no scheduled batch can carry, each with the reason.
+    pub unscheduled: Vec<Unscheduled>,
+    /// A note said with the code of every orchestrator, by extraction strategy.
+    #[serde(default)]
+    pub strategy_notes: std::collections::BTreeMap<String, String>,
+    /// What each orchestrator cannot express and how to backfill with it.
+    pub orchestrators: Vec<OrchestratorNotes>,
+    /// Note for a cron without a fixed period; `{schedule}` is filled in.
+    pub irregular_schedule: String,
+}
+
+/// An extraction strategy without generated code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unscheduled {
+    /// Extraction strategy.
+    pub strategy: String,
+    /// Why it is no scheduled job.
+    pub why: String,
+}
+
+/// Notes of one orchestrator; `{name}`, `{start}`, `{end}` are filled in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrchestratorNotes {
+    /// `airflow`, `dagster` or `prefect`.
+    pub id: String,
+    /// Notes, in order.
+    pub notes: Vec<String>,
 }
 
 /// Placeholders a backfill step may use.
