@@ -38,28 +38,28 @@ pub struct DesignPipelineParams {
     pub load_strategy: Option<String>,
     /// Transform engine (sql, dbt, spark, python); default sql.
     pub transform_engine: Option<String>,
-    /// Where the watermark/offset is kept; default: connector for CDC/streams, else control_table.
+    /// Watermark/offset store; default connector for CDC/streams, else control_table.
     pub watermark_storage: Option<WatermarkStorage>,
-    /// Clock used for partitions and windows; default event_time for event data.
+    /// Clock for partitions and windows; default event_time for event data.
     pub time_semantics: Option<TimeSemantics>,
     /// Allowed lateness of event data in hours.
     pub late_window_hours: Option<f64>,
-    /// A periodic full reconciliation against the source is scheduled.
+    /// A periodic full reconciliation with the source is scheduled.
     #[serde(default)]
     pub reconciliation: bool,
-    /// Running the same window twice was tested to give identical output.
+    /// Re-running a window was tested to give identical output.
     #[serde(default)]
     pub rerun_tested: bool,
-    /// Checks before load; omit for dana's defaults, `[]` for none.
+    /// Checks before load; omit for defaults, `[]` for none.
     pub pre_load_checks: Option<Vec<String>>,
-    /// Checks after load; omit for dana's defaults, `[]` for none.
+    /// Checks after load; omit for defaults, `[]` for none.
     pub post_load_checks: Option<Vec<String>>,
     /// Alert channels (e.g. `#data-alerts`, `pagerduty:data`).
     #[serde(default)]
     pub alert_channels: Vec<String>,
-    /// Retries on failure; default from the playbook.
+    /// Retries on failure (default: playbook).
     pub max_retries: Option<u32>,
-    /// Orchestrator code to write from the spec (one Python file each, with a dry run).
+    /// Also write this orchestrator code (Python, dry run by default).
     #[serde(default)]
     pub orchestrators: Vec<Orchestrator>,
     /// Project id: record the result in this project.

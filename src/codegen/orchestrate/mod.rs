@@ -23,7 +23,7 @@ use crate::domain::pipeline::PipelineSpec;
 use crate::error::{Error, Result};
 use crate::playbook::pipeline::OrchestrationBook;
 
-/// An orchestrator dana writes code for.
+// An orchestrator dana writes code for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Orchestrator {
