@@ -219,6 +219,41 @@ pub struct OrchestrationBook {
     pub irregular_schedule: String,
 }
 
+impl OrchestrationBook {
+    /// The start date is `YYYY-MM-DD`, every orchestrator has its notes, backoff grows.
+    fn validate(&self, issues: &mut Issues) {
+        let parts: Vec<&str> = self.start_date.split('-').collect();
+        let date_ok = parts.len() == 3
+            && parts
+                .iter()
+                .zip([4, 2, 2])
+                .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_digit()));
+        if !date_ok {
+            issues.push(
+                "orchestration".to_string(),
+                format!(
+                    "orchestration.start_date: `{}` is not YYYY-MM-DD",
+                    self.start_date
+                ),
+            );
+        }
+        for id in ["airflow", "dagster", "prefect"] {
+            if !self.orchestrators.iter().any(|o| o.id == id) {
+                issues.push(
+                    "orchestration".to_string(),
+                    format!("orchestration.orchestrators: no entry `{id}`"),
+                );
+            }
+        }
+        if self.backoff_factor < 1 {
+            issues.push(
+                "orchestration".to_string(),
+                "orchestration.backoff_factor: must be at least 1",
+            );
+        }
+    }
+}
+
 /// An extraction strategy without generated code.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -291,6 +326,7 @@ impl PipelineBook {
                 conditions::check(&mut issues, &r.id, w, &known);
             }
         }
+        self.orchestration.validate(&mut issues);
         for step in &self.backfill.steps {
             for name in placeholders(&step.action) {
                 if !BACKFILL_PLACEHOLDERS.contains(&name) {

@@ -519,8 +519,18 @@ async fn bad_orchestrator_names_the_field() {
     assert!(err.contains("luigi") && err.contains("airflow"), "{err}");
     let mut args = demo();
     args["orchestrators"] = json!(["airflow", "airflow"]);
-    let ok = h.ok("design_pipeline", args).await;
+    let ok = h.ok("design_pipeline", args.clone()).await;
     assert_eq!(ok["code"]["files"].as_array().expect("files").len(), 1);
+    let server = dana::server::DanaServer::new(h.app.clone(), None).expect("server");
+    let outcome = server
+        .call_detached("design_pipeline", args)
+        .await
+        .expect("detached call");
+    let rendered = outcome.rendered.expect("markdown");
+    assert!(
+        rendered.contains("`airflow/orders_to_fct_orders.py`"),
+        "{rendered}"
+    );
 }
 
 /// Text that breaks naive code generation: quotes, backslashes, newlines, NUL and control
