@@ -30,6 +30,7 @@ pub fn file(ctx: Context) -> String {
     let ident = &ctx.ident;
     format!(
         r#"{head}
+
 # Retries wait retry_delay_seconds, then {factor} times longer each time, at most {max_delay} s.
 TASK_OPTIONS = {{"retries": {retries}, "retry_delay_seconds": [{delays}]}}
 
