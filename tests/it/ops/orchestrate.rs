@@ -157,8 +157,18 @@ fn generated_python_compiles_and_passes_ruff() {
 /// structure.
 const AIRFLOW_PROBE: &str = r#"
 import json, sys
+from datetime import UTC, datetime
 from airflow.dag_processing.dagbag import DagBag
 out = {}
+
+def dry_path(dag):
+    """Each task's callable in order on one window with dry_run on (no scheduler, no DB)."""
+    tasks = {t.task_id: t for t in dag.tasks}
+    win = tasks["plan_window"].python_callable(
+        data_interval_start=datetime(2024, 3, 1, tzinfo=UTC), data_interval_end=datetime(2024, 3, 1, 1, tzinfo=UTC))
+    steps = ["extract_step", "pre_load_checks", "load_step", "post_load_checks"]
+    return {"window": win, "results": [tasks[t].python_callable(win, params={"dry_run": True}) for t in steps]}
+
 for path in sys.argv[1:]:
     bag = DagBag(dag_folder=path)
     dags = []
@@ -172,6 +182,7 @@ for path in sys.argv[1:]:
             "dagrun_timeout_s": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
             "fail_fast": dag.fail_fast,
             "dry_run": dag.params["dry_run"],
+            "dry": dry_path(dag),
             "tasks": {task.task_id: {
                 "upstream": sorted(task.upstream_task_ids),
                 "retries": task.retries,
@@ -260,7 +271,14 @@ fn airflow_dags_load_with_designed_structure() {
         }
         assert_eq!(tasks.len(), 5, "{case}");
     }
-    assert_eq!(by_case("incremental")["dag_id"], "orders_to_fct_orders");
+    let demo = by_case("incremental");
+    assert_eq!(demo["dag_id"], "orders_to_fct_orders");
+    // The dry path runs every step on the window widened back by the 2 h late window.
+    assert_eq!(
+        demo["dry"],
+        json!({"window": {"start": "2024-02-29T22:00:00+00:00", "end": "2024-03-01T01:00:00+00:00"}, "results": [0, [], 0, []]})
+    );
+    assert_eq!(by_case("cdc")["dry"]["results"], json!([0, [], 0, []]));
 }
 
 /// Validates nothing itself: loads each definitions file, prints its asset graph and
