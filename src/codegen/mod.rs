@@ -7,6 +7,7 @@
 //! the tool itself.
 
 pub mod jinja;
+pub mod orchestrate;
 pub mod python;
 pub mod suites;
 pub mod yaml;

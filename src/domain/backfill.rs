@@ -26,7 +26,7 @@ pub struct PlanBackfillParams {
     pub dialect: String,
     /// Column the partitions are cut on.
     pub date_column: String,
-    /// Type of that column: date (default), timestamp or timestamptz.
+    /// date (default), timestamp or timestamptz.
     pub column_type: Option<TemporalType>,
     /// First day of the window (YYYY-MM-DD).
     pub start: String,
@@ -37,10 +37,10 @@ pub struct PlanBackfillParams {
     /// Natural key columns (duplicate check).
     #[serde(default)]
     pub key_columns: Vec<String>,
-    /// Numeric columns whose sums are compared before and after.
+    /// Numeric columns summed before and after.
     #[serde(default)]
     pub metric_columns: Vec<String>,
-    /// Downstream models and dashboards that read the table.
+    /// Models and dashboards reading the table.
     #[serde(default)]
     pub downstream: Vec<String>,
     /// Project id: record the result in this project.

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::codegen::orchestrate::{self, Orchestrator, OrchestratorCode};
 use crate::error::{Error, Result};
 use crate::playbook::conditions::{self, Facts, When};
 use crate::playbook::pipeline::{CheckRule, ExtractionRule, LoadRule, PipelineBook, Severity};
@@ -37,27 +38,30 @@ pub struct DesignPipelineParams {
     pub load_strategy: Option<String>,
     /// Transform engine (sql, dbt, spark, python); default sql.
     pub transform_engine: Option<String>,
-    /// Where the watermark/offset is kept; default: connector for CDC/streams, else control_table.
+    /// Watermark/offset store; default connector for CDC/streams, else control_table.
     pub watermark_storage: Option<WatermarkStorage>,
-    /// Clock used for partitions and windows; default event_time for event data.
+    /// Clock for partitions and windows; default event_time for event data.
     pub time_semantics: Option<TimeSemantics>,
     /// Allowed lateness of event data in hours.
     pub late_window_hours: Option<f64>,
-    /// A periodic full reconciliation against the source is scheduled.
+    /// A periodic full reconciliation with the source is scheduled.
     #[serde(default)]
     pub reconciliation: bool,
-    /// Running the same window twice was tested to give identical output.
+    /// Re-running a window was tested to give identical output.
     #[serde(default)]
     pub rerun_tested: bool,
-    /// Checks before load; omit for dana's defaults, `[]` for none.
+    /// Checks before load; omit for defaults, `[]` for none.
     pub pre_load_checks: Option<Vec<String>>,
-    /// Checks after load; omit for dana's defaults, `[]` for none.
+    /// Checks after load; omit for defaults, `[]` for none.
     pub post_load_checks: Option<Vec<String>>,
     /// Alert channels (e.g. `#data-alerts`, `pagerduty:data`).
     #[serde(default)]
     pub alert_channels: Vec<String>,
-    /// Retries on failure; default from the playbook.
+    /// Retries on failure (default: playbook).
     pub max_retries: Option<u32>,
+    /// Also write this orchestrator code (Python, dry run by default).
+    #[serde(default)]
+    pub orchestrators: Vec<Orchestrator>,
     /// Project id: record the result in this project.
     pub project: Option<String>,
 }
@@ -174,6 +178,9 @@ pub struct PipelineDesign {
     /// CDC extraction from a database: connector config, topics, apply statements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdc: Option<super::cdc::CdcDesign>,
+    /// Orchestrator code, when `orchestrators` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<OrchestratorCode>,
     /// The project the result is recorded under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -467,6 +474,17 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
     };
     let spec_yaml = serde_norway::to_string(&json!({ "pipeline": spec }))
         .map_err(|e| Error::invalid(format!("pipeline spec cannot be written as YAML: {e}")))?;
+    let code = (!p.orchestrators.is_empty())
+        .then(|| {
+            let input = orchestrate::Input {
+                spec: &spec,
+                extraction_rule: &extraction.id,
+                load_rule: &load.id,
+                cdc: cdc.as_ref(),
+            };
+            orchestrate::generate(&book.orchestration, &input, &p.orchestrators)
+        })
+        .transpose()?;
     Ok(PipelineDesign {
         name: spec.name.clone(),
         questions,
@@ -476,6 +494,7 @@ pub fn design(book: &PipelineBook, p: &DesignPipelineParams) -> Result<PipelineD
         idempotency,
         findings,
         cdc,
+        code,
         project: p.project.clone(),
     })
 }

@@ -30,6 +30,8 @@ pub struct PipelineBook {
     pub defaults: Defaults,
     /// The backfill protocol.
     pub backfill: BackfillBook,
+    /// Facts for generated orchestrator code.
+    pub orchestration: OrchestrationBook,
 }
 
 /// A leaf of the extraction tree.
@@ -192,6 +194,86 @@ pub struct ProtocolStep {
     pub action: String,
 }
 
+/// Facts for generated orchestrator code (Airflow, Dagster, Prefect).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrchestrationBook {
+    /// Cron schedule when the design has none.
+    pub default_schedule: String,
+    /// First window of generated schedules and partitions (`YYYY-MM-DD`).
+    pub start_date: String,
+    /// Each retry waits this many times longer than the one before.
+    pub backoff_factor: u32,
+    /// Longest wait between retries.
+    pub max_retry_delay_seconds: u32,
+    /// Share of the SLA at which a run is reported slow (MON-RUNTIME).
+    pub sla_warn_pct: u32,
+    /// Extraction strategies no scheduled batch can carry, each with the reason.
+    pub unscheduled: Vec<Unscheduled>,
+    /// A note said with the code of every orchestrator, by extraction strategy.
+    #[serde(default)]
+    pub strategy_notes: std::collections::BTreeMap<String, String>,
+    /// What each orchestrator cannot express and how to backfill with it.
+    pub orchestrators: Vec<OrchestratorNotes>,
+    /// Note for a cron without a fixed period; `{schedule}` is filled in.
+    pub irregular_schedule: String,
+}
+
+impl OrchestrationBook {
+    /// The start date is `YYYY-MM-DD`, every orchestrator has its notes, backoff grows.
+    fn validate(&self, issues: &mut Issues) {
+        let parts: Vec<&str> = self.start_date.split('-').collect();
+        let date_ok = parts.len() == 3
+            && parts
+                .iter()
+                .zip([4, 2, 2])
+                .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_digit()));
+        if !date_ok {
+            issues.push(
+                "orchestration".to_string(),
+                format!(
+                    "orchestration.start_date: `{}` is not YYYY-MM-DD",
+                    self.start_date
+                ),
+            );
+        }
+        for id in ["airflow", "dagster", "prefect"] {
+            if !self.orchestrators.iter().any(|o| o.id == id) {
+                issues.push(
+                    "orchestration".to_string(),
+                    format!("orchestration.orchestrators: no entry `{id}`"),
+                );
+            }
+        }
+        if self.backoff_factor < 1 {
+            issues.push(
+                "orchestration".to_string(),
+                "orchestration.backoff_factor: must be at least 1",
+            );
+        }
+    }
+}
+
+/// An extraction strategy without generated code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unscheduled {
+    /// Extraction strategy.
+    pub strategy: String,
+    /// Why it is no scheduled job.
+    pub why: String,
+}
+
+/// Notes of one orchestrator; `{name}`, `{start}`, `{end}` are filled in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrchestratorNotes {
+    /// `airflow`, `dagster` or `prefect`.
+    pub id: String,
+    /// Notes, in order.
+    pub notes: Vec<String>,
+}
+
 /// Placeholders a backfill step may use.
 pub const BACKFILL_PLACEHOLDERS: &[&str] = &[
     "table",
@@ -244,6 +326,7 @@ impl PipelineBook {
                 conditions::check(&mut issues, &r.id, w, &known);
             }
         }
+        self.orchestration.validate(&mut issues);
         for step in &self.backfill.steps {
             for name in placeholders(&step.action) {
                 if !BACKFILL_PLACEHOLDERS.contains(&name) {

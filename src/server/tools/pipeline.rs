@@ -12,7 +12,7 @@ impl DanaTool for DesignPipeline {
     const NAME: &'static str = "design_pipeline";
     const TOOLSET: &'static str = "pipeline";
     const TITLE: &'static str = "Design a pipeline";
-    const DESCRIPTION: &'static str = "Pipeline spec (YAML): extraction and load strategy by rule id, quality gates, error handling; idempotency and trap findings with fixes; unknown source facts that change a decision become questions.";
+    const DESCRIPTION: &'static str = "Pipeline spec (YAML): extraction/load strategies by rule id, gates, error handling, idempotency and trap findings, questions for unknown facts; optional Airflow/Dagster/Prefect code.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = DesignPipelineParams;
     type Output = PipelineDesign;
@@ -30,7 +30,7 @@ impl DanaTool for PlanBackfill {
     const NAME: &'static str = "plan_backfill";
     const TOOLSET: &'static str = "pipeline";
     const TITLE: &'static str = "Plan a backfill";
-    const DESCRIPTION: &'static str = "Backfill plan for a table and date range: the nine protocol steps tailored, partitions most recent first, validation queries for the dialect to run before and after.";
+    const DESCRIPTION: &'static str = "Backfill plan for a table and date range: the nine protocol steps, partitions newest first, before/after validation queries.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = PlanBackfillParams;
     type Output = BackfillPlan;
@@ -48,7 +48,7 @@ impl DanaTool for PlanTests {
     const NAME: &'static str = "plan_tests";
     const TOOLSET: &'static str = "pipeline";
     const TITLE: &'static str = "Plan pipeline tests";
-    const DESCRIPTION: &'static str = "Test pyramid for one pipeline (unit, integration, contract, data quality, end-to-end, performance): what to test for its source, load strategy and keys, and when.";
+    const DESCRIPTION: &'static str = "Test pyramid for one pipeline (unit to performance): what to test for its source, load strategy and keys, and when.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = PlanTestsParams;
     type Output = TestPlan;

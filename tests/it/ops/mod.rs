@@ -7,6 +7,7 @@ mod decisions;
 mod engines;
 mod golden;
 mod layers;
+mod orchestrate;
 mod questions;
 mod sql_review;
 mod surface;

@@ -94,6 +94,8 @@ async fn workflow_prompts_render_and_name_their_tools_in_order() {
                 "plan_tests",
                 "generate_monitoring",
                 "generate_runbook",
+                "design_pipeline",
+                "generate_ddl",
             ],
         ),
         (
