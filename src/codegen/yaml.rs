@@ -24,11 +24,38 @@ mod tests {
 
     #[test]
     fn scalars_read_back_exactly() {
-        for text in ["plain", "a: b", "- x", "#c", "'q'", "\"dq\"", "tab\there", "line\nbreak", "yes", "null", "{x}", "*a", "&b", "!t", "%p", "@", "`", "é ∑ 😀", ""] {
+        for text in [
+            "plain",
+            "a: b",
+            "- x",
+            "#c",
+            "'q'",
+            "\"dq\"",
+            "tab\there",
+            "line\nbreak",
+            "yes",
+            "null",
+            "{x}",
+            "*a",
+            "&b",
+            "!t",
+            "%p",
+            "@",
+            "`",
+            "é ∑ 😀",
+            "",
+        ] {
             let doc = format!("k: {}\n", scalar(text));
             let back: serde_json::Value = serde_norway::from_str(&doc).expect("parses");
-            assert_eq!(back["k"], serde_json::Value::String(text.to_owned()), "{doc}");
-            let via: serde_json::Value = serde_norway::from_str(&to_string(&serde_json::json!({ "k": text })).expect("yaml")).expect("parses");
+            assert_eq!(
+                back["k"],
+                serde_json::Value::String(text.to_owned()),
+                "{doc}"
+            );
+            let via: serde_json::Value = serde_norway::from_str(
+                &to_string(&serde_json::json!({ "k": text })).expect("yaml"),
+            )
+            .expect("parses");
             assert_eq!(via["k"], serde_json::Value::String(text.to_owned()));
         }
     }

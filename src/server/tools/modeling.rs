@@ -43,6 +43,9 @@ impl DanaTool for GenerateDdl {
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         let dialect = modeling::resolve_dialect(&ctx.app, params.dialect.as_deref())?;
+        if params.format == Some(modeling::ddl::DdlFormat::Dbt) {
+            return Ok(modeling::ddl::generate_dbt(&ctx.app, &params, dialect)?);
+        }
         Ok(modeling::generate_ddl(
             &params,
             dialect,
