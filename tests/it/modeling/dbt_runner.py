@@ -67,10 +67,11 @@ def execute(engine, target, script):
 def columns(engine, target, schema):
     conn = connect(engine, target)
     out = {}
-    for table, column, data_type in run(conn, (
-            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+    for table, column, *data_type in run(conn, (
+            "SELECT table_name, column_name, data_type, character_maximum_length, "
+            "numeric_precision, numeric_scale FROM information_schema.columns "
             f"WHERE table_schema = '{schema}' ORDER BY table_name, ordinal_position")).fetchall():
-        out.setdefault(table, []).append([column, data_type])
+        out.setdefault(table, []).append([column, " ".join(str(t) for t in data_type)])
     print(json.dumps(out))
 
 
