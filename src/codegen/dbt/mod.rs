@@ -35,15 +35,6 @@ use crate::error::{Error, Result};
 /// Dialects the dbt project is generated for (the adapters it was built and tested on).
 pub const DIALECTS: &[&str] = &["duckdb", "postgres"];
 
-/// A compact schema for [`DbtInputs`] (its shape in one description keeps `tools/list`
-/// small).
-pub fn inputs_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({
-        "type": "object",
-        "description": "format dbt: {tables: {<table>: {from: source table, join: {<source table>: [USING columns]}, columns: {<column>: SQL over source columns}, load: append|merge|partition_swap|truncate_reload}}, source_schema (default raw), checks: generate_quality_checks' checks of the sources (tests), exposures: [{name, owner, depends_on: [tables], type, description}]}"
-    })
-}
-
 /// Inputs of the dbt project (`generate_ddl`'s `dbt`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -27,25 +27,25 @@ use crate::render::Templates;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateDdlParams {
-    /// The Kimball model (same shape as design_dimensional_model's `model`).
+    /// The model: design_dimensional_model's input or its `model`.
     #[schemars(schema_with = "super::spec::model_ref_schema")]
     #[serde(deserialize_with = "super::spec::model_or_normalized")]
     pub model: ModelSpec,
-    /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml.
+    /// SQL dialect (default from dana.toml).
     #[serde(default)]
     pub dialect: Option<String>,
-    /// Schema/dataset for the tables; overrides the model's `schema`.
+    /// Schema of the tables (overrides the model's).
     #[serde(default)]
     pub schema: Option<String>,
-    /// Emit comments from descriptions (default true).
+    /// Comments from descriptions (default true).
     #[serde(default)]
     pub comments: Option<bool>,
-    /// `sql` (default) or `dbt`: a dbt project in `files` (duckdb, postgres).
+    /// `dbt`: a dbt project in `files` (duckdb, postgres); default `sql`.
     #[serde(default)]
     pub format: Option<DdlFormat>,
-    /// dbt project inputs (format dbt).
+    /// {tables: {<table>: {from, join, columns, load}}, source_schema, checks, exposures} (shape: dana://schemas/generate_ddl).
     #[serde(default)]
-    #[schemars(schema_with = "crate::codegen::dbt::inputs_schema")]
+    #[schemars(extend("x-brief" = true))]
     pub dbt: Option<DbtInputs>,
     /// Project id to record the result in.
     #[serde(default)]
