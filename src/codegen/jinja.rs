@@ -6,7 +6,7 @@
 //! `{%`) must never reach a generated file as template source. Two forms cover it:
 //! [`string_literal`] for a string inside an expression (`ref('…')`, `config(alias='…')`),
 //! and [`text`] for text that Jinja must print exactly (it is wrapped into `{{ '…' }}` when
-//! it holds any brace, so no delimiter can form from it or with its neighbours).
+//! a delimiter is in it or could form with the text after it).
 
 /// `value` as a Jinja string literal (single-quoted) that evaluates to exactly `value`.
 /// Backslashes, quotes and line breaks are escaped; every other character stays as is
@@ -28,11 +28,11 @@ pub fn string_literal(value: &str) -> String {
     out
 }
 
-/// `value` as template text that renders to exactly `value`: unchanged when it holds no
-/// brace (nothing in it can open or close a Jinja delimiter), else the expression
-/// `{{ '…' }}` printing it. Callers never put a `{` right before it.
+/// `value` as template text that renders to exactly `value`: unchanged when no Jinja
+/// delimiter (`{{`, `{%`, `{#`) is in it or can form with what follows (a final `{`),
+/// else the expression `{{ '…' }}` printing it. Callers never put a `{` right before it.
 pub fn text(value: &str) -> String {
-    if value.contains(['{', '}']) {
+    if ["{{", "{%", "{#"].iter().any(|d| value.contains(d)) || value.ends_with('{') {
         format!("{{{{ {} }}}}", string_literal(value))
     } else {
         value.to_string()
