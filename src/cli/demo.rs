@@ -13,6 +13,7 @@
 //!
 //! Nothing is written outside the folder; an existing folder is refused.
 
+mod dbt;
 mod sample;
 
 use std::fmt::Write as _;
@@ -52,9 +53,32 @@ const PROJECT: &str = "retail";
 /// Datasource name of the sample warehouse in the demo's `dana.toml`.
 const DATASOURCE: &str = "warehouse";
 /// Steps, for the `[n/N]` counter.
-const STEPS: u32 = 10;
+const STEPS: u32 = 11;
 /// The planted defects and the counts the quality run must observe.
 const DEFECTS: &str = "demo/defects.yaml";
+
+/// The dbt inputs of the demo's model (sources, load, exposures).
+const DBT_INPUTS: &str = "demo/dbt.yaml";
+/// How the demo's dbt project is built (seeds first, so the source tests see the rows).
+const DBT_COMMAND: &str = "dbt seed && dbt build --exclude resource_type:seed";
+
+/// What step 8 hands on: whether the run matched the planted defects, the checks, and
+/// the ids of the failing ones.
+struct QualityOutcome {
+    all_found: bool,
+    checks: Vec<Value>,
+    failing: Vec<String>,
+}
+
+/// The `dbt` to run: `DANA_DBT`, else `dbt` on `PATH`.
+fn dbt_executable() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("DANA_DBT").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("dbt"))
+        .find(|p| p.is_file())
+}
 
 /// A defect the seed plants and the check that must catch it (`templates/demo/defects.yaml`).
 #[derive(Debug, Deserialize)]
@@ -81,10 +105,12 @@ pub(super) async fn run(args: DemoArgs) -> Result<ExitCode> {
     demo.score().await?;
     let model = demo.design_model().await?;
     demo.generate_and_execute_ddl(&model).await?;
-    let all_found = demo.run_quality_checks(&profile, &warehouse).await?;
+    let quality = demo.run_quality_checks(&profile, &warehouse).await?;
+    let all_found = quality.all_found;
+    let dbt = demo.generate_dbt_project(&model, &quality).await?;
     let review = demo.request_gate_review().await?;
     demo.render_documents().await?;
-    out(&demo.summary(&review, started))?;
+    out(&demo.summary(&review, &dbt, started))?;
     // Closing the store checkpoints SQLite's write-ahead log: the folder keeps state.db only.
     demo.app.store().await?.pool().close().await;
     Ok(if all_found {
@@ -404,12 +430,12 @@ impl Demo {
     }
 
     /// Step 8: checks from the declared expectations and the profile (preview), run on
-    /// the warehouse. `Ok(true)` when exactly the planted defects fail.
+    /// the warehouse; `all_found` when exactly the planted defects fail.
     async fn run_quality_checks(
         &mut self,
         profile: &DatasourceProfile,
         warehouse: &sample::Warehouse,
-    ) -> Result<bool> {
+    ) -> Result<QualityOutcome> {
         step(
             8,
             "Generate quality checks (declared + suggested from the profile) and run them",
@@ -474,12 +500,98 @@ impl Demo {
         let planted: Vec<Planted> = yaml(embedded(DEFECTS)?, DEFECTS)?;
         let all_found = compare(&run, &planted)?;
         self.previewed_to("preview/checks.sql, preview/quality_run.md")?;
-        Ok(all_found)
+        Ok(QualityOutcome {
+            all_found,
+            failing: run
+                .results
+                .iter()
+                .filter(|r| !r.passed)
+                .map(|r| r.id.clone())
+                .collect(),
+            checks,
+        })
     }
 
-    /// Step 9: the discover gate, evaluated and left pending for a human.
+    /// Step 9: the model as a dbt project in `dbt/` (preview): the warehouse's tables as
+    /// seeds, a DuckDB profile whose database file is inside the folder, and the checks of
+    /// step 8 as source tests. Built when a `dbt` executable is found (`DANA_DBT`, else
+    /// `PATH`); otherwise the command to build it is printed. Never fails the demo.
+    async fn generate_dbt_project(
+        &mut self,
+        model: &Value,
+        quality: &QualityOutcome,
+    ) -> Result<String> {
+        step(
+            9,
+            "Generate the model as a dbt project (DuckDB) and build it on the sample",
+        )?;
+        let mut inputs: Value = yaml(embedded(DBT_INPUTS)?, DBT_INPUTS)?;
+        inputs["checks"] = json!(quality.checks);
+        let (project, _) = self
+            .preview::<DdlOutput>(
+                "generate_ddl",
+                json!({"model": model, "dialect": "duckdb", "format": "dbt", "dbt": inputs}),
+            )
+            .await?;
+        let root = self.dir.join("dbt");
+        for file in &project.files {
+            let path = root.join(&file.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+            }
+            std::fs::write(&path, &file.content).map_err(|e| Error::io("write", &path, e))?;
+        }
+        std::fs::create_dir_all(root.join("seeds"))
+            .map_err(|e| Error::io("create", root.join("seeds"), e))?;
+        let seeds = sample::export_csv(&self.dir.join("warehouse.db")).await?;
+        for (table, csv) in &seeds {
+            write(&root, &format!("seeds/{table}.csv"), csv)?;
+        }
+        let settings: Value = project
+            .files
+            .iter()
+            .find(|f| f.path == "dbt_project.yml")
+            .map(|f| yaml(&f.content, "dbt_project.yml"))
+            .transpose()?
+            .unwrap_or_default();
+        let profile = settings["profile"].as_str().unwrap_or("dana").to_string();
+        let profiles = crate::codegen::yaml::to_string(&json!({ profile: {
+            "target": "demo",
+            "outputs": {"demo": {"type": "duckdb", "path": "demo.duckdb", "threads": 1}},
+        }}))?;
+        write(&root, "profiles.yml", &profiles)?;
+        let models = project
+            .files
+            .iter()
+            .filter(|f| f.path.starts_with("models/") && f.path.ends_with(".sql"))
+            .count();
+        say(&format!(
+            "dbt/: {} files ({models} models: staging views, SCD2 dimensions and the fact as incremental models), {} seeds, profiles.yml (DuckDB file dbt/demo.duckdb)",
+            project.files.len(),
+            seeds.len()
+        ))?;
+        let line = match dbt_executable() {
+            None => {
+                let line = format!(
+                    "dbt not found (set DANA_DBT or put dbt-duckdb on PATH); to build: cd {} && {DBT_COMMAND}",
+                    shell_quote(&root.display().to_string())
+                );
+                say(&line)?;
+                line
+            }
+            Some(dbt) => {
+                let line = dbt::build(&dbt, &root, &quality.failing)?;
+                say(&line)?;
+                line
+            }
+        };
+        self.previewed_to("dbt/")?;
+        Ok(line)
+    }
+
+    /// Step 10: the discover gate, evaluated and left pending for a human.
     async fn request_gate_review(&mut self) -> Result<GateReview> {
-        step(9, "Request the discover gate review")?;
+        step(10, "Request the discover gate review")?;
         let outcome = self
             .server
             .call_detached(
@@ -498,9 +610,9 @@ impl Demo {
         Ok(review)
     }
 
-    /// Step 10: every phase document, from what the project recorded.
+    /// Step 11: every phase document, from what the project recorded.
     async fn render_documents(&mut self) -> Result<()> {
-        step(10, "Render the phase documents")?;
+        step(11, "Render the phase documents")?;
         let mut drafts = Vec::new();
         let phases: Vec<(String, String)> = self
             .app
@@ -538,7 +650,7 @@ impl Demo {
     }
 
     /// What was recorded, what was previewed, and the command that approves the gate.
-    fn summary(&self, review: &GateReview, started: Instant) -> String {
+    fn summary(&self, review: &GateReview, dbt: &str, started: Instant) -> String {
         let exe = std::env::args_os()
             .next()
             .map(|a| a.to_string_lossy().into_owned())
@@ -588,6 +700,7 @@ impl Demo {
             "Previewed without `project` (a phase opens once the gates before it are approved):\n  {}.",
             previews.join("; ")
         );
+        let _ = writeln!(s, "dbt project (dbt/): {dbt}");
         let _ = writeln!(
             s,
             "\n{} waits for a human. To look at it, then approve it:",

@@ -6,6 +6,7 @@
 //! [`GeneratedFile`]s (a path relative to the project folder and its text), never written by
 //! the tool itself.
 
+pub mod dbt;
 pub mod jinja;
 pub mod orchestrate;
 pub mod python;

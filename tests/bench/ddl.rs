@@ -116,6 +116,8 @@ fn main() {
         dialect: None,
         schema: None,
         comments: None,
+        format: None,
+        dbt: None,
         project: None,
     };
     println!("generate_ddl, 30 tables (10 dimensions, 20 facts), 300 runs per dialect");

@@ -7,8 +7,18 @@ use std::process::{Command, Output, Stdio};
 const DANA: &str = env!("CARGO_BIN_EXE_dana");
 
 /// Runs the binary in `cwd` with a clean environment pointing HOME and TMPDIR there.
+/// The demo builds its dbt project with `DANA_TEST_DBT` when that is set, and finds no
+/// `dbt` otherwise (PATH is left out).
 fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(DANA)
+    let mut command = Command::new(DANA);
+    match std::env::var("DANA_TEST_DBT")
+        .ok()
+        .filter(|d| !d.is_empty())
+    {
+        Some(dbt) => command.env("DANA_DBT", dbt),
+        None => command.env_remove("DANA_DBT").env("PATH", "/usr/bin:/bin"),
+    };
+    command
         .args(args)
         .current_dir(cwd)
         .env("HOME", cwd)
@@ -79,8 +89,8 @@ fn demo_walks_the_protocol_finds_every_planted_defect_and_leaves_the_gate_to_a_h
 
     // Every step ran, in order.
     let mut at = 0;
-    for n in 1..=10 {
-        let marker = format!("[{n}/10]");
+    for n in 1..=11 {
+        let marker = format!("[{n}/11]");
         let found = text[at..]
             .find(&marker)
             .unwrap_or_else(|| panic!("{marker} missing or out of order:\n{text}"));
@@ -152,6 +162,32 @@ fn demo_walks_the_protocol_finds_every_planted_defect_and_leaves_the_gate_to_a_h
         text.contains("all 9 planted defects found with their exact counts; no other check failed"),
         "{text}"
     );
+
+    // The dbt project: written into dbt/ with seeds and a DuckDB profile; built when dbt
+    // is there, with exactly the checks dana's run found failing as warning source tests.
+    for file in [
+        "dbt/dbt_project.yml",
+        "dbt/profiles.yml",
+        "dbt/models/staging/_sources.yml",
+        "dbt/models/marts/fct_order_lines.sql",
+        "dbt/seeds/order_items.csv",
+    ] {
+        assert!(tour.join(file).is_file(), "{file} missing");
+    }
+    if std::env::var("DANA_TEST_DBT").is_ok_and(|d| !d.is_empty()) {
+        assert!(
+            text.contains("dbt build passed: 8 models built")
+                && text.contains("9 source tests warn on the planted defects: exactly the checks dana's run found failing"),
+            "{text}"
+        );
+        assert!(tour.join("dbt/demo.duckdb").is_file());
+    } else {
+        assert!(
+            text.contains("dbt not found")
+                && text.contains("dbt seed && dbt build --exclude resource_type:seed"),
+            "{text}"
+        );
+    }
 
     // The folder holds the workspace, the two databases, the previews and the documents.
     for file in [

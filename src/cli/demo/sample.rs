@@ -115,3 +115,62 @@ async fn open(path: &Path) -> std::result::Result<SqliteConnection, sqlx::Error>
         .connect()
         .await
 }
+
+/// The sample tables as CSV files (header row, NULL as an empty field), in seed order:
+/// the seeds of the demo's dbt project.
+pub async fn export_csv(path: &Path) -> Result<Vec<(&'static str, String)>> {
+    use sqlx::Row;
+    let fail = |e: sqlx::Error| Error::invalid(format!("`{}`: {e}", path.display()));
+    let mut conn = open(path).await.map_err(fail)?;
+    let mut out = Vec::with_capacity(COUNTS.len());
+    let sqlite = crate::dialect::by_name("sqlite")?;
+    let safe = crate::dialect::ident::assert_sql_safe;
+    for (table, _) in COUNTS {
+        let list = format!(
+            "SELECT name FROM pragma_table_info({}) ORDER BY cid",
+            sqlite.string_literal(table)?
+        );
+        let columns: Vec<String> = sqlx::query_scalar(safe(list))
+            .fetch_all(&mut conn)
+            .await
+            .map_err(fail)?;
+        let select: Vec<String> = columns
+            .iter()
+            .map(|c| Ok(format!("CAST({} AS TEXT)", sqlite.quote_ident(c)?)))
+            .collect::<Result<_>>()?;
+        let query = format!(
+            "SELECT {} FROM {}",
+            select.join(", "),
+            sqlite.quote_ident(table)?
+        );
+        let rows = sqlx::query(safe(query))
+            .fetch_all(&mut conn)
+            .await
+            .map_err(fail)?;
+        let mut csv = columns.join(",");
+        csv.push('\n');
+        for row in rows {
+            let fields: Vec<String> = (0..columns.len())
+                .map(|i| {
+                    let value: Option<String> = row.try_get(i)?;
+                    Ok(value.map(|v| csv_field(&v)).unwrap_or_default())
+                })
+                .collect::<std::result::Result<_, sqlx::Error>>()
+                .map_err(fail)?;
+            csv.push_str(&fields.join(","));
+            csv.push('\n');
+        }
+        out.push((table, csv));
+    }
+    conn.close().await.map_err(fail)?;
+    Ok(out)
+}
+
+/// One CSV field, quoted when it holds a separator, a quote or a line break.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) || value.is_empty() {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}

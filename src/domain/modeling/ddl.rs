@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 use super::design::buildable_model;
 use super::model::{Column, ColumnRole, Model, Table, TableKind};
 use super::spec::ModelSpec;
+use crate::codegen::GeneratedFile;
+use crate::codegen::dbt::DbtInputs;
 use crate::dialect::{
     CommentStyle, Enforcement, LayoutRequest, LogicalType, PartitionSpec, RowColumn, RowKey,
     SqlDialect, SurrogateKeyStyle, TableName, TimeGrain, ident,
@@ -25,22 +27,40 @@ use crate::render::Templates;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateDdlParams {
-    /// The Kimball model (same shape as design_dimensional_model's `model`).
+    /// The model: design_dimensional_model's input or its `model`.
     #[schemars(schema_with = "super::spec::model_ref_schema")]
     #[serde(deserialize_with = "super::spec::model_or_normalized")]
     pub model: ModelSpec,
-    /// SQL dialect (postgres, mysql, sqlite, duckdb, snowflake, bigquery, redshift, databricks); default from dana.toml.
+    /// SQL dialect (default from dana.toml).
     #[serde(default)]
     pub dialect: Option<String>,
-    /// Schema/dataset for the tables; overrides the model's `schema`.
+    /// Schema of the tables (overrides the model's).
     #[serde(default)]
     pub schema: Option<String>,
-    /// Emit comments from descriptions (default true).
+    /// Comments from descriptions (default true).
     #[serde(default)]
     pub comments: Option<bool>,
+    /// `dbt`: a dbt project in `files` (duckdb, postgres); default `sql`.
+    #[serde(default)]
+    pub format: Option<DdlFormat>,
+    /// {tables: {<table>: {from, join, columns, load}}, source_schema, checks, exposures} (shape: dana://schemas/generate_ddl).
+    #[serde(default)]
+    #[schemars(extend("x-brief" = true))]
+    pub dbt: Option<DbtInputs>,
     /// Project id to record the result in.
     #[serde(default)]
     pub project: Option<String>,
+}
+
+// What generate_ddl returns (plain comments: the schema stays a bare enum, the field's
+// description says what each is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DdlFormat {
+    // CREATE statements.
+    Sql,
+    // A dbt project.
+    Dbt,
 }
 
 /// What a statement does.
@@ -85,6 +105,9 @@ pub struct DdlOutput {
     pub statements: Vec<DdlStatement>,
     /// What the dialect could not express, approximations and enforcement caveats.
     pub notes: Vec<String>,
+    /// The dbt project (format dbt): path in the project folder and text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<GeneratedFile>,
 }
 
 /// Options of [`generate`].
@@ -124,6 +147,9 @@ pub fn generate_ddl(
     books: &Playbooks,
     templates: &Templates,
 ) -> Result<DdlOutput> {
+    if params.dbt.is_some() {
+        return Err(Error::invalid("dbt: only with `format: dbt`"));
+    }
     let mut model = buildable_model(&params.model, books)?;
     if let Some(schema) = &params.schema {
         model.schema = Some(schema.clone());
@@ -132,6 +158,27 @@ pub fn generate_ddl(
         comments: params.comments.unwrap_or(true),
     };
     generate(&model, dialect, books, templates, options)
+}
+
+/// The tool with `format: dbt`: the dbt project of the normalized model.
+pub fn generate_dbt(
+    app: &crate::App,
+    params: &GenerateDdlParams,
+    dialect: &dyn SqlDialect,
+) -> Result<DdlOutput> {
+    let mut model = buildable_model(&params.model, &app.playbooks)?;
+    if let Some(schema) = &params.schema {
+        model.schema = Some(schema.clone());
+    }
+    let inputs = params.dbt.clone().unwrap_or_default();
+    let project = crate::codegen::dbt::project(app, &model, dialect, &inputs)?;
+    Ok(DdlOutput {
+        dialect: dialect.name().to_string(),
+        script: String::new(),
+        statements: Vec::new(),
+        notes: project.notes,
+        files: project.files,
+    })
 }
 
 /// Collects notes without duplicates, in first-seen order.
@@ -200,6 +247,7 @@ pub fn generate(
         script,
         statements,
         notes: notes.list,
+        files: Vec::new(),
     })
 }
 
@@ -797,20 +845,16 @@ fn unknown_member(
     let mut columns = Vec::new();
     let mut literals = Vec::new();
     let mut key = String::new();
-    for column in &table.columns {
+    for (column, literal) in
+        table
+            .columns
+            .iter()
+            .zip(unknown_member_values(table, key_literal, dialect, values)?)
+    {
         let quoted = dialect.quote_ident(&column.name)?;
-        let literal = match column.role {
-            ColumnRole::SurrogateKey => {
-                key = quoted.clone();
-                key_literal.to_string()
-            }
-            ColumnRole::ValidFrom => dialect.timestamp_literal(&values.timestamp)?,
-            ColumnRole::ValidTo => dialect.max_timestamp_literal().to_string(),
-            ColumnRole::IsCurrent => dialect.boolean_literal(true).to_string(),
-            ColumnRole::NaturalKey => placeholder(dialect, column.logical_type, values, true)?,
-            _ if column.nullable && !is_text(column.logical_type) => "NULL".to_string(),
-            _ => placeholder(dialect, column.logical_type, values, false)?,
-        };
+        if column.role == ColumnRole::SurrogateKey {
+            key = quoted.clone();
+        }
         columns.push(quoted);
         literals.push(literal);
     }
@@ -826,6 +870,32 @@ fn unknown_member(
             key_value: key_literal,
         },
     )
+}
+
+/// The unknown-member row's value of every column of `table`, in column order, as SQL
+/// literals: the surrogate key `key_literal`, an open SCD2 version, placeholder natural key
+/// and attributes (NULL for nullable non-text columns).
+pub fn unknown_member_values(
+    table: &Table,
+    key_literal: &str,
+    dialect: &dyn SqlDialect,
+    values: &UnknownMemberValues,
+) -> Result<Vec<String>> {
+    table
+        .columns
+        .iter()
+        .map(|column| {
+            Ok(match column.role {
+                ColumnRole::SurrogateKey => key_literal.to_string(),
+                ColumnRole::ValidFrom => dialect.timestamp_literal(&values.timestamp)?,
+                ColumnRole::ValidTo => dialect.max_timestamp_literal().to_string(),
+                ColumnRole::IsCurrent => dialect.boolean_literal(true).to_string(),
+                ColumnRole::NaturalKey => placeholder(dialect, column.logical_type, values, true)?,
+                _ if column.nullable && !is_text(column.logical_type) => "NULL".to_string(),
+                _ => placeholder(dialect, column.logical_type, values, false)?,
+            })
+        })
+        .collect()
 }
 
 fn is_text(t: LogicalType) -> bool {

@@ -26,7 +26,7 @@ use crate::render::Templates;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateScdMergeParams {
-    /// The dimension, as in a model's `dimensions[]` (natural_key, attributes with scd_type and optional source column).
+    /// A model's `dimensions[]` entry.
     #[schemars(schema_with = "super::spec::dimension_ref_schema")]
     #[serde(deserialize_with = "super::spec::dimension_or_normalized")]
     pub dimension: DimensionSpec,
@@ -37,7 +37,7 @@ pub struct GenerateScdMergeParams {
     #[schemars(schema_with = "super::spec::dimensions_ref_schema")]
     #[serde(deserialize_with = "super::spec::dimensions_or_normalized")]
     pub parents: Vec<DimensionSpec>,
-    /// Target dialect (aliases accepted; default from dana.toml).
+    /// SQL dialect (default from dana.toml).
     #[serde(default)]
     pub dialect: Option<String>,
     /// Schema of the dimension table.

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::checks::{self, QualityCheck};
 use super::spec::TableSpec;
 use crate::App;
+use crate::codegen::jinja;
 use crate::dialect::SqlDialect;
 use crate::error::{Error, Result};
 use crate::playbook::QualityBook;
@@ -65,7 +66,75 @@ pub fn dbt_schema(
     origin: &str,
     target: &DbtTarget,
 ) -> Result<String> {
-    let args = |a: Value| json!({ "arguments": a });
+    let DbtTableTests {
+        entry: model,
+        referenced,
+        skipped,
+    } = dbt_table_tests(app, book, dialect, spec, checks, target, false)?;
+    let body = match target {
+        DbtTarget::Model => yaml(&jinja::texts(
+            json!({"version": 2, "models": [Value::Object(model)]}),
+        ))?,
+        DbtTarget::Source { name, schema } => {
+            // Tables the relationships point at are declared too, so `source()` resolves.
+            let mut tables = vec![Value::Object(model)];
+            tables.extend(referenced.iter().map(|t| json!({"name": t})));
+            let mut source = Map::new();
+            source.insert("name".into(), json!(name));
+            if let Some(schema) = schema {
+                source.insert("schema".into(), json!(schema));
+            }
+            source.insert("tables".into(), Value::Array(tables));
+            yaml(&jinja::texts(
+                json!({"version": 2, "sources": [Value::Object(source)]}),
+            ))?
+        }
+    };
+    app.templates.render(
+        "checks/dbt_schema.j2",
+        json!({"table": spec.name, "origin": origin, "skipped": skipped, "body": body}),
+    )
+}
+
+/// One table's dbt entry (a `models:` or `sources:` `tables:` item) with its checks as
+/// tests, the other tables its `relationships` tests point at, and the checks left out.
+/// Its strings are not yet Jinja-safe: pass the finished document through
+/// [`jinja::texts`].
+pub struct DbtTableTests {
+    /// `name`, `data_tests` and `columns` of the table.
+    pub entry: Map<String, Value>,
+    /// Source tables the `relationships` tests point at (sources only).
+    pub referenced: Vec<String>,
+    /// Checks dbt cannot run, each with why.
+    pub skipped: Vec<String>,
+}
+
+/// The tests of one table. With `named`, every test carries `name:` (the check id as a
+/// plain word), so a dbt test result maps back to the dana check that made it.
+pub fn dbt_table_tests(
+    app: &App,
+    book: &QualityBook,
+    dialect: &dyn SqlDialect,
+    spec: &TableSpec,
+    checks: &[QualityCheck],
+    target: &DbtTarget,
+    named: bool,
+) -> Result<DbtTableTests> {
+    let args = |a: Value, id: &str| {
+        let mut config = Map::new();
+        if named {
+            config.insert("name".into(), json!(crate::dialect::ident::ascii_word(id)));
+        }
+        config.insert("arguments".into(), a);
+        Value::Object(config)
+    };
+    let bare = |test: &str, id: &str| {
+        if named {
+            json!({ test: {"name": crate::dialect::ident::ascii_word(id)} })
+        } else {
+            json!(test)
+        }
+    };
     let mut referenced: Vec<String> = Vec::new();
     let mut column_tests: Vec<(String, Vec<Value>)> = spec
         .columns
@@ -98,10 +167,10 @@ pub fn dbt_schema(
         match test {
             // Written as a singular test of its own (see `dbt_singular_tests`).
             "singular" => {}
-            "not_null" | "unique" => add_column_test(&column, json!(test)),
+            "not_null" | "unique" => add_column_test(&column, bare(test, &check.id)),
             "accepted_values" => add_column_test(
                 &column,
-                json!({"accepted_values": args(json!({"values": check.params.values.clone().unwrap_or_default()}))}),
+                json!({"accepted_values": args(json!({"values": check.params.values.clone().unwrap_or_default()}), &check.id)}),
             ),
             "relationships" => {
                 let refs = check.params.ref_columns.clone().unwrap_or_default();
@@ -111,29 +180,33 @@ pub fn dbt_schema(
                 }
                 let to = check.params.ref_table.clone().unwrap_or_default();
                 let to_expr = match target {
-                    DbtTarget::Model => format!("ref('{to}')"),
+                    DbtTarget::Model => format!("ref({})", jinja::string_literal(&to)),
                     DbtTarget::Source { name, .. } => {
                         if to != spec.name && !referenced.contains(&to) {
                             referenced.push(to.clone());
                         }
-                        format!("source('{name}', '{to}')")
+                        format!(
+                            "source({}, {})",
+                            jinja::string_literal(name),
+                            jinja::string_literal(&to)
+                        )
                     }
                 };
                 add_column_test(
                     &column,
-                    json!({"relationships": args(json!({"to": to_expr, "field": refs[0]}))}),
+                    json!({"relationships": args(json!({"to": to_expr, "field": refs[0]}), &check.id)}),
                 );
             }
             "dana_expect" => {
                 let predicate = sql.predicate.unwrap_or_default();
                 add_column_test(
                     &column,
-                    json!({"dana_expect": args(json!({"condition": format!("NOT ({predicate})")}))}),
+                    json!({"dana_expect": args(json!({"condition": format!("NOT ({predicate})")}), &check.id)}),
                 );
             }
             "dana_max_share" => add_column_test(
                 &column,
-                json!({"dana_max_share": args(json!({"max_pct": check.threshold.max.unwrap_or(100.0)}))}),
+                json!({"dana_max_share": args(json!({"max_pct": check.threshold.max.unwrap_or(100.0)}), &check.id)}),
             ),
             "dana_unique_combination" => {
                 let cols: Vec<String> = check
@@ -142,7 +215,7 @@ pub fn dbt_schema(
                     .map(|c| dialect.quote_ident(c))
                     .collect::<Result<_>>()?;
                 model_tests
-                    .push(json!({"dana_unique_combination": args(json!({"combination": cols}))}));
+                    .push(json!({"dana_unique_combination": args(json!({"combination": cols}), &check.id)}));
             }
             "dana_metric" => {
                 let mut metric = Map::new();
@@ -156,7 +229,7 @@ pub fn dbt_schema(
                 if let Some(max) = check.threshold.max {
                     metric.insert("max_value".into(), json!(max));
                 }
-                model_tests.push(json!({ "dana_metric": args(Value::Object(metric)) }));
+                model_tests.push(json!({ "dana_metric": args(Value::Object(metric), &check.id) }));
             }
             other => skipped.push(format!(
                 "{} (unknown dbt test `{other}` in the playbook)",
@@ -184,25 +257,11 @@ pub fn dbt_schema(
         model.insert("data_tests".into(), Value::Array(model_tests));
     }
     model.insert("columns".into(), Value::Array(columns));
-    let body = match target {
-        DbtTarget::Model => yaml(&json!({"version": 2, "models": [Value::Object(model)]}))?,
-        DbtTarget::Source { name, schema } => {
-            // Tables the relationships point at are declared too, so `source()` resolves.
-            let mut tables = vec![Value::Object(model)];
-            tables.extend(referenced.iter().map(|t| json!({"name": t})));
-            let mut source = Map::new();
-            source.insert("name".into(), json!(name));
-            if let Some(schema) = schema {
-                source.insert("schema".into(), json!(schema));
-            }
-            source.insert("tables".into(), Value::Array(tables));
-            yaml(&json!({"version": 2, "sources": [Value::Object(source)]}))?
-        }
-    };
-    app.templates.render(
-        "checks/dbt_schema.j2",
-        json!({"table": spec.name, "origin": origin, "skipped": skipped, "body": body}),
-    )
+    Ok(DbtTableTests {
+        entry: model,
+        referenced,
+        skipped,
+    })
 }
 
 /// dbt singular tests (file path under the dbt project -> SQL returning the failing

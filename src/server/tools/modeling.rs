@@ -13,7 +13,7 @@ impl DanaTool for DesignDimensionalModel {
     const NAME: &'static str = "design_dimensional_model";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Design a dimensional model";
-    const DESCRIPTION: &'static str = "Check a Kimball or Data Vault model (dimensions of kind hub/link/satellite). Returns the normalized model, findings with stable IDs (grain, additivity, naming, methodology choice) and a Mermaid ERD; feed it to generate_ddl.";
+    const DESCRIPTION: &'static str = "Check a Kimball or Data Vault model: normalized model, findings with stable IDs (grain, additivity, naming, methodology) and a Mermaid ERD for generate_ddl.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = DesignDimensionalModelParams;
     type Output = DesignOutput;
@@ -35,7 +35,7 @@ impl DanaTool for GenerateDdl {
     const NAME: &'static str = "generate_ddl";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Generate DDL";
-    const DESCRIPTION: &'static str = "CREATE statements for a model in one dialect, in dependency order: keys, SCD and vault columns, constraints, indexes, partitioning, comments, unknown members; notes on what the dialect cannot express.";
+    const DESCRIPTION: &'static str = "A model's CREATE statements in one dialect, in dependency order (keys, SCD/vault columns, constraints, indexes, partitions, comments, unknown members), or a dbt project.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateDdlParams;
     type Output = DdlOutput;
@@ -43,6 +43,9 @@ impl DanaTool for GenerateDdl {
 
     async fn call(ctx: ToolCtx, params: Self::Params) -> Result<Self::Output, ToolError> {
         let dialect = modeling::resolve_dialect(&ctx.app, params.dialect.as_deref())?;
+        if params.format == Some(modeling::ddl::DdlFormat::Dbt) {
+            return Ok(modeling::ddl::generate_dbt(&ctx.app, &params, dialect)?);
+        }
         Ok(modeling::generate_ddl(
             &params,
             dialect,
@@ -59,7 +62,7 @@ impl DanaTool for GenerateScdMerge {
     const NAME: &'static str = "generate_scd_merge";
     const TOOLSET: &'static str = "modeling";
     const TITLE: &'static str = "Generate an SCD load";
-    const DESCRIPTION: &'static str = "SQL loading one table from staging in one dialect: an SCD 1/2/3/4/6 dimension (overwrite, versions, previous_, history table, current_) or an insert-only Data Vault hub/link/satellite. Re-runs change nothing.";
+    const DESCRIPTION: &'static str = "SQL loading one table from staging in one dialect: an SCD 1/2/3/4/6 dimension or an insert-only Data Vault hub/link/satellite. Re-runs change nothing.";
     const HINTS: Hints = Hints::GENERATOR;
     type Params = GenerateScdMergeParams;
     type Output = ScdMergeOutput;

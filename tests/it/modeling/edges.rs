@@ -86,6 +86,8 @@ fn generate(
         dialect: None,
         schema: schema.map(str::to_string),
         comments: None,
+        format: None,
+        dbt: None,
         project: None,
     };
     generate_ddl(

@@ -120,6 +120,8 @@ async fn hostile_names_are_quoted_or_refused() {
                     dialect: None,
                     schema: None,
                     comments: None,
+                    format: None,
+                    dbt: None,
                     project: None,
                 };
                 match generate_ddl(&params, d, &books, &templates) {

@@ -2,6 +2,7 @@
 //! executed on SQLite, PostgreSQL and MariaDB, snapshotted, fuzzed and attacked with
 //! hostile names.
 
+mod dbt_project;
 mod design;
 mod edges;
 pub mod engines;
@@ -57,6 +58,8 @@ pub fn ddl(model: &ModelSpec, dialect: &dyn SqlDialect, schema: Option<&str>) ->
         dialect: None,
         schema: schema.map(str::to_string),
         comments: None,
+        format: None,
+        dbt: None,
         project: None,
     };
     generate_ddl(&params, dialect, &books, &templates)

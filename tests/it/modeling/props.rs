@@ -420,6 +420,8 @@ async fn run_case(
             dialect: None,
             schema: Some(schema),
             comments: None,
+            format: None,
+            dbt: None,
             project: None,
         };
         let out = match generate_ddl(&params, d, &books, &templates) {

@@ -379,6 +379,8 @@ async fn vault_loads_are_insert_only_and_rerun_without_change() {
                 dialect: None,
                 schema: Some("vault".into()),
                 comments: None,
+                format: None,
+                dbt: None,
                 project: None,
             },
             d,
