@@ -699,4 +699,18 @@ async fn demo_project_builds_on_postgres() {
         postgres_profile(files, &url, &schema)
     })
     .await;
+    // The run's three schemas: the built project, the raw sources, generate_ddl's tables.
+    let admin = sqlx::PgPool::connect(&url).await.expect("connect");
+    for name in [
+        schema.clone(),
+        format!("{schema}_raw"),
+        format!("{schema}_ddl"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS \"{name}\" CASCADE"
+        )))
+        .execute(&admin)
+        .await
+        .expect("drop schema");
+    }
 }
