@@ -1006,7 +1006,14 @@ pub fn render(
                 "relationships" => {
                     let predicate = part(&ctx, "predicate")?;
                     let sample = sample_of(&predicate, false)?;
-                    let combined = sample_of(&predicate, true)?;
+                    // PostgreSQL runs neither a window count nor a LIMIT over the anti-join
+                    // in parallel (1.1 s and 0.42 s against 0.18 s for the parallel count at
+                    // 1M rows): there the count and the failing keys are two statements.
+                    let combined = if dialect.name() == "postgres" {
+                        None
+                    } else {
+                        sample_of(&predicate, true)?
+                    };
                     (Some(predicate), sample, combined)
                 }
                 "unique_combination" if !pii_key => (

@@ -486,11 +486,26 @@ pub async fn run_checks<P: Progress>(
             }
             // A predicate check knows how many rows fail: asking for no more lets the
             // engine stop at the last one instead of scanning to the end of the table.
-            let fewer = result
-                .observed
-                .filter(|o| *o >= 1.0 && (*o as u64) < sample_limit)
-                .filter(|_| sql.shape == Shape::Predicate)
-                .map(|o| o as u64);
+            // A referential check's failing keys on PostgreSQL: when no more rows fail than
+            // the sample holds, asking for all of them keeps the parallel hash anti-join
+            // (any LIMIT makes the planner probe the parent's index row by row, serially).
+            let referential = sql.shape == Shape::Query && sql.predicate.is_some();
+            let fewer = match result.observed {
+                Some(o)
+                    if sql.shape == Shape::Predicate && o >= 1.0 && (o as u64) < sample_limit =>
+                {
+                    Some(o as u64)
+                }
+                Some(o)
+                    if referential
+                        && dialect.name() == "postgres"
+                        && o >= 1.0
+                        && (o as u64) <= sample_limit =>
+                {
+                    Some(i64::MAX as u64)
+                }
+                _ => None,
+            };
             let tighter = match fewer {
                 Some(rows) => checks::render(&app.templates, book, dialect, p.check, rows)?
                     .ok()
