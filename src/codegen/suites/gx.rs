@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Suite, SuiteInput, check_sql, outside_query};
+use super::{Suite, SuiteInput, kind_and_sql, outside_query};
 use crate::domain::quality::QualityCheck;
 use crate::error::Result;
 
@@ -51,11 +51,8 @@ fn expectation(
     input: &SuiteInput<'_>,
     check: &QualityCheck,
 ) -> Result<std::result::Result<Value, String>> {
-    let Some(kind) = input.book.kind(&check.kind) else {
-        return Ok(Err(format!("unknown check kind `{}`", check.kind)));
-    };
-    let sql = match check_sql(input, check)? {
-        Ok(sql) => sql,
+    let (kind, sql) = match kind_and_sql(input, check)? {
+        Ok(found) => found,
         Err(why) => return Ok(Err(why)),
     };
     let column = check.columns.first().cloned().unwrap_or_default();

@@ -79,10 +79,28 @@ pub(crate) fn outside_query(standalone: &str, threshold: &Threshold) -> Option<S
     ))
 }
 
-/// The check's SQL parts for the dialect, or why there are none.
-pub(crate) fn check_sql(
-    input: &SuiteInput<'_>,
+/// The check's kind and its SQL parts for the dialect, or why a suite has no entry for it.
+pub(crate) fn kind_and_sql<'b>(
+    input: &SuiteInput<'b>,
     check: &QualityCheck,
-) -> Result<std::result::Result<crate::domain::quality::checks::CheckSql, String>> {
-    crate::domain::quality::checks::render(input.templates, input.book, input.dialect, check, 10)
+) -> Result<
+    std::result::Result<
+        (
+            &'b crate::playbook::CheckKind,
+            crate::domain::quality::checks::CheckSql,
+        ),
+        String,
+    >,
+> {
+    let Some(kind) = input.book.kind(&check.kind) else {
+        return Ok(Err(format!("unknown check kind `{}`", check.kind)));
+    };
+    Ok(crate::domain::quality::checks::render(
+        input.templates,
+        input.book,
+        input.dialect,
+        check,
+        10,
+    )?
+    .map(|sql| (kind, sql)))
 }

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Suite, SuiteInput, check_sql, number, observed_query};
+use super::{Suite, SuiteInput, kind_and_sql, number, observed_query};
 use crate::domain::quality::{QualityCheck, Threshold};
 use crate::error::Result;
 
@@ -79,11 +79,8 @@ fn entry(
     index: usize,
     validity_columns: &mut Vec<String>,
 ) -> Result<std::result::Result<Value, String>> {
-    let Some(kind) = input.book.kind(&check.kind) else {
-        return Ok(Err(format!("unknown check kind `{}`", check.kind)));
-    };
-    let sql = match check_sql(input, check)? {
-        Ok(sql) => sql,
+    let (kind, sql) = match kind_and_sql(input, check)? {
+        Ok(found) => found,
         Err(why) => return Ok(Err(why)),
     };
     let level = input
